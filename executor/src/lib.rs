@@ -1,0 +1,1 @@
+//! Cirrus executor (filled by a later issue).

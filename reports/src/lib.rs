@@ -1,0 +1,1 @@
+//! Cirrus reports (filled by a later issue).

@@ -1,0 +1,3 @@
+//! Cirrus simulator library.
+pub mod parallelism;
+pub mod units;

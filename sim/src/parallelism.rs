@@ -1,0 +1,155 @@
+//! The vocabulary of a training job's execution: numeric precision and the
+//! parallel configuration (tensor, pipeline, data parallelism, micro-batch,
+//! pipeline schedule, activation recompute, ZeRO stage, sequence parallelism).
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Numeric precision of the matrix math (and of weights and activations).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Precision {
+    /// 32-bit IEEE float.
+    Fp32,
+    /// 16-bit IEEE half float (mixed precision with fp32 master weights).
+    Fp16,
+    /// bfloat16 (mixed precision with fp32 master weights).
+    Bf16,
+    /// 8-bit float for the matrix math, bf16 elsewhere (mixed precision).
+    Fp8,
+}
+
+impl Precision {
+    /// Every precision, in the order the catalogue lists peaks.
+    pub const ALL: [Precision; 4] = [Precision::Fp32, Precision::Fp16, Precision::Bf16, Precision::Fp8];
+
+    /// The scenario-file spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Precision::Fp32 => "fp32",
+            Precision::Fp16 => "fp16",
+            Precision::Bf16 => "bf16",
+            Precision::Fp8 => "fp8",
+        }
+    }
+
+    /// Parses the scenario-file spelling.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+
+    /// Bytes of one stored weight or activation element in this precision
+    /// (fp8 training keeps weights and activations in bf16).
+    pub fn bytes_per_element(self) -> f64 {
+        match self {
+            Precision::Fp32 => 4.0,
+            Precision::Fp16 | Precision::Bf16 | Precision::Fp8 => 2.0,
+        }
+    }
+}
+
+impl fmt::Display for Precision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Pipeline-parallel schedule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Schedule {
+    /// All forwards, then all backwards (Huang et al. 2019).
+    #[serde(rename = "gpipe")]
+    GPipe,
+    /// One-forward-one-backward (PipeDream-Flush, Narayanan et al. 2021).
+    #[serde(rename = "1f1b")]
+    OneFOneB,
+    /// 1F1B with `virtual_stages` model chunks per device (Megatron-LM).
+    #[serde(rename = "interleaved-1f1b")]
+    Interleaved1F1B,
+}
+
+impl Schedule {
+    /// Every schedule.
+    pub const ALL: [Schedule; 3] = [Schedule::GPipe, Schedule::OneFOneB, Schedule::Interleaved1F1B];
+
+    /// The scenario-file spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Schedule::GPipe => "gpipe",
+            Schedule::OneFOneB => "1f1b",
+            Schedule::Interleaved1F1B => "interleaved-1f1b",
+        }
+    }
+
+    /// Parses the scenario-file spelling.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+}
+
+/// Activation recomputation (Korthikanti et al. 2022).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Recompute {
+    /// Keep every activation.
+    None,
+    /// Recompute only the attention core (softmax, dropout, scores).
+    Selective,
+    /// Keep only each layer's input; recompute the whole layer forward.
+    Full,
+}
+
+impl Recompute {
+    /// Every recompute mode.
+    pub const ALL: [Recompute; 3] = [Recompute::None, Recompute::Selective, Recompute::Full];
+
+    /// The scenario-file spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Recompute::None => "none",
+            Recompute::Selective => "selective",
+            Recompute::Full => "full",
+        }
+    }
+
+    /// Parses the scenario-file spelling.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+}
+
+/// A fully specified parallel configuration of one training job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ParallelConfig {
+    /// Tensor-parallel degree (Megatron intra-layer split).
+    pub tp: u32,
+    /// Pipeline-parallel degree (number of stages).
+    pub pp: u32,
+    /// Data-parallel degree (number of model replicas).
+    pub dp: u32,
+    /// Sequences per micro-batch.
+    pub microbatch: u32,
+    /// Pipeline schedule.
+    pub schedule: Schedule,
+    /// Model chunks per pipeline device (1 unless interleaved).
+    pub virtual_stages: u32,
+    /// Activation recomputation mode.
+    pub recompute: Recompute,
+    /// ZeRO stage 0..=3 (0: plain data parallelism).
+    pub zero: u8,
+    /// Megatron sequence parallelism in the non-tensor-parallel regions.
+    pub sequence_parallel: bool,
+}
+
+impl ParallelConfig {
+    /// Devices this configuration occupies: tp × pp × dp.
+    pub fn devices(&self) -> u64 {
+        u64::from(self.tp) * u64::from(self.pp) * u64::from(self.dp)
+    }
+
+    /// Micro-batches per replica per step for a global batch (in sequences).
+    pub fn microbatches(&self, global_batch: u64) -> u64 {
+        let per_replica = u64::from(self.microbatch) * u64::from(self.dp);
+        global_batch.div_ceil(per_replica.max(1))
+    }
+}

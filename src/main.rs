@@ -1,0 +1,2 @@
+//! The `cirrus` command-line program.
+fn main() {}

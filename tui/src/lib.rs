@@ -1,0 +1,1 @@
+//! Cirrus tui (filled by a later issue).
