@@ -1,0 +1,246 @@
+//! A validated scenario: every figure resolved from the catalogue or the
+//! file, every reference checked. Later stages never re-validate.
+
+use crate::model::TransformerSpec;
+use crate::parallelism::{ParallelConfig, Precision, Recompute, Schedule};
+use crate::topology::{Fabric, IntraNodeShape};
+use crate::units::{Bytes, BytesPerSec, FlopsPerSec};
+use std::path::PathBuf;
+
+/// A validated what-if scenario.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// Scenario name (defaults to the file stem).
+    pub name: String,
+    /// Seed of every random draw.
+    pub seed: u64,
+    /// The file it was read from, as the user named it.
+    pub file: String,
+    /// Directory that relative paths in the file are relative to.
+    pub dir: PathBuf,
+    /// Node pools.
+    pub pools: Vec<Pool>,
+    /// Network between nodes and pools.
+    pub network: Network,
+    /// Training jobs.
+    pub jobs: Vec<Job>,
+    /// Trace or generator workload (cluster scheduling).
+    pub workload: Option<Workload>,
+    /// Scheduler settings (cluster scheduling).
+    pub scheduler: Option<Scheduler>,
+}
+
+/// Figures of one device, resolved from the catalogue and inline overrides.
+/// A figure the catalogue lacks and the file does not give is `None`; the
+/// validator has already refused scenarios whose jobs need it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeviceProfile {
+    /// Catalogue id, or `custom` for an inline device without `base`.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Calibration family (e.g. `ampere`, `hopper`, `tpu-v5p`).
+    pub generation: String,
+    /// Dense peaks in TFLOP/s, indexed like [`Precision::ALL`].
+    pub peak_tflops: [Option<f64>; 4],
+    /// Memory capacity.
+    pub memory: Option<Bytes>,
+    /// Memory bandwidth.
+    pub mem_bw: Option<BytesPerSec>,
+    /// Intra-node bandwidth per device and direction, GB/s.
+    pub intra_node_gbyte_s: Option<f64>,
+    /// Bandwidth of one intra-node link per direction, GB/s (mesh and torus shapes).
+    pub intra_link_gbyte_s: Option<f64>,
+    /// Shape of the intra-node (or intra-slice) interconnect.
+    pub intra_shape: Option<IntraNodeShape>,
+    /// Board power, W.
+    pub tdp_w: Option<f64>,
+}
+
+impl DeviceProfile {
+    /// Dense peak at `precision`, if known.
+    pub fn peak(&self, precision: Precision) -> Option<FlopsPerSec> {
+        let i = Precision::ALL.iter().position(|p| *p == precision)?;
+        self.peak_tflops[i].map(FlopsPerSec::from_tflops)
+    }
+
+    /// True for TPU-style devices whose interconnect is a torus spanning hosts.
+    pub fn is_torus(&self) -> bool {
+        matches!(self.intra_shape, Some(IntraNodeShape::Torus { .. }))
+    }
+}
+
+/// Spot terms of a pool.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Spot {
+    /// Spot price per device-hour, USD.
+    pub usd_per_device_hour: f64,
+    /// Revocations per device-hour.
+    pub preemptions_per_device_hour: f64,
+}
+
+/// A set of identical nodes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pool {
+    /// Pool name (unique).
+    pub name: String,
+    /// The device in every node.
+    pub device: DeviceProfile,
+    /// Number of nodes.
+    pub nodes: u32,
+    /// Devices per node.
+    pub devices_per_node: u32,
+    /// NICs per node (0 if unknown and not needed).
+    pub nics_per_node: u32,
+    /// NIC line rate, Gb/s (0 if unknown and not needed).
+    pub nic_gbit_s: f64,
+    /// On-demand price per device-hour, USD, if known.
+    pub usd_per_device_hour: Option<f64>,
+    /// Spot terms, if the pool is spot.
+    pub spot: Option<Spot>,
+    /// Node MTBF in hours, if failures are modelled.
+    pub mtbf_hours_per_node: Option<f64>,
+    /// TPU slice shape (product = devices in the pool), for torus devices.
+    pub torus_dims: Option<Vec<u32>>,
+}
+
+impl Pool {
+    /// Devices in the pool.
+    pub fn devices(&self) -> u64 {
+        u64::from(self.nodes) * u64::from(self.devices_per_node)
+    }
+}
+
+/// The network between nodes and between pools.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Network {
+    /// Fabric kind.
+    pub fabric: Fabric,
+    /// Leaf downlink : uplink ratio (≥ 1).
+    pub oversubscription: f64,
+    /// Bandwidth between pools, Gb/s; `None`: one fabric at full bandwidth.
+    pub inter_pool_gbit_s: Option<f64>,
+    /// Nodes under one leaf switch; `None`: the topology's default.
+    pub nodes_per_leaf: Option<u32>,
+}
+
+/// A parallelism field: given, or left to the planner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Choice<T> {
+    /// Searched by the planner.
+    Auto,
+    /// Given in the file (or defaulted).
+    Fixed(T),
+}
+
+impl<T: Copy> Choice<T> {
+    /// The fixed value, if any.
+    pub fn fixed(self) -> Option<T> {
+        match self {
+            Choice::Auto => None,
+            Choice::Fixed(v) => Some(v),
+        }
+    }
+}
+
+/// The parallel configuration as the file gives it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParallelismSpec {
+    /// Tensor-parallel degree.
+    pub tp: Choice<u32>,
+    /// Pipeline-parallel degree.
+    pub pp: Choice<u32>,
+    /// Data-parallel degree.
+    pub dp: Choice<u32>,
+    /// Sequences per micro-batch.
+    pub microbatch: Choice<u32>,
+    /// Pipeline schedule.
+    pub schedule: Choice<Schedule>,
+    /// Virtual stages per device.
+    pub virtual_stages: Choice<u32>,
+    /// Activation recompute.
+    pub recompute: Choice<Recompute>,
+    /// ZeRO stage.
+    pub zero: Choice<u8>,
+    /// Sequence parallelism.
+    pub sequence_parallel: Choice<bool>,
+}
+
+impl ParallelismSpec {
+    /// The complete configuration when no field is `auto`.
+    pub fn fixed(&self) -> Option<ParallelConfig> {
+        Some(ParallelConfig {
+            tp: self.tp.fixed()?,
+            pp: self.pp.fixed()?,
+            dp: self.dp.fixed()?,
+            microbatch: self.microbatch.fixed()?,
+            schedule: self.schedule.fixed()?,
+            virtual_stages: self.virtual_stages.fixed()?,
+            recompute: self.recompute.fixed()?,
+            zero: self.zero.fixed()?,
+            sequence_parallel: self.sequence_parallel.fixed()?,
+        })
+    }
+
+    /// Every field `auto`.
+    pub fn all_auto() -> Self {
+        Self {
+            tp: Choice::Auto,
+            pp: Choice::Auto,
+            dp: Choice::Auto,
+            microbatch: Choice::Auto,
+            schedule: Choice::Auto,
+            virtual_stages: Choice::Auto,
+            recompute: Choice::Auto,
+            zero: Choice::Auto,
+            sequence_parallel: Choice::Auto,
+        }
+    }
+}
+
+/// A training job.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Job {
+    /// Job name.
+    pub name: String,
+    /// Preset id, or `custom` for an inline model.
+    pub model_id: String,
+    /// The model.
+    pub model: TransformerSpec,
+    /// Sequence length, tokens.
+    pub seq_len: u32,
+    /// Sequences per step.
+    pub global_batch: u64,
+    /// Tokens to train on, if time-to-train and cost are wanted.
+    pub train_tokens: Option<f64>,
+    /// Math precision.
+    pub precision: Precision,
+    /// Indices into [`Scenario::pools`] the job may use.
+    pub pools: Vec<usize>,
+    /// Arrival time, seconds.
+    pub arrival_s: f64,
+    /// Parallel configuration.
+    pub parallelism: ParallelismSpec,
+}
+
+/// A cluster workload (trace or generator); replayed by the cluster scheduler.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Workload {
+    /// Trace format name.
+    pub format: String,
+    /// Trace path, resolved against the scenario's directory.
+    pub path: Option<PathBuf>,
+    /// Gavel throughput table, resolved likewise.
+    pub throughputs: Option<PathBuf>,
+}
+
+/// Scheduler settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scheduler {
+    /// Policy name.
+    pub policy: String,
+    /// Heterogeneity-aware variant.
+    pub heterogeneity_aware: bool,
+    /// Round length, seconds.
+    pub round_s: f64,
+}

@@ -1,0 +1,201 @@
+//! Reading the file into [`RawScenario`] while collecting every problem:
+//! syntax errors first (all of them), then each type or unknown-key error in
+//! turn. After each error the offending key is removed from the document and
+//! deserialization is tried again, so one bad value never hides another.
+
+use super::diag::Collector;
+use super::raw::RawScenario;
+use crate::suggest::closest;
+use serde::Deserialize;
+use std::collections::BTreeSet;
+use std::ops::Range;
+use toml::de::{DeTable, DeValue};
+
+/// One step of a key path.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Seg {
+    Key(String),
+    Index(usize),
+}
+
+/// Renders a key path the way the user writes it: `job[0].parallelism.tp`.
+fn render(path: &[Seg]) -> String {
+    let mut out = String::new();
+    for seg in path {
+        match seg {
+            Seg::Key(k) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(k);
+            }
+            Seg::Index(i) => out.push_str(&format!("[{i}]")),
+        }
+    }
+    out
+}
+
+/// The result of reading: the raw scenario (if the file could be read at
+/// all) and the key paths that were dropped because their values were bad.
+#[derive(Debug)]
+pub struct Recovered {
+    /// The raw scenario, without the dropped keys.
+    pub raw: Option<RawScenario>,
+    /// Key paths whose values were reported and removed.
+    pub dropped: BTreeSet<String>,
+}
+
+/// Parses `text`, recording every syntax, type and unknown-key problem.
+pub fn read(text: &str, out: &mut Collector<'_>) -> Recovered {
+    let mut dropped = BTreeSet::new();
+    let (table, syntax) = DeTable::parse_recoverable(text);
+    if !syntax.is_empty() {
+        for e in &syntax {
+            out.push(
+                e.span().unwrap_or(0..0),
+                "",
+                format!("invalid TOML: {}", e.message().trim()),
+                None,
+            );
+        }
+        return Recovered { raw: None, dropped };
+    }
+    let mut table = table;
+    // Each round removes one key, so the loop ends.
+    loop {
+        let attempt = RawScenario::deserialize(toml::de::Deserializer::from(table.clone()));
+        let err = match attempt {
+            Ok(raw) => return Recovered { raw: Some(raw), dropped },
+            Err(err) => err,
+        };
+        let span = err.span().unwrap_or(0..0);
+        let path = find(table.get_ref(), &span);
+        let key = render(&path);
+        let (message, help) = humanize(err.message());
+        out.push(span, &key, message, help);
+        if path.is_empty() || !remove(table.get_mut(), &path) {
+            return Recovered { raw: None, dropped };
+        }
+        dropped.insert(key);
+    }
+}
+
+/// The innermost key whose key or (non-table) value span holds `span`.
+fn find(table: &DeTable<'_>, span: &Range<usize>) -> Vec<Seg> {
+    for (k, v) in table.iter() {
+        let mut here = vec![Seg::Key(k.get_ref().to_string())];
+        if let Some(sub) = find_in_value(v.get_ref(), span) {
+            here.extend(sub);
+            return here;
+        }
+        let holds = |r: Range<usize>| r.start <= span.start && span.start < r.end.max(r.start + 1);
+        let is_table = matches!(v.get_ref(), DeValue::Table(_));
+        if holds(k.span()) || (!is_table && holds(v.span())) {
+            return here;
+        }
+    }
+    Vec::new()
+}
+
+fn find_in_value(v: &DeValue<'_>, span: &Range<usize>) -> Option<Vec<Seg>> {
+    match v {
+        DeValue::Table(t) => {
+            let sub = find(t, span);
+            (!sub.is_empty()).then_some(sub)
+        }
+        DeValue::Array(items) => items.iter().enumerate().find_map(|(i, item)| match item.get_ref() {
+            DeValue::Table(t) => {
+                let sub = find(t, span);
+                (!sub.is_empty()).then(|| {
+                    let mut p = vec![Seg::Index(i)];
+                    p.extend(sub);
+                    p
+                })
+            }
+            _ => None,
+        }),
+        _ => None,
+    }
+}
+
+/// Removes the key at `path`; false if it was not there.
+fn remove(table: &mut DeTable<'_>, path: &[Seg]) -> bool {
+    match path {
+        [Seg::Key(k)] => table.remove(k.as_str()).is_some(),
+        [Seg::Key(k), rest @ ..] => match table.get_mut(k.as_str()).map(|v| v.get_mut()) {
+            Some(DeValue::Table(t)) => remove(t, rest),
+            Some(DeValue::Array(items)) => match rest {
+                [Seg::Index(i), rest @ ..] => match items.get_mut(*i).map(|v| v.get_mut()) {
+                    Some(DeValue::Table(t)) => remove(t, rest),
+                    _ => false,
+                },
+                _ => false,
+            },
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+/// Rewrites serde's wording into the user's vocabulary, with a suggestion
+/// for unknown keys.
+fn humanize(message: &str) -> (String, Option<String>) {
+    let message = message.trim();
+    if let Some(rest) = message.strip_prefix("unknown field ") {
+        let names: Vec<&str> = rest.split('`').skip(1).step_by(2).collect();
+        if let Some((unknown, expected)) = names.split_first() {
+            let help = closest(unknown, expected.iter().copied())
+                .map(|s| format!("did you mean `{s}`?"));
+            let list = expected
+                .iter()
+                .map(|s| format!("`{s}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            return (format!("unknown key `{unknown}`; expected one of {list}"), help);
+        }
+    }
+    let mut text = message.to_owned();
+    for (from, to) in [
+        ("expected i64", "expected an integer"),
+        ("expected u64", "expected a non-negative integer"),
+        ("expected f64", "expected a number"),
+        ("expected a string", "expected a string"),
+        ("expected a boolean", "expected true or false"),
+        ("invalid type: ", "wrong type: "),
+        ("a sequence", "an array"),
+        ("a map", "a table"),
+    ] {
+        text = text.replace(from, to);
+    }
+    (text, None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn collects_every_bad_key_not_just_the_first() {
+        let text = "name = 'x'\nsede = 1\n[[pool]]\nname = 'a'\nnodes = 'many'\nnodse = 2\n";
+        let mut c = Collector::new("t.toml", text);
+        let rec = read(text, &mut c);
+        let d = c.finish();
+        let keys: Vec<_> = d.problems.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(keys, ["sede", "pool[0].nodes", "pool[0].nodse"]);
+        assert_eq!(d.problems[0].help.as_deref(), Some("did you mean `seed`?"));
+        assert_eq!(d.problems[2].help.as_deref(), Some("did you mean `nodes`?"));
+        assert!(rec.raw.is_some());
+        assert!(rec.dropped.contains("pool[0].nodes"));
+    }
+
+    #[test]
+    fn reports_syntax_errors_with_position() {
+        let text = "name = 'x'\nseed = \n";
+        let mut c = Collector::new("t.toml", text);
+        let rec = read(text, &mut c);
+        assert!(rec.raw.is_none());
+        let d = c.finish();
+        assert_eq!(d.problems[0].line, 2);
+        assert!(d.problems[0].message.starts_with("invalid TOML"));
+    }
+}

@@ -1,0 +1,226 @@
+//! Validation: [`RawScenario`] → [`Scenario`], reporting every problem with
+//! its key path and span. Pools are checked first, then jobs against them.
+
+mod job;
+mod parallelism;
+mod pool;
+
+use super::diag::Collector;
+use super::domain::{Network, Scenario, Scheduler, Workload};
+use super::raw::{Opt, RawNetwork, RawScenario, RawScheduler, RawWorkload};
+use crate::suggest::closest;
+use crate::topology::Fabric;
+use std::collections::BTreeSet;
+use std::ops::Range;
+use std::path::Path;
+use toml::Spanned;
+
+/// Shared state of one validation: where problems go, and which keys were
+/// already reported as malformed (so they are not reported again as missing).
+pub(super) struct Ctx<'c, 'a> {
+    pub out: &'c mut Collector<'a>,
+    pub dropped: &'c BTreeSet<String>,
+}
+
+impl Ctx<'_, '_> {
+    /// Records a problem.
+    pub fn error(&mut self, span: Range<usize>, key: &str, message: impl Into<String>) {
+        self.out.push(span, key, message, None);
+    }
+
+    /// Records a problem with a hint.
+    pub fn error_help(&mut self, span: Range<usize>, key: &str, message: impl Into<String>, help: Option<String>) {
+        self.out.push(span, key, message, help);
+    }
+
+    /// The value of a required key, or a "missing" problem at `table_span`.
+    pub fn required<'v, T>(&mut self, v: &'v Opt<T>, table_span: &Range<usize>, key: &str) -> Option<&'v Spanned<T>> {
+        if v.is_none() && !self.dropped.contains(key) {
+            let name = key.rsplit('.').next().unwrap_or(key);
+            self.error(table_span.clone(), key, format!("missing required key `{name}`"));
+        }
+        v.as_ref()
+    }
+
+    /// An integer key checked to be at least `min` and to fit in `u32`.
+    pub fn count(&mut self, v: &Opt<i64>, key: &str, min: i64) -> Option<u32> {
+        let v = v.as_ref()?;
+        let n = *v.get_ref();
+        if n < min {
+            let what = if min == 1 { "a positive integer".to_owned() } else { format!("an integer ≥ {min}") };
+            self.error(v.span(), key, format!("expected {what}, found {n}"));
+            return None;
+        }
+        match u32::try_from(n) {
+            Ok(n) => Some(n),
+            Err(_) => {
+                self.error(v.span(), key, format!("{n} is too large (at most {})", u32::MAX));
+                None
+            }
+        }
+    }
+
+    /// A number key checked to be finite and above (or at least) `min`.
+    pub fn number(&mut self, v: &Opt<f64>, key: &str, min: f64, inclusive: bool) -> Option<f64> {
+        let v = v.as_ref()?;
+        let x = *v.get_ref();
+        let ok = x.is_finite() && if inclusive { x >= min } else { x > min };
+        if !ok {
+            let rel = if inclusive { "≥" } else { ">" };
+            self.error(v.span(), key, format!("expected a finite number {rel} {min}, found {x}"));
+            return None;
+        }
+        Some(x)
+    }
+
+    /// A string key that must be one of `options`, with a suggestion.
+    pub fn one_of<T: Copy>(&mut self, v: &Spanned<String>, key: &str, options: &[(&'static str, T)]) -> Option<T> {
+        let s = v.get_ref().as_str();
+        if let Some((_, t)) = options.iter().find(|(name, _)| *name == s) {
+            return Some(*t);
+        }
+        let names: Vec<&str> = options.iter().map(|(n, _)| *n).collect();
+        let help = closest(s, names.iter().copied()).map(|n| format!("did you mean `{n}`?"));
+        self.error_help(
+            v.span(),
+            key,
+            format!("unknown value `{s}`; expected one of {}", quoted(&names)),
+            help,
+        );
+        None
+    }
+}
+
+/// `a`, `b`, `c` for messages.
+pub(super) fn quoted(names: &[&str]) -> String {
+    names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+}
+
+/// Validates a raw scenario read from `file` (in directory `dir`).
+pub(super) fn validate(raw: &RawScenario, file: &str, dir: &Path, ctx: &mut Ctx<'_, '_>) -> Option<Scenario> {
+    let name = raw.name.as_ref().map_or_else(
+        || {
+            Path::new(file)
+                .file_stem()
+                .map_or_else(|| "scenario".to_owned(), |s| s.to_string_lossy().into_owned())
+        },
+        |n| n.get_ref().clone(),
+    );
+    let seed = raw.seed.as_ref().map_or(0, |s| *s.get_ref());
+    if raw.pool.is_empty() && !ctx.dropped.contains("pool") {
+        ctx.error(0..0, "pool", "a scenario needs at least one `[[pool]]` of nodes");
+    }
+    let network = network(raw.network.as_ref(), ctx);
+    let pools = pool::pools(&raw.pool, network.as_ref(), ctx);
+    let workload = raw.workload.as_ref().and_then(|w| workload(w, dir, ctx));
+    let scheduler = raw.scheduler.as_ref().and_then(|s| scheduler(s, ctx));
+    let single_job = raw.job.len() == 1 && workload.is_none();
+    let jobs = job::jobs(&raw.job, pools.as_deref(), single_job, ctx);
+    Some(Scenario {
+        name,
+        seed,
+        file: file.to_owned(),
+        dir: dir.to_path_buf(),
+        pools: pools?,
+        network: network?,
+        jobs: jobs?,
+        workload,
+        scheduler,
+    })
+}
+
+fn network(raw: Option<&Spanned<RawNetwork>>, ctx: &mut Ctx<'_, '_>) -> Option<Network> {
+    let mut net = Network {
+        fabric: Fabric::FatTree,
+        oversubscription: 1.0,
+        inter_pool_gbit_s: None,
+        nodes_per_leaf: None,
+    };
+    let Some(raw) = raw else { return Some(net) };
+    let raw = raw.get_ref();
+    let mut ok = true;
+    if let Some(t) = &raw.topology {
+        let options = [
+            ("fat-tree", Fabric::FatTree),
+            ("rail-optimized", Fabric::RailOptimized),
+            ("torus", Fabric::Torus),
+        ];
+        match ctx.one_of(t, "network.topology", &options) {
+            Some(f) => net.fabric = f,
+            None => ok = false,
+        }
+    }
+    if raw.oversubscription.is_some() {
+        match ctx.number(&raw.oversubscription, "network.oversubscription", 1.0, true) {
+            Some(x) => net.oversubscription = x,
+            None => ok = false,
+        }
+    }
+    if raw.inter_pool_gbit_s.is_some() {
+        net.inter_pool_gbit_s = ctx.number(&raw.inter_pool_gbit_s, "network.inter_pool_gbit_s", 0.0, false);
+        ok &= net.inter_pool_gbit_s.is_some();
+    }
+    if raw.nodes_per_leaf.is_some() {
+        net.nodes_per_leaf = ctx.count(&raw.nodes_per_leaf, "network.nodes_per_leaf", 1);
+        ok &= net.nodes_per_leaf.is_some();
+    }
+    ok.then_some(net)
+}
+
+/// Trace formats the cluster scheduler reads (format 1 names).
+const WORKLOAD_FORMATS: [(&str, ()); 7] = [
+    ("gavel", ()),
+    ("pollux", ()),
+    ("alibaba-openb", ()),
+    ("philly", ()),
+    ("alibaba-pai", ()),
+    ("helios", ()),
+    ("synthetic", ()),
+];
+
+fn workload(raw: &Spanned<RawWorkload>, dir: &Path, ctx: &mut Ctx<'_, '_>) -> Option<Workload> {
+    let span = raw.span();
+    let raw = raw.get_ref();
+    let format = ctx.required(&raw.format, &span, "workload.format")?;
+    ctx.one_of(format, "workload.format", &WORKLOAD_FORMATS)?;
+    let resolve = |p: &Opt<String>| p.as_ref().map(|p| dir.join(p.get_ref()));
+    Some(Workload {
+        format: format.get_ref().clone(),
+        path: resolve(&raw.path),
+        throughputs: resolve(&raw.throughputs),
+    })
+}
+
+/// Scheduling policies of format 1.
+const POLICIES: [(&str, ()); 10] = [
+    ("fifo", ()),
+    ("sjf", ()),
+    ("srtf", ()),
+    ("las", ()),
+    ("tiresias", ()),
+    ("max-min-fairness", ()),
+    ("finish-time-fairness", ()),
+    ("cost-aware", ()),
+    ("gavel", ()),
+    ("pollux", ()),
+];
+
+fn scheduler(raw: &Spanned<RawScheduler>, ctx: &mut Ctx<'_, '_>) -> Option<Scheduler> {
+    let raw = raw.get_ref();
+    let policy = match &raw.policy {
+        Some(p) => {
+            ctx.one_of(p, "scheduler.policy", &POLICIES)?;
+            p.get_ref().clone()
+        }
+        None => "fifo".to_owned(),
+    };
+    let round_s = match &raw.round_s {
+        Some(_) => ctx.number(&raw.round_s, "scheduler.round_s", 0.0, false)?,
+        None => 360.0,
+    };
+    Some(Scheduler {
+        policy,
+        heterogeneity_aware: raw.heterogeneity_aware.as_ref().is_some_and(|b| *b.get_ref()),
+        round_s,
+    })
+}

@@ -1,0 +1,362 @@
+//! `[[pool]]` validation: device resolution (catalogue id or inline table),
+//! node shape defaults from the catalogue's typical node, prices, spot terms.
+
+use super::{Ctx, quoted};
+use crate::catalogue::{self, DeviceSpec, LinkShape};
+use crate::scenario::domain::{DeviceProfile, Network, Pool, Spot};
+use crate::scenario::raw::{RawDevice, RawPool, StrOrTable};
+use crate::topology::{Fabric, IntraNodeShape};
+use crate::units::{Bytes, BytesPerSec};
+use std::collections::BTreeSet;
+use toml::Spanned;
+
+/// Validates every pool; `None` if any is invalid.
+pub(super) fn pools(raw: &[Spanned<RawPool>], net: Option<&Network>, ctx: &mut Ctx<'_, '_>) -> Option<Vec<Pool>> {
+    let mut out = Vec::new();
+    let mut ok = true;
+    let mut names = BTreeSet::new();
+    for (i, p) in raw.iter().enumerate() {
+        let prefix = format!("pool[{i}]");
+        if let Some(name) = &p.get_ref().name
+            && !names.insert(name.get_ref().clone())
+        {
+            ctx.error(name.span(), &format!("{prefix}.name"), format!("pool name `{}` is used twice", name.get_ref()));
+            ok = false;
+        }
+        match pool(p, &prefix, net, ctx) {
+            Some(pool) => out.push(pool),
+            None => ok = false,
+        }
+    }
+    ok.then_some(out)
+}
+
+fn pool(raw: &Spanned<RawPool>, prefix: &str, net: Option<&Network>, ctx: &mut Ctx<'_, '_>) -> Option<Pool> {
+    let span = raw.span();
+    let p = raw.get_ref();
+    let key = |k: &str| format!("{prefix}.{k}");
+    let name = ctx.required(&p.name, &span, &key("name")).map(|n| n.get_ref().clone());
+    let device_key = key("device");
+    let device = ctx.required(&p.device, &span, &device_key).and_then(|d| device(d, &device_key, ctx));
+    let nodes = ctx.required(&p.nodes, &span, &key("nodes"));
+    let nodes = nodes.and_then(|_| ctx.count(&p.nodes, &key("nodes"), 1));
+    let (device, spec_node) = device?;
+    let dpn = match ctx.count(&p.devices_per_node, &key("devices_per_node"), 1) {
+        Some(n) => Some(n),
+        None if p.devices_per_node.is_some() => None,
+        None => match spec_node.devices {
+            Some(n) => Some(n),
+            None => {
+                let at = p.device.as_ref().map_or(span.clone(), |d| d.span());
+                ctx.error(
+                    at,
+                    &key("devices_per_node"),
+                    format!("the catalogue has no typical node size for `{}`; set `devices_per_node`", device.id),
+                );
+                None
+            }
+        },
+    };
+    let nics = match ctx.count(&p.nics_per_node, &key("nics_per_node"), 0) {
+        Some(n) => Some(n),
+        None if p.nics_per_node.is_some() => None,
+        None => Some(spec_node.nics.unwrap_or(0)),
+    };
+    let nic_gbit_s = match ctx.number(&p.nic_gbit_s, &key("nic_gbit_s"), 0.0, false) {
+        Some(x) => Some(x),
+        None if p.nic_gbit_s.is_some() => None,
+        None => Some(spec_node.nic_gbit_s.unwrap_or(0.0)),
+    };
+    let price = match ctx.number(&p.usd_per_device_hour, &key("usd_per_device_hour"), 0.0, true) {
+        Some(x) => Some(Some(x)),
+        None if p.usd_per_device_hour.is_some() => None,
+        None => Some(spec_node.usd_per_device_hour),
+    };
+    let spot = match &p.spot {
+        None => Some(None),
+        Some(s) => {
+            let s_span = s.span();
+            let s = s.get_ref();
+            let price_key = key("spot.usd_per_device_hour");
+            let rate_key = key("spot.preemptions_per_device_hour");
+            let price = ctx.required(&s.usd_per_device_hour, &s_span, &price_key);
+            let price = price.and_then(|_| ctx.number(&s.usd_per_device_hour, &price_key, 0.0, true));
+            let rate = match &s.preemptions_per_device_hour {
+                Some(_) => ctx.number(&s.preemptions_per_device_hour, &rate_key, 0.0, true),
+                None => Some(0.0),
+            };
+            match (price, rate) {
+                (Some(usd_per_device_hour), Some(preemptions_per_device_hour)) => Some(Some(Spot {
+                    usd_per_device_hour,
+                    preemptions_per_device_hour,
+                })),
+                _ => None,
+            }
+        }
+    };
+    let mtbf = match ctx.number(&p.mtbf_hours_per_node, &key("mtbf_hours_per_node"), 0.0, false) {
+        Some(x) => Some(Some(x)),
+        None if p.mtbf_hours_per_node.is_some() => None,
+        None => Some(None),
+    };
+    let (nodes, dpn) = (nodes?, dpn?);
+    let torus = torus_dims(p, &device, nodes, dpn, prefix, net, ctx)?;
+    let mut device = device;
+    if let Some(dims) = &torus {
+        device.intra_shape = Some(IntraNodeShape::Torus { dims: dims.clone() });
+    }
+    Some(Pool {
+        name: name?,
+        device,
+        nodes,
+        devices_per_node: dpn,
+        nics_per_node: nics?,
+        nic_gbit_s: nic_gbit_s?,
+        usd_per_device_hour: price?,
+        spot: spot?,
+        mtbf_hours_per_node: mtbf?,
+        torus_dims: torus,
+    })
+}
+
+/// Node-shape defaults that come with a catalogue device.
+#[derive(Debug, Default, Clone, Copy)]
+struct NodeDefaults {
+    devices: Option<u32>,
+    nics: Option<u32>,
+    nic_gbit_s: Option<f64>,
+    usd_per_device_hour: Option<f64>,
+}
+
+fn from_catalogue(spec: &DeviceSpec) -> (DeviceProfile, NodeDefaults) {
+    let shape = match spec.intra_node.shape {
+        LinkShape::NvSwitch => Some(IntraNodeShape::NvSwitch),
+        LinkShape::HybridCubeMesh => Some(IntraNodeShape::HybridCubeMesh),
+        LinkShape::FullyConnected => Some(IntraNodeShape::FullyConnected),
+        LinkShape::Pcie => Some(IntraNodeShape::Pcie),
+        LinkShape::IciTorus2d | LinkShape::IciTorus3d => Some(IntraNodeShape::Torus { dims: Vec::new() }),
+        LinkShape::Hypercube => Some(IntraNodeShape::Hypercube),
+        LinkShape::Unknown => None,
+    };
+    let profile = DeviceProfile {
+        id: spec.id.to_owned(),
+        name: spec.name.to_owned(),
+        generation: spec.generation.to_owned(),
+        peak_tflops: [
+            spec.peak_tflops_fp32.value(),
+            spec.peak_tflops_fp16.value(),
+            spec.peak_tflops_bf16.value(),
+            spec.peak_tflops_fp8.value(),
+        ],
+        memory: spec.memory_gib.value().map(Bytes::from_gib),
+        mem_bw: spec.mem_bw_gbyte_s.value().map(BytesPerSec::from_gbyte_s),
+        intra_node_gbyte_s: spec.intra_node.per_direction_gbyte_s.value(),
+        intra_link_gbyte_s: spec.intra_node.per_link_per_direction_gbyte_s.value(),
+        intra_shape: shape,
+        tdp_w: spec.tdp_w.value(),
+    };
+    let node = NodeDefaults {
+        devices: spec.node.devices.value(),
+        nics: spec.node.nics.value(),
+        nic_gbit_s: spec.node.nic_gbit_s.value(),
+        usd_per_device_hour: spec.on_demand.map(|p| p.usd_per_device_hour),
+    };
+    (profile, node)
+}
+
+fn lookup(id: &Spanned<String>, key: &str, ctx: &mut Ctx<'_, '_>) -> Option<&'static DeviceSpec> {
+    let found = catalogue::lookup(id.get_ref());
+    if found.is_none() {
+        let help = catalogue::suggest(id.get_ref())
+            .map(|s| format!("did you mean `{s}`? (`cirrus catalogue` lists every device)"))
+            .or_else(|| Some("`cirrus catalogue` lists every device".to_owned()));
+        ctx.error_help(id.span(), key, format!("unknown device `{}`", id.get_ref()), help);
+    }
+    found
+}
+
+fn device(
+    raw: &Spanned<StrOrTable<RawDevice>>,
+    key: &str,
+    ctx: &mut Ctx<'_, '_>,
+) -> Option<(DeviceProfile, NodeDefaults)> {
+    match raw.get_ref() {
+        StrOrTable::Str(id) => {
+            let id = Spanned::new(raw.span(), id.clone());
+            lookup(&id, key, ctx).map(from_catalogue)
+        }
+        StrOrTable::Table(t) => inline_device(t, key, ctx),
+    }
+}
+
+fn inline_device(t: &RawDevice, key: &str, ctx: &mut Ctx<'_, '_>) -> Option<(DeviceProfile, NodeDefaults)> {
+    let (mut profile, mut node) = match &t.base {
+        Some(base) => from_catalogue(lookup(base, &format!("{key}.base"), ctx)?),
+        None => (
+            DeviceProfile {
+                id: "custom".to_owned(),
+                name: "custom device".to_owned(),
+                generation: "custom".to_owned(),
+                peak_tflops: [None; 4],
+                memory: None,
+                mem_bw: None,
+                intra_node_gbyte_s: None,
+                intra_link_gbyte_s: None,
+                intra_shape: None,
+                tdp_w: None,
+            },
+            NodeDefaults::default(),
+        ),
+    };
+    let mut ok = true;
+    let mut num = |v: &Option<Spanned<f64>>, name: &str, ctx: &mut Ctx<'_, '_>| -> Option<f64> {
+        let x = ctx.number(v, &format!("{key}.{name}"), 0.0, false);
+        ok &= v.is_none() || x.is_some();
+        x
+    };
+    for (i, v) in [&t.peak_tflops_fp32, &t.peak_tflops_fp16, &t.peak_tflops_bf16, &t.peak_tflops_fp8]
+        .into_iter()
+        .enumerate()
+    {
+        let name = ["peak_tflops_fp32", "peak_tflops_fp16", "peak_tflops_bf16", "peak_tflops_fp8"][i];
+        if let Some(x) = num(v, name, ctx) {
+            profile.peak_tflops[i] = Some(x);
+        }
+    }
+    if let Some(x) = num(&t.memory_gib, "memory_gib", ctx) {
+        profile.memory = Some(Bytes::from_gib(x));
+    }
+    if let Some(x) = num(&t.mem_bw_gbyte_s, "mem_bw_gbyte_s", ctx) {
+        profile.mem_bw = Some(BytesPerSec::from_gbyte_s(x));
+    }
+    if let Some(x) = num(&t.intra_node_gbyte_s, "intra_node_gbyte_s", ctx) {
+        profile.intra_node_gbyte_s = Some(x);
+        profile.intra_link_gbyte_s.get_or_insert(x);
+    }
+    if let Some(x) = num(&t.nic_gbit_s, "nic_gbit_s", ctx) {
+        node.nic_gbit_s = Some(x);
+    }
+    if let Some(x) = num(&t.tdp_w, "tdp_w", ctx) {
+        profile.tdp_w = Some(x);
+    }
+    if let Some(x) = num(&t.usd_per_device_hour, "usd_per_device_hour", ctx) {
+        node.usd_per_device_hour = Some(x);
+    }
+    if let Some(n) = &t.name {
+        profile.name = n.get_ref().clone();
+    }
+    if let Some(s) = &t.intra_node_shape {
+        let options = [
+            ("nvswitch", Some(IntraNodeShape::NvSwitch)),
+            ("cube-mesh", Some(IntraNodeShape::HybridCubeMesh)),
+            ("fully-connected", Some(IntraNodeShape::FullyConnected)),
+            ("pcie", Some(IntraNodeShape::Pcie)),
+            ("torus", None),
+            ("hypercube", Some(IntraNodeShape::Hypercube)),
+        ];
+        match ctx.one_of(s, &format!("{key}.intra_node_shape"), &options) {
+            Some(shape) => profile.intra_shape = Some(shape.unwrap_or(IntraNodeShape::Torus { dims: Vec::new() })),
+            None => ok = false,
+        }
+    }
+    for (v, name, slot) in [
+        (&t.devices_per_node, "devices_per_node", &mut node.devices),
+        (&t.nics_per_node, "nics_per_node", &mut node.nics),
+    ] {
+        let min = if name == "nics_per_node" { 0 } else { 1 };
+        match ctx.count(v, &format!("{key}.{name}"), min) {
+            Some(n) => *slot = Some(n),
+            None => ok &= v.is_none(),
+        }
+    }
+    ok.then_some((profile, node))
+}
+
+/// The slice shape of a torus pool: given, or the most balanced factorisation
+/// of its device count into as many dimensions as the device's torus has.
+fn torus_dims(
+    p: &RawPool,
+    device: &DeviceProfile,
+    nodes: u32,
+    dpn: u32,
+    prefix: &str,
+    net: Option<&Network>,
+    ctx: &mut Ctx<'_, '_>,
+) -> Option<Option<Vec<u32>>> {
+    let key = format!("{prefix}.torus_dims");
+    let total = u64::from(nodes) * u64::from(dpn);
+    if !device.is_torus() {
+        if let Some(d) = &p.torus_dims {
+            ctx.error(d.span(), &key, format!("`torus_dims` applies to torus devices (TPUs), not `{}`", device.id));
+            return None;
+        }
+        if net.is_some_and(|n| n.fabric == Fabric::Torus) {
+            let at = p.device.as_ref().map_or(0..0, |d| d.span());
+            ctx.error(
+                at,
+                &format!("{prefix}.device"),
+                format!(
+                    "`network.topology = \"torus\"` needs torus devices (TPUs); `{}` is not one; use {}",
+                    device.id,
+                    quoted(&["fat-tree", "rail-optimized"])
+                ),
+            );
+            return None;
+        }
+        return Some(None);
+    }
+    let Some(raw) = &p.torus_dims else {
+        let rank = if catalogue::lookup(&device.id).is_some_and(|s| s.intra_node.shape == LinkShape::IciTorus3d) {
+            3
+        } else {
+            2
+        };
+        return Some(Some(balanced_factors(total, rank)));
+    };
+    let mut dims = Vec::new();
+    for (i, d) in raw.get_ref().iter().enumerate() {
+        let v = Some(d.clone());
+        dims.push(ctx.count(&v, &format!("{key}[{i}]"), 1)?);
+    }
+    let product: u64 = dims.iter().map(|&d| u64::from(d)).product();
+    if dims.is_empty() || dims.len() > 3 || product != total {
+        ctx.error(
+            raw.span(),
+            &key,
+            format!(
+                "expected 1 to 3 dimensions whose product is the pool's {total} devices ({nodes} nodes × {dpn}), found {dims:?} (product {product})"
+            ),
+        );
+        return None;
+    }
+    Some(Some(dims))
+}
+
+/// Splits `n` into `rank` factors as equal as possible, largest first.
+fn balanced_factors(n: u64, rank: u32) -> Vec<u32> {
+    let mut dims = Vec::new();
+    let mut rest = n;
+    for k in (1..=rank).rev() {
+        // The smallest divisor of `rest` that is at least its k-th root.
+        let target = (rest as f64).powf(1.0 / f64::from(k)).round() as u64;
+        let d = (target.max(1)..=rest).find(|d| rest % d == 0).unwrap_or(rest);
+        dims.push(u32::try_from(d).unwrap_or(u32::MAX));
+        rest /= d.max(1);
+    }
+    dims.sort_unstable_by(|a, b| b.cmp(a));
+    dims
+}
+
+#[cfg(test)]
+mod tests {
+    use super::balanced_factors;
+
+    #[test]
+    fn balanced_torus_shapes() {
+        assert_eq!(balanced_factors(64, 3), vec![4, 4, 4]);
+        assert_eq!(balanced_factors(256, 2), vec![16, 16]);
+        assert_eq!(balanced_factors(8, 3), vec![2, 2, 2]);
+        assert_eq!(balanced_factors(4, 3), vec![2, 2, 1]);
+        assert_eq!(balanced_factors(7, 2).iter().product::<u32>(), 7);
+    }
+}
