@@ -1,3 +1,4 @@
 //! Cirrus simulator library.
+pub mod model;
 pub mod parallelism;
 pub mod units;
