@@ -1,3 +1,4 @@
 //! Cirrus simulator library.
+pub mod catalogue;
 pub mod parallelism;
 pub mod units;
