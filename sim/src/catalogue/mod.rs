@@ -263,26 +263,10 @@ pub fn sources() -> &'static [(&'static str, &'static str)] {
     sources::SOURCES
 }
 
-/// Smallest Jaro-Winkler similarity for a suggestion.
-const SUGGEST_THRESHOLD: f64 = 0.8;
-
-/// "Did you mean" for a misspelt id: the closest id by Jaro-Winkler
-/// similarity (first in catalogue order on ties), only if reasonably close;
-/// else `None`.
+/// "Did you mean" for a misspelt id: the closest catalogue id, if it is close
+/// enough to be a likely misspelling (see [`crate::suggest::closest`]).
 pub fn suggest(id: &str) -> Option<&'static str> {
-    let wanted = id.trim().to_ascii_lowercase();
-    if wanted.is_empty() {
-        return None;
-    }
-    let mut best: Option<(&'static str, f64)> = None;
-    for candidate in ids() {
-        let score = strsim::jaro_winkler(&wanted, candidate);
-        if best.is_none_or(|(_, s)| score > s) {
-            best = Some((candidate, score));
-        }
-    }
-    best.filter(|(_, s)| *s >= SUGGEST_THRESHOLD)
-        .map(|(c, _)| c)
+    crate::suggest::closest(id.trim(), ids())
 }
 
 /// Formats a known figure with `decimals` places, or "-" when unknown.

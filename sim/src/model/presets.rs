@@ -141,13 +141,7 @@ pub fn preset(id: &str) -> Option<TransformerSpec> {
 /// and at most 3 edits. An exact id gives itself; ties go to the earlier id
 /// in [`preset_ids`].
 pub fn suggest_preset(id: &str) -> Option<&'static str> {
-    let wanted = id.to_lowercase();
-    let limit = (wanted.chars().count() / 3).clamp(1, 3);
-    IDS.iter()
-        .map(|candidate| (strsim::levenshtein(&wanted, candidate), *candidate))
-        .filter(|(distance, _)| *distance <= limit)
-        .min_by_key(|(distance, _)| *distance)
-        .map(|(_, candidate)| candidate)
+    crate::suggest::closest(id, IDS.iter().copied())
 }
 
 #[cfg(test)]

@@ -74,10 +74,10 @@ impl Ctx<'_, '_> {
     }
 
     /// A string key that must be one of `options`, with a suggestion.
-    pub fn one_of<T: Copy>(&mut self, v: &Spanned<String>, key: &str, options: &[(&'static str, T)]) -> Option<T> {
+    pub fn one_of<T: Clone>(&mut self, v: &Spanned<String>, key: &str, options: &[(&'static str, T)]) -> Option<T> {
         let s = v.get_ref().as_str();
         if let Some((_, t)) = options.iter().find(|(name, _)| *name == s) {
-            return Some(*t);
+            return Some(t.clone());
         }
         let names: Vec<&str> = options.iter().map(|(n, _)| *n).collect();
         let help = closest(s, names.iter().copied()).map(|n| format!("did you mean `{n}`?"));

@@ -1,0 +1,116 @@
+//! Scenario files, format 1: the way users describe a cluster and its jobs.
+//!
+//! Reading is two steps, as ripgrep turns `LowArgs` into `HiArgs`:
+//!
+//! ```text
+//! text ──toml──► RawScenario (mirrors the file, spans kept) ──validate──► Scenario
+//!                      │                                         │
+//!                      └──── every problem, with file:line:column and key path ──► Diagnostics
+//! ```
+//!
+//! ```
+//! let text = r#"
+//! name = "tiny"
+//! [[pool]]
+//! name = "a100"
+//! device = "a100-sxm4-80gb"
+//! nodes = 1
+//! [[job]]
+//! model = "gpt3-125m"
+//! seq_len = 2048
+//! global_batch = 8
+//! [job.parallelism]
+//! tp = 1
+//! pp = 1
+//! "#;
+//! let scenario = cirrus_sim::scenario::parse(text, "tiny.toml").expect("valid");
+//! assert_eq!(scenario.jobs[0].parallelism.dp.fixed(), Some(8));
+//!
+//! let err = cirrus_sim::scenario::parse("name = 'x'\nsede = 1\n", "bad.toml").unwrap_err();
+//! assert!(err.to_string().starts_with("bad.toml:2:1: error: `sede`: unknown key"));
+//! ```
+
+mod diag;
+mod domain;
+mod raw;
+mod recover;
+mod validate;
+
+pub use diag::{Diagnostics, Problem};
+pub use domain::{
+    Choice, DeviceProfile, Job, Network, ParallelismSpec, Pool, Scenario, Scheduler, Spot, Workload,
+};
+
+use diag::Collector;
+use std::path::Path;
+use thiserror::Error;
+
+/// Why a scenario could not be loaded.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum ScenarioError {
+    /// The file could not be read.
+    #[error("failed to read scenario {file}: {source}")]
+    Io {
+        /// The file as named.
+        file: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file was read but is not a valid scenario.
+    #[error("{0}")]
+    Invalid(Diagnostics),
+}
+
+impl ScenarioError {
+    /// The problems, when the file was read but is invalid.
+    pub fn diagnostics(&self) -> Option<&Diagnostics> {
+        match self {
+            ScenarioError::Invalid(d) => Some(d),
+            ScenarioError::Io { .. } => None,
+        }
+    }
+}
+
+/// Reads and validates the scenario at `path`.
+pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
+        file: file.clone(),
+        source,
+    })?;
+    let dir = path.parent().unwrap_or_else(|| Path::new("."));
+    parse_in(&text, &file, dir).map_err(ScenarioError::Invalid)
+}
+
+/// Validates scenario `text`; `file` names it in messages and relative paths
+/// resolve against the current directory.
+pub fn parse(text: &str, file: &str) -> Result<Scenario, Diagnostics> {
+    parse_in(text, file, Path::new("."))
+}
+
+fn parse_in(text: &str, file: &str, dir: &Path) -> Result<Scenario, Diagnostics> {
+    let mut out = Collector::new(file, text);
+    let recovered = recover::read(text, &mut out);
+    let scenario = recovered.raw.as_ref().and_then(|raw| {
+        let mut ctx = validate::Ctx {
+            out: &mut out,
+            dropped: &recovered.dropped,
+        };
+        validate::validate(raw, file, dir, &mut ctx)
+    });
+    match scenario {
+        Some(s) if out.is_empty() => Ok(s),
+        _ => {
+            let d = out.finish();
+            if d.problems.is_empty() {
+                // Validation refused without saying why: a bug, but still an error.
+                let mut c = Collector::new(file, text);
+                c.push(0..0, "", "invalid scenario", None);
+                return Err(c.finish());
+            }
+            Err(d)
+        }
+    }
+}

@@ -1,0 +1,284 @@
+//! `[job.parallelism]` validation: each field given, defaulted or `"auto"`,
+//! then the constraints between them, the model and the devices
+//! (Megatron-LM's and DeepSpeed's rules).
+
+use super::{Ctx, quoted};
+use crate::model::TransformerSpec;
+use crate::parallelism::{Recompute, Schedule};
+use crate::scenario::domain::{Choice, ParallelismSpec, Pool};
+use crate::scenario::raw::{Opt, RawJob, RawParallelism, Setting, StrOrTable};
+use crate::suggest::closest;
+use std::ops::Range;
+use toml::Spanned;
+
+/// The job's parallel configuration, checked against its model and pools.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn parallelism(
+    j: &RawJob,
+    job_span: &Range<usize>,
+    prefix: &str,
+    model: &TransformerSpec,
+    pools: &[&Pool],
+    global_batch: u64,
+    single_job: bool,
+    ctx: &mut Ctx<'_, '_>,
+) -> Option<ParallelismSpec> {
+    let key = format!("{prefix}.parallelism");
+    let (raw, span) = match &j.parallelism {
+        None => return Some(ParallelismSpec::all_auto()),
+        Some(p) => match p.get_ref() {
+            StrOrTable::Str(s) if s == "auto" => return Some(ParallelismSpec::all_auto()),
+            StrOrTable::Str(s) => {
+                ctx.error(p.span(), &key, format!("expected \"auto\" or a table, found \"{s}\""));
+                return None;
+            }
+            StrOrTable::Table(t) => (t, p.span()),
+        },
+    };
+    let _ = job_span;
+    let mut spec = fields(raw, &key, ctx)?;
+    let ok = constraints(&spec, raw, &span, &key, model, pools, global_batch, single_job, ctx);
+    if spec.dp == Choice::Fixed(0) {
+        // Left out: every device the model-parallel groups leave.
+        let devices: u64 = pools.iter().map(|p| p.devices()).sum();
+        spec.dp = match (spec.tp, spec.pp) {
+            (Choice::Fixed(tp), Choice::Fixed(pp)) => {
+                Choice::Fixed(u32::try_from(devices / (u64::from(tp) * u64::from(pp))).unwrap_or(u32::MAX))
+            }
+            _ => Choice::Auto,
+        };
+    }
+    ok.then_some(spec)
+}
+
+fn int(v: &Opt<Setting>, key: &str, min: i64, max: i64, default: Choice<i64>, ctx: &mut Ctx<'_, '_>) -> Option<Choice<i64>> {
+    let Some(v) = v else { return Some(default) };
+    match v.get_ref() {
+        Setting::Int(n) if (min..=max).contains(n) => Some(Choice::Fixed(*n)),
+        Setting::Int(n) => {
+            ctx.error(v.span(), key, format!("expected an integer from {min} to {max}, or \"auto\"; found {n}"));
+            None
+        }
+        Setting::Str(s) if s == "auto" => Some(Choice::Auto),
+        other => {
+            ctx.error(v.span(), key, format!("expected an integer or \"auto\", found {}", describe(other)));
+            None
+        }
+    }
+}
+
+fn named<T: Copy>(v: &Opt<Setting>, key: &str, options: &[(&'static str, T)], default: T, ctx: &mut Ctx<'_, '_>) -> Option<Choice<T>> {
+    let Some(v) = v else { return Some(Choice::Fixed(default)) };
+    match v.get_ref() {
+        Setting::Str(s) if s == "auto" => Some(Choice::Auto),
+        Setting::Str(s) => {
+            if let Some((_, t)) = options.iter().find(|(n, _)| n == s) {
+                return Some(Choice::Fixed(*t));
+            }
+            let names: Vec<&str> = options.iter().map(|(n, _)| *n).chain(["auto"]).collect();
+            let help = closest(s, names.iter().copied()).map(|n| format!("did you mean `{n}`?"));
+            ctx.error_help(v.span(), key, format!("unknown value `{s}`; expected one of {}", quoted(&names)), help);
+            None
+        }
+        other => {
+            ctx.error(v.span(), key, format!("expected a string, found {}", describe(other)));
+            None
+        }
+    }
+}
+
+fn describe(s: &Setting) -> String {
+    match s {
+        Setting::Int(n) => format!("integer {n}"),
+        Setting::Bool(b) => format!("boolean {b}"),
+        Setting::Str(s) => format!("string \"{s}\""),
+    }
+}
+
+fn to_u32(c: Choice<i64>) -> Choice<u32> {
+    match c {
+        Choice::Auto => Choice::Auto,
+        Choice::Fixed(n) => Choice::Fixed(u32::try_from(n).unwrap_or(u32::MAX)),
+    }
+}
+
+fn fields(raw: &RawParallelism, key: &str, ctx: &mut Ctx<'_, '_>) -> Option<ParallelismSpec> {
+    let k = |f: &str| format!("{key}.{f}");
+    let big = i64::from(u32::MAX);
+    let tp = int(&raw.tp, &k("tp"), 1, big, Choice::Fixed(1), ctx);
+    let pp = int(&raw.pp, &k("pp"), 1, big, Choice::Fixed(1), ctx);
+    // dp left out: whatever the devices allow (set by the constraints below).
+    let dp = int(&raw.dp, &k("dp"), 1, big, Choice::Fixed(0), ctx);
+    let mb = int(&raw.microbatch, &k("microbatch"), 1, big, Choice::Fixed(1), ctx);
+    let vs = int(&raw.virtual_stages, &k("virtual_stages"), 1, big, Choice::Fixed(1), ctx);
+    let zero = int(&raw.zero, &k("zero"), 0, 3, Choice::Fixed(0), ctx);
+    let schedules = Schedule::ALL.map(|s| (s.as_str(), s));
+    let schedule = named(&raw.schedule, &k("schedule"), &schedules, Schedule::OneFOneB, ctx);
+    let modes = Recompute::ALL.map(|r| (r.as_str(), r));
+    let recompute = named(&raw.recompute, &k("recompute"), &modes, Recompute::None, ctx);
+    let sp = match &raw.sequence_parallel {
+        None => Some(Choice::Fixed(false)),
+        Some(v) => match v.get_ref() {
+            Setting::Bool(b) => Some(Choice::Fixed(*b)),
+            Setting::Str(s) if s == "auto" => Some(Choice::Auto),
+            other => {
+                ctx.error(v.span(), &k("sequence_parallel"), format!("expected true, false or \"auto\", found {}", describe(other)));
+                None
+            }
+        },
+    };
+    Some(ParallelismSpec {
+        tp: to_u32(tp?),
+        pp: to_u32(pp?),
+        dp: to_u32(dp?),
+        microbatch: to_u32(mb?),
+        schedule: schedule?,
+        virtual_stages: to_u32(vs?),
+        recompute: recompute?,
+        zero: match zero? {
+            Choice::Auto => Choice::Auto,
+            Choice::Fixed(z) => Choice::Fixed(u8::try_from(z).unwrap_or(3)),
+        },
+        sequence_parallel: sp?,
+    })
+}
+
+/// The span of a field if given, else the table's.
+fn at(v: &Opt<Setting>, table: &Range<usize>) -> Range<usize> {
+    v.as_ref().map_or_else(|| table.clone(), Spanned::span)
+}
+
+/// Checks the relations between the fixed fields; fills a left-out `dp`.
+#[allow(clippy::too_many_arguments)]
+fn constraints(
+    spec: &ParallelismSpec,
+    raw: &RawParallelism,
+    span: &Range<usize>,
+    key: &str,
+    model: &TransformerSpec,
+    pools: &[&Pool],
+    global_batch: u64,
+    single_job: bool,
+    ctx: &mut Ctx<'_, '_>,
+) -> bool {
+    let k = |f: &str| format!("{key}.{f}");
+    let mut ok = true;
+    let devices: u64 = pools.iter().map(|p| p.devices()).sum();
+    if let Choice::Fixed(tp) = spec.tp {
+        if !model.heads.is_multiple_of(tp) {
+            ctx.error(at(&raw.tp, span), &k("tp"), format!("tp = {tp} does not divide the model's {} attention heads", model.heads));
+            ok = false;
+        }
+        for p in pools.iter().filter(|p| !p.device.is_torus()) {
+            if !p.devices_per_node.is_multiple_of(tp) {
+                ctx.error_help(
+                    at(&raw.tp, span),
+                    &k("tp"),
+                    format!(
+                        "tp = {tp} does not fit in a node of pool `{}` ({} devices per node)",
+                        p.name, p.devices_per_node
+                    ),
+                    Some("tensor parallelism runs inside a node's fast links: use a divisor of devices_per_node".to_owned()),
+                );
+                ok = false;
+            }
+        }
+    }
+    if let (Choice::Fixed(pp), Choice::Fixed(v)) = (spec.pp, spec.virtual_stages) {
+        let chunks = u64::from(pp) * u64::from(v);
+        if !u64::from(model.layers).is_multiple_of(chunks) {
+            ctx.error(
+                at(&raw.pp, span),
+                &k("pp"),
+                format!(
+                    "pp × virtual_stages = {pp} × {v} = {chunks} does not divide the model's {} layers",
+                    model.layers
+                ),
+            );
+            ok = false;
+        }
+    }
+    if let (Choice::Fixed(s), Choice::Fixed(v)) = (spec.schedule, spec.virtual_stages)
+        && v > 1
+        && s != Schedule::Interleaved1F1B
+    {
+        ctx.error(
+            at(&raw.virtual_stages, span),
+            &k("virtual_stages"),
+            format!("virtual_stages = {v} needs schedule = \"interleaved-1f1b\" (schedule is \"{}\")", s.as_str()),
+        );
+        ok = false;
+    }
+    if let (Choice::Fixed(z), Choice::Fixed(pp)) = (spec.zero, spec.pp)
+        && z >= 2
+        && pp > 1
+    {
+        ctx.error(
+            at(&raw.zero, span),
+            &k("zero"),
+            format!("ZeRO stage {z} shards gradients, which pipeline parallelism (pp = {pp}) cannot use; use zero = 0 or 1"),
+        );
+        ok = false;
+    }
+    let (Choice::Fixed(tp), Choice::Fixed(pp)) = (spec.tp, spec.pp) else {
+        return ok;
+    };
+    let model_parallel = u64::from(tp) * u64::from(pp);
+    if model_parallel > devices {
+        ctx.error(
+            at(&raw.pp, span),
+            key,
+            format!("tp × pp = {tp} × {pp} = {model_parallel} needs more devices than the job's pools have ({devices})"),
+        );
+        return false;
+    }
+    let dp = match spec.dp {
+        Choice::Auto => return ok,
+        Choice::Fixed(0) => devices / model_parallel,
+        Choice::Fixed(dp) => u64::from(dp),
+    };
+    let used = model_parallel * dp;
+    if raw.dp.is_none() && !devices.is_multiple_of(model_parallel) {
+        ctx.error(
+            span.clone(),
+            key,
+            format!("tp × pp = {model_parallel} does not divide the job's {devices} devices; set dp explicitly"),
+        );
+        ok = false;
+    } else if used > devices || (single_job && used != devices) {
+        let fix = if devices.is_multiple_of(model_parallel) {
+            format!("dp = {} would use all of them", devices / model_parallel)
+        } else {
+            format!("tp × pp = {model_parallel} does not divide {devices}; change tp, pp or the node counts")
+        };
+        ctx.error_help(
+            at(&raw.dp, span),
+            &k("dp"),
+            format!("tp × pp × dp = {tp} × {pp} × {dp} = {used} devices, but the job's pools have {devices}"),
+            Some(fix),
+        );
+        ok = false;
+    }
+    if let Choice::Fixed(mb) = spec.microbatch {
+        let per_step = u64::from(mb) * dp;
+        if !global_batch.is_multiple_of(per_step) {
+            ctx.error(
+                at(&raw.microbatch, span),
+                &k("microbatch"),
+                format!("global_batch {global_batch} is not a multiple of microbatch × dp = {mb} × {dp} = {per_step}"),
+            );
+            ok = false;
+        } else if let (Choice::Fixed(Schedule::Interleaved1F1B), true) = (spec.schedule, pp > 1) {
+            let m = global_batch / per_step;
+            if !m.is_multiple_of(u64::from(pp)) {
+                ctx.error(
+                    at(&raw.schedule, span),
+                    &k("schedule"),
+                    format!("interleaved-1f1b needs the micro-batches per replica ({m}) to be a multiple of pp = {pp}"),
+                );
+                ok = false;
+            }
+        }
+    }
+    ok
+}

@@ -1,0 +1,61 @@
+//! Command-line arguments (clap derive). Every subcommand's help ends with an
+//! example.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Cirrus: what-if simulation of distributed deep-learning training on
+/// heterogeneous GPU and TPU clusters.
+#[derive(Debug, Parser)]
+#[command(name = "cirrus", version, about, long_about = None, propagate_version = true)]
+#[command(after_help = "Example:\n  cirrus simulate scenarios/quickstart.toml")]
+pub struct Cli {
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Estimate step time, throughput, memory, time to train, cost and energy of a scenario's jobs.
+    #[command(after_help = "Examples:\n  cirrus simulate scenarios/quickstart.toml\n  cirrus simulate scenarios/gpt3-175b-1024-a100.toml --json > result.json\n  cirrus simulate scenarios/quickstart.toml --out results/")]
+    Simulate(SimulateArgs),
+    /// Validate a scenario and print every problem with file:line:column and key path.
+    #[command(after_help = "Example:\n  cirrus check scenarios/quickstart.toml\n\nExit status: 0 valid, 2 invalid (every problem is printed to stderr).")]
+    Check(CheckArgs),
+    /// List the built-in devices with their figures and sources.
+    #[command(after_help = "Examples:\n  cirrus catalogue\n  cirrus catalogue --json | jq '.devices[] | .id'")]
+    Catalogue(CatalogueArgs),
+}
+
+/// `cirrus simulate`.
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// Scenario file (TOML, format 1).
+    pub file: PathBuf,
+    /// Print the SimResult JSON (format 1) instead of tables.
+    #[arg(long)]
+    pub json: bool,
+    /// Override the scenario's seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Also write `result.json` (SimResult) into this directory, atomically.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+/// `cirrus check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Scenario file (TOML, format 1).
+    pub file: PathBuf,
+}
+
+/// `cirrus catalogue`.
+#[derive(Debug, Args)]
+pub struct CatalogueArgs {
+    /// Print JSON (every figure with its source) instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}

@@ -1,0 +1,27 @@
+//! One function per subcommand.
+
+mod catalogue;
+mod check;
+mod simulate;
+
+use crate::Failure;
+use crate::cli::{Cli, Command};
+use cirrus_sim::scenario::{self, Scenario, ScenarioError};
+use std::path::Path;
+
+/// Runs the parsed command.
+pub fn dispatch(cli: Cli) -> Result<(), Failure> {
+    match cli.command {
+        Command::Simulate(args) => simulate::run(&args),
+        Command::Check(args) => check::run(&args),
+        Command::Catalogue(args) => catalogue::run(&args),
+    }
+}
+
+/// Loads a scenario, mapping invalid input to [`Failure::BadInput`].
+pub fn load(path: &Path) -> Result<Scenario, Failure> {
+    scenario::load(path).map_err(|e| match e {
+        ScenarioError::Invalid(d) => Failure::BadInput(d.to_string()),
+        other => Failure::BadInput(format!("error: {other}")),
+    })
+}

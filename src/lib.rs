@@ -1,0 +1,59 @@
+//! The `cirrus` command line: argument parsing and the subcommands, each a
+//! thin layer over the `cirrus-sim` library.
+//!
+//! ```text
+//! cirrus check FILE ──► scenario::load ──► problems (exit 2) | summary
+//! cirrus simulate FILE ──► scenario::load ──► estimate::simulate ──► table | SimResult JSON
+//! cirrus catalogue ──► catalogue::render_table | catalogue::to_json
+//! ```
+
+mod cli;
+mod commands;
+mod output;
+
+use clap::Parser;
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+/// How a command failed.
+#[derive(Debug)]
+pub enum Failure {
+    /// Bad input: the message already names file, line, column and key.
+    BadInput(String),
+    /// Anything else.
+    Runtime(anyhow::Error),
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(e: anyhow::Error) -> Self {
+        Failure::Runtime(e)
+    }
+}
+
+/// Runs the program with `args` (the first is the program name) and returns
+/// its exit status.
+pub fn run<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match cli::Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            // clap prints help and version to stdout with status 0, usage errors with 2.
+            let _ = e.print();
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+        }
+    };
+    match commands::dispatch(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::BadInput(msg)) => {
+            eprintln!("{msg}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Runtime(e)) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
