@@ -1,3 +1,4 @@
 //! Cirrus simulator library.
 pub mod parallelism;
+pub mod topology;
 pub mod units;
