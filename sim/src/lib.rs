@@ -4,4 +4,5 @@ pub mod model;
 pub mod parallelism;
 pub mod scenario;
 pub mod suggest;
+pub mod topology;
 pub mod units;

@@ -21,7 +21,12 @@ pub enum Precision {
 
 impl Precision {
     /// Every precision, in the order the catalogue lists peaks.
-    pub const ALL: [Precision; 4] = [Precision::Fp32, Precision::Fp16, Precision::Bf16, Precision::Fp8];
+    pub const ALL: [Precision; 4] = [
+        Precision::Fp32,
+        Precision::Fp16,
+        Precision::Bf16,
+        Precision::Fp8,
+    ];
 
     /// The scenario-file spelling.
     pub fn as_str(self) -> &'static str {
@@ -70,7 +75,11 @@ pub enum Schedule {
 
 impl Schedule {
     /// Every schedule.
-    pub const ALL: [Schedule; 3] = [Schedule::GPipe, Schedule::OneFOneB, Schedule::Interleaved1F1B];
+    pub const ALL: [Schedule; 3] = [
+        Schedule::GPipe,
+        Schedule::OneFOneB,
+        Schedule::Interleaved1F1B,
+    ];
 
     /// The scenario-file spelling.
     pub fn as_str(self) -> &'static str {

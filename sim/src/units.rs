@@ -164,6 +164,9 @@ mod tests {
         assert_eq!(BytesPerSec::from_gbit_s(400.0).as_gbyte_s(), 50.0);
         let t = Flops(2e12) / FlopsPerSec::from_tflops(1.0);
         assert_eq!(t, Seconds(2.0));
-        assert_eq!(Bytes::from_gb(10.0) / BytesPerSec::from_gbyte_s(5.0), Seconds(2.0));
+        assert_eq!(
+            Bytes::from_gb(10.0) / BytesPerSec::from_gbyte_s(5.0),
+            Seconds(2.0)
+        );
     }
 }
