@@ -19,13 +19,19 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Estimate step time, throughput, memory, time to train, cost and energy of a scenario's jobs.
-    #[command(after_help = "Examples:\n  cirrus simulate scenarios/quickstart.toml\n  cirrus simulate scenarios/gpt3-175b-1024-a100.toml --json > result.json\n  cirrus simulate scenarios/quickstart.toml --out results/")]
+    #[command(
+        after_help = "Examples:\n  cirrus simulate scenarios/quickstart.toml\n  cirrus simulate scenarios/gpt3-175b-1024-a100.toml --json > result.json\n  cirrus simulate scenarios/quickstart.toml --out results/"
+    )]
     Simulate(SimulateArgs),
     /// Validate a scenario and print every problem with file:line:column and key path.
-    #[command(after_help = "Example:\n  cirrus check scenarios/quickstart.toml\n\nExit status: 0 valid, 2 invalid (every problem is printed to stderr).")]
+    #[command(
+        after_help = "Example:\n  cirrus check scenarios/quickstart.toml\n\nExit status: 0 valid, 2 invalid (every problem is printed to stderr)."
+    )]
     Check(CheckArgs),
     /// List the built-in devices with their figures and sources.
-    #[command(after_help = "Examples:\n  cirrus catalogue\n  cirrus catalogue --json | jq '.devices[] | .id'")]
+    #[command(
+        after_help = "Examples:\n  cirrus catalogue\n  cirrus catalogue --json | jq '.devices[] | .id'"
+    )]
     Catalogue(CatalogueArgs),
 }
 

@@ -8,7 +8,8 @@ use cirrus_sim::catalogue;
 /// Prints the catalogue as a table or JSON.
 pub fn run(args: &CatalogueArgs) -> Result<(), Failure> {
     if args.json {
-        let text = serde_json::to_string_pretty(&catalogue::to_json()).context("failed to encode the catalogue")?;
+        let text = serde_json::to_string_pretty(&catalogue::to_json())
+            .context("failed to encode the catalogue")?;
         println!("{text}");
     } else {
         print!("{}", catalogue::render_table());

@@ -18,10 +18,12 @@
 //! ```
 
 mod flops;
+mod gemm;
 mod memory;
 mod presets;
 
 pub use flops::StepFlops;
+pub use gemm::Gemm;
 pub use memory::StateBytes;
 pub use presets::{preset, preset_ids, suggest_preset};
 

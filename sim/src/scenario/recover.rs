@@ -65,7 +65,12 @@ pub fn read(text: &str, out: &mut Collector<'_>) -> Recovered {
     loop {
         let attempt = RawScenario::deserialize(toml::de::Deserializer::from(table.clone()));
         let err = match attempt {
-            Ok(raw) => return Recovered { raw: Some(raw), dropped },
+            Ok(raw) => {
+                return Recovered {
+                    raw: Some(raw),
+                    dropped,
+                };
+            }
             Err(err) => err,
         };
         let span = err.span().unwrap_or(0..0);
@@ -103,17 +108,22 @@ fn find_in_value(v: &DeValue<'_>, span: &Range<usize>) -> Option<Vec<Seg>> {
             let sub = find(t, span);
             (!sub.is_empty()).then_some(sub)
         }
-        DeValue::Array(items) => items.iter().enumerate().find_map(|(i, item)| match item.get_ref() {
-            DeValue::Table(t) => {
-                let sub = find(t, span);
-                (!sub.is_empty()).then(|| {
-                    let mut p = vec![Seg::Index(i)];
-                    p.extend(sub);
-                    p
+        DeValue::Array(items) => {
+            items
+                .iter()
+                .enumerate()
+                .find_map(|(i, item)| match item.get_ref() {
+                    DeValue::Table(t) => {
+                        let sub = find(t, span);
+                        (!sub.is_empty()).then(|| {
+                            let mut p = vec![Seg::Index(i)];
+                            p.extend(sub);
+                            p
+                        })
+                    }
+                    _ => None,
                 })
-            }
-            _ => None,
-        }),
+        }
         _ => None,
     }
 }
@@ -144,14 +154,17 @@ fn humanize(message: &str) -> (String, Option<String>) {
     if let Some(rest) = message.strip_prefix("unknown field ") {
         let names: Vec<&str> = rest.split('`').skip(1).step_by(2).collect();
         if let Some((unknown, expected)) = names.split_first() {
-            let help = closest(unknown, expected.iter().copied())
-                .map(|s| format!("did you mean `{s}`?"));
+            let help =
+                closest(unknown, expected.iter().copied()).map(|s| format!("did you mean `{s}`?"));
             let list = expected
                 .iter()
                 .map(|s| format!("`{s}`"))
                 .collect::<Vec<_>>()
                 .join(", ");
-            return (format!("unknown key `{unknown}`; expected one of {list}"), help);
+            return (
+                format!("unknown key `{unknown}`; expected one of {list}"),
+                help,
+            );
         }
     }
     let mut text = message.to_owned();

@@ -1,0 +1,170 @@
+//! Peak memory of the most loaded device: weights, gradients and optimizer
+//! state (sharded by ZeRO) plus the activations the pipeline schedule keeps
+//! in flight (Korthikanti et al. 2022, Section 4.2.3).
+
+use crate::model::TransformerSpec;
+use crate::parallelism::{ParallelConfig, Precision, Recompute, Schedule};
+use crate::units::Bytes;
+
+/// Memory of one device, by kind.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Memory {
+    /// Weights, gradients, optimizer state.
+    pub state: Bytes,
+    /// Activations in flight.
+    pub activations: Bytes,
+}
+
+impl Memory {
+    /// Total.
+    pub fn total(&self) -> Bytes {
+        self.state + self.activations
+    }
+}
+
+/// Micro-batches whose activations stage 0 holds at once: GPipe keeps all
+/// `m`; 1F1B at most `pp`; interleaving adds `(pp−1)/(pp·v)` of a stage's
+/// worth (Narayanan et al. 2021, Korthikanti et al. 2022 eq. 5 note).
+fn in_flight(par: &ParallelConfig, microbatches: u64) -> f64 {
+    let pp = f64::from(par.pp);
+    let m = microbatches as f64;
+    match par.schedule {
+        Schedule::GPipe => m,
+        Schedule::OneFOneB => m.min(pp),
+        Schedule::Interleaved1F1B => {
+            let v = f64::from(par.virtual_stages.max(1));
+            m.min(pp) * (1.0 + (pp - 1.0) / (pp * v))
+        }
+    }
+}
+
+/// Peak memory over pipeline stages for `par` with `microbatches` per step.
+pub fn peak_memory(
+    model: &TransformerSpec,
+    seq_len: u32,
+    precision: Precision,
+    par: &ParallelConfig,
+    microbatches: u64,
+) -> Memory {
+    let layers_per_stage = f64::from(model.layers.div_ceil(par.pp));
+    let per_layer = model.activation_bytes_per_layer(
+        seq_len,
+        par.microbatch,
+        par.tp,
+        par.sequence_parallel,
+        par.recompute,
+    );
+    let mut activations = per_layer * (layers_per_stage * in_flight(par, microbatches));
+    if par.recompute == Recompute::Full {
+        // Recomputing a layer needs that layer's full activations once.
+        activations += model.activation_bytes_per_layer(
+            seq_len,
+            par.microbatch,
+            par.tp,
+            par.sequence_parallel,
+            Recompute::None,
+        );
+    }
+    let last = par.pp.saturating_sub(1);
+    let state_of = |stage: u32| {
+        let params = model.params_per_stage(par.tp, par.pp, stage);
+        model
+            .state_bytes_per_device(params, precision, par.zero, par.dp)
+            .total()
+    };
+    // Stage 0 holds the most activations; the last stage holds the output
+    // head and the fp32 logits of one micro-batch (4·s·b·V/t bytes).
+    let logits = Bytes(
+        4.0 * f64::from(seq_len) * f64::from(par.microbatch) * f64::from(model.vocab)
+            / f64::from(par.tp.max(1)),
+    );
+    let first = Memory {
+        state: state_of(0),
+        activations: if par.pp == 1 {
+            activations + logits
+        } else {
+            activations
+        },
+    };
+    let last_stage = Memory {
+        state: state_of(last),
+        activations: per_layer
+            * (layers_per_stage * 1.0_f64.max(in_flight(par, microbatches) / f64::from(par.pp)))
+            + logits,
+    };
+    if last_stage.total() > first.total() {
+        last_stage
+    } else {
+        first
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::preset;
+
+    fn par(tp: u32, pp: u32, dp: u32, recompute: Recompute, zero: u8) -> ParallelConfig {
+        ParallelConfig {
+            tp,
+            pp,
+            dp,
+            microbatch: 1,
+            schedule: Schedule::OneFOneB,
+            virtual_stages: 1,
+            recompute,
+            zero,
+            sequence_parallel: false,
+        }
+    }
+
+    #[test]
+    fn gpt3_175b_fits_only_when_split() {
+        let m = preset("gpt3-175b").expect("preset");
+        let whole = peak_memory(
+            &m,
+            2048,
+            Precision::Bf16,
+            &par(1, 1, 1, Recompute::Full, 0),
+            1,
+        );
+        // 16 bytes per parameter alone is 2.8 TB.
+        assert!(whole.state.as_gib() > 2500.0);
+        let split = peak_memory(
+            &m,
+            2048,
+            Precision::Bf16,
+            &par(8, 8, 16, Recompute::Full, 1),
+            96,
+        );
+        assert!(split.total().as_gib() < 80.0, "{}", split.total().as_gib());
+    }
+
+    #[test]
+    fn zero_and_recompute_reduce_memory() {
+        let m = preset("gpt3-1.3b").expect("preset");
+        let base = peak_memory(
+            &m,
+            2048,
+            Precision::Bf16,
+            &par(1, 1, 8, Recompute::None, 0),
+            8,
+        );
+        let z1 = peak_memory(
+            &m,
+            2048,
+            Precision::Bf16,
+            &par(1, 1, 8, Recompute::None, 1),
+            8,
+        );
+        let full = peak_memory(
+            &m,
+            2048,
+            Precision::Bf16,
+            &par(1, 1, 8, Recompute::Full, 0),
+            8,
+        );
+        assert!(z1.state < base.state);
+        assert!(full.activations < base.activations);
+    }
+}

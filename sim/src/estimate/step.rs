@@ -1,0 +1,398 @@
+//! One job's step: replicas per pool, their speed, batch shares ∝ speed,
+//! and the step time with its breakdown.
+
+use super::EstimateError;
+use super::calibration::{Calibration, for_generation};
+use super::comm::{self, Link};
+use super::compute::{DeviceRates, Shape, StageTimes, stage_times};
+use super::memory::{Memory, peak_memory};
+use crate::parallelism::{ParallelConfig, Recompute};
+use crate::result::{Breakdown, JobResult, NodeShare};
+use crate::scenario::{Job, Pool, Scenario};
+use crate::topology::Topology;
+use crate::units::{Bytes, BytesPerSec, Seconds};
+
+/// A job's estimate with the figures the human-readable report adds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobEstimate {
+    /// The SimResult entry.
+    pub result: JobResult,
+    /// Model FLOP/s per device by Megatron's accounting (Narayanan et al.
+    /// 2021 eq. 3, which counts full recomputation), TFLOP/s.
+    pub megatron_tflops_per_device: f64,
+    /// Per pool the job uses: (pool name, replicas, share of one replica,
+    /// memory of its most loaded device).
+    pub pools: Vec<PoolEstimate>,
+}
+
+/// What one pool contributes to a job.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PoolEstimate {
+    /// Pool name.
+    pub pool: String,
+    /// Data-parallel replicas on this pool.
+    pub replicas: u64,
+    /// Fraction of the global batch each of its replicas takes.
+    pub replica_share: f64,
+    /// Micro-batch time (forward, backward, recompute, TP comm), s.
+    pub microbatch_s: f64,
+    /// Peak memory of its most loaded device.
+    pub memory_gib: f64,
+    /// Its devices' capacity.
+    pub capacity_gib: f64,
+    /// The calibration applied.
+    pub calibration: &'static str,
+}
+
+/// Figures of one pool's replicas.
+struct Class<'a> {
+    pool: &'a Pool,
+    replicas: u64,
+    rates: DeviceRates,
+    stage: StageTimes,
+    tp_per_mb: Seconds,
+    p2p: Seconds,
+    intra: Link,
+    inter: Link,
+}
+
+impl Class<'_> {
+    fn microbatch_time(&self) -> Seconds {
+        self.stage.total() + self.tp_per_mb
+    }
+}
+
+fn link(bandwidth: BytesPerSec, eff: f64, latency: Seconds) -> Link {
+    Link {
+        bandwidth: bandwidth * eff,
+        latency,
+    }
+}
+
+/// Intra-node and inter-node links of a pool, from the topology.
+fn pool_links(topo: &Topology, idx: usize, pool: &Pool, cal: &Calibration) -> (Link, Link) {
+    let first = topo.device(idx, 0, 0);
+    let latency = |b: Option<crate::topology::DeviceId>| match (first, b) {
+        (Some(a), Some(b)) => topo.route(a, b).latency,
+        _ => Seconds::ZERO,
+    };
+    let intra_lat = latency(topo.device(idx, 0, 1));
+    let intra = link(
+        topo.intra_node_bandwidth(idx),
+        cal.intra_link_eff,
+        intra_lat,
+    );
+    if pool.device.is_torus() {
+        // The ICI torus carries every collective inside a slice.
+        return (intra, intra);
+    }
+    let inter_lat = latency(topo.device(idx, 1, 0));
+    let inter = link(
+        topo.inter_node_bandwidth_per_device(idx),
+        cal.network_eff,
+        inter_lat,
+    );
+    (intra, inter)
+}
+
+/// Estimates one job alone on its pools.
+pub fn estimate_job(
+    s: &Scenario,
+    job: &Job,
+    topo: &Topology,
+) -> Result<JobEstimate, EstimateError> {
+    let par = job
+        .parallelism
+        .fixed()
+        .ok_or_else(|| EstimateError::NeedsPlanner {
+            job: job.name.clone(),
+        })?;
+    let layout = |why: String| EstimateError::Layout {
+        job: job.name.clone(),
+        why,
+    };
+    let model_parallel = u64::from(par.tp) * u64::from(par.pp);
+    let e = job.precision.bytes_per_element();
+    let tokens_mb = f64::from(job.seq_len) * f64::from(par.microbatch);
+    let act_bytes = Bytes(tokens_mb * f64::from(job.model.hidden) * e);
+    let layers = job.model.layers / par.pp;
+    let mut classes = Vec::new();
+    let mut remaining = u64::from(par.dp);
+    for &idx in &job.pools {
+        let pool = &s.pools[idx];
+        if remaining == 0 {
+            break;
+        }
+        if !pool.devices().is_multiple_of(model_parallel) {
+            return Err(layout(format!(
+                "pool `{}` has {} devices, not a multiple of tp × pp = {model_parallel}; a replica cannot span pools",
+                pool.name,
+                pool.devices()
+            )));
+        }
+        let replicas = (pool.devices() / model_parallel).min(remaining);
+        remaining -= replicas;
+        let d = &pool.device;
+        let cal = for_generation(&d.generation);
+        let (peak, mem_bw) = match (d.peak(job.precision), d.mem_bw) {
+            (Some(p), Some(m)) => (p, m),
+            _ => {
+                return Err(layout(format!(
+                    "pool `{}` lacks peak or memory bandwidth",
+                    pool.name
+                )));
+            }
+        };
+        let rates = DeviceRates { peak, mem_bw, cal };
+        let shape = Shape {
+            model: &job.model,
+            seq_len: job.seq_len,
+            microbatch: par.microbatch,
+            tp: par.tp,
+            sequence_parallel: par.sequence_parallel,
+            precision: job.precision,
+        };
+        // The slowest stage sets the pipeline's pace: the last (output head).
+        let stage = stage_times(&shape, &rates, layers, true, par.recompute);
+        let (intra, inter) = pool_links(topo, idx, pool, &cal);
+        let tp_link = if pool.device.is_torus() || par.tp <= pool.devices_per_node {
+            intra
+        } else {
+            inter
+        };
+        let per_layer_collectives = match par.recompute {
+            Recompute::Full => 6.0,
+            _ => 4.0,
+        };
+        let tp_per_mb = comm::all_reduce(act_bytes, u64::from(par.tp), tp_link)
+            * (per_layer_collectives * f64::from(layers));
+        // Megatron's order is tp, dp, pp: consecutive stages are tp·dp ranks apart.
+        let stride = u64::from(par.tp) * replicas;
+        let p2p_link = if stride >= u64::from(pool.devices_per_node) {
+            inter
+        } else {
+            intra
+        };
+        let p2p = if par.pp > 1 {
+            comm::send(act_bytes / f64::from(par.tp), p2p_link)
+        } else {
+            Seconds::ZERO
+        };
+        classes.push(Class {
+            pool,
+            replicas,
+            rates,
+            stage,
+            tp_per_mb,
+            p2p,
+            intra,
+            inter,
+        });
+    }
+    if remaining > 0 || classes.is_empty() {
+        return Err(layout(format!(
+            "dp = {} replicas of tp × pp = {model_parallel} devices do not fit on its pools",
+            par.dp
+        )));
+    }
+    Ok(finish(s, job, &par, &classes))
+}
+
+fn finish(s: &Scenario, job: &Job, par: &ParallelConfig, classes: &[Class<'_>]) -> JobEstimate {
+    let mb_per_step = job.global_batch as f64 / f64::from(par.microbatch);
+    // Batch shares ∝ replica speed: every replica finishes together.
+    let speed_sum: f64 = classes
+        .iter()
+        .map(|c| c.replicas as f64 / c.microbatch_time().get())
+        .sum();
+    let replica_share = |c: &Class<'_>| (1.0 / c.microbatch_time().get()) / speed_sum;
+    let pp = f64::from(par.pp);
+    let v = f64::from(par.virtual_stages.max(1));
+    let pipeline = |c: &Class<'_>| {
+        let m = replica_share(c) * mb_per_step;
+        let bubble = c.microbatch_time() * ((pp - 1.0) / v);
+        let pp_comm = c.p2p * (2.0 * (m * v + pp - 1.0));
+        (
+            m,
+            bubble,
+            pp_comm,
+            c.microbatch_time() * m + bubble + pp_comm,
+        )
+    };
+    let slowest = classes
+        .iter()
+        .max_by(|a, b| pipeline(a).3.get().total_cmp(&pipeline(b).3.get()))
+        .expect("a job has at least one replica class");
+    let (m, bubble, pp_comm, _) = pipeline(slowest);
+
+    // Data-parallel gradient reduction (ZeRO 1-2: reduce-scatter + all-gather,
+    // the same volume), hierarchical inside nodes, ring across nodes and pools.
+    let e = job.precision.bytes_per_element();
+    let params_dev = (0..par.pp)
+        .map(|st| job.model.params_per_stage(par.tp, par.pp, st))
+        .max()
+        .unwrap_or(0) as f64;
+    let grad_bytes = Bytes(params_dev * e);
+    let dp = u64::from(par.dp);
+    let inner = classes
+        .iter()
+        .map(|c| {
+            let per_node = u64::from(c.pool.devices_per_node / par.tp.max(1)).max(1);
+            if c.pool.device.is_torus() {
+                dp
+            } else {
+                per_node.min(dp)
+            }
+        })
+        .min()
+        .unwrap_or(1)
+        .max(1);
+    let outer = dp.div_ceil(inner);
+    let intra = classes
+        .iter()
+        .map(|c| c.intra)
+        .min_by(|a, b| a.bandwidth.get().total_cmp(&b.bandwidth.get()))
+        .expect("classes");
+    let mut outer_link = classes
+        .iter()
+        .map(|c| c.inter)
+        .min_by(|a, b| a.bandwidth.get().total_cmp(&b.bandwidth.get()))
+        .expect("classes");
+    if classes.len() > 1 {
+        // Every device's outer ring crosses the link between pools.
+        let rings = (u64::from(par.tp) * u64::from(par.pp) * inner) as f64;
+        let net_eff = classes
+            .iter()
+            .map(|c| c.rates.cal.network_eff)
+            .fold(1.0, f64::min);
+        let cross = s
+            .network
+            .inter_pool_gbit_s
+            .map(|g| BytesPerSec::from_gbit_s(g) * (net_eff / rings));
+        if let Some(cross) = cross {
+            outer_link.bandwidth = outer_link.bandwidth.min(cross);
+        }
+        outer_link.latency = outer_link.latency * 2.0;
+    }
+    let dp_time = comm::hierarchical_all_reduce(grad_bytes, inner, intra, outer, outer_link);
+    let overlap = slowest.stage.backward + slowest.stage.recompute;
+    let mut dp_exposed = (dp_time - overlap).max(Seconds::ZERO);
+    if par.zero == 3 {
+        // ZeRO-3 gathers each stage's weights for every micro-batch's forward
+        // and backward; what exceeds that micro-batch's compute is exposed.
+        let gather = comm::hierarchical_all_reduce(grad_bytes, inner, intra, outer, outer_link);
+        let per_mb = (gather - slowest.stage.total()).max(Seconds::ZERO);
+        dp_exposed += per_mb * m;
+    }
+    // Adam: read master, m, v, gradient; write master, m, v, 16-bit weights.
+    let opt_params = if par.zero >= 1 {
+        params_dev / f64::from(par.dp)
+    } else {
+        params_dev
+    };
+    let optimizer = classes
+        .iter()
+        .map(|c| Bytes(opt_params * 28.0) / (c.rates.mem_bw * c.rates.cal.mem_eff))
+        .fold(Seconds::ZERO, Seconds::max);
+
+    let breakdown = Breakdown {
+        compute: ((slowest.stage.forward + slowest.stage.backward) * m).get(),
+        recompute: (slowest.stage.recompute * m).get(),
+        tp_comm_exposed: (slowest.tp_per_mb * m).get(),
+        pp_comm_exposed: pp_comm.get(),
+        dp_comm_exposed: dp_exposed.get(),
+        bubble: bubble.get(),
+        optimizer: optimizer.get(),
+    };
+    let step = breakdown.total();
+    let devices: u64 =
+        classes.iter().map(|c| c.replicas).sum::<u64>() * u64::from(par.tp) * u64::from(par.pp);
+    let tokens = job.global_batch as f64 * f64::from(job.seq_len);
+    let flops = job
+        .model
+        .step_flops(job.global_batch, job.seq_len, par.recompute);
+    let model_tflops = flops.model_total.get() / step / devices as f64 / 1e12;
+    let peak_sum: f64 = classes
+        .iter()
+        .map(|c| c.rates.peak.get() * (c.replicas * u64::from(par.tp) * u64::from(par.pp)) as f64)
+        .sum();
+    let megatron = job
+        .model
+        .megatron_flops(job.global_batch, job.seq_len)
+        .get()
+        / step
+        / devices as f64
+        / 1e12;
+
+    let mut pools = Vec::new();
+    let mut shares = Vec::new();
+    let mut fits = true;
+    let mut mem_max: f64 = 0.0;
+    for c in classes {
+        let share = replica_share(c);
+        let m_c = (share * mb_per_step).ceil() as u64;
+        let mem: Memory = peak_memory(&job.model, job.seq_len, job.precision, par, m_c);
+        let cap = c.pool.device.memory.map_or(0.0, |b| b.as_gib());
+        let gib = mem.total().as_gib();
+        fits &= gib <= cap;
+        mem_max = mem_max.max(gib);
+        pools.push(PoolEstimate {
+            pool: c.pool.name.clone(),
+            replicas: c.replicas,
+            replica_share: share,
+            microbatch_s: c.microbatch_time().get(),
+            memory_gib: gib,
+            capacity_gib: cap,
+            calibration: c.rates.cal.source,
+        });
+        let used_devices = c.replicas * u64::from(par.tp) * u64::from(par.pp);
+        let dpn = u64::from(c.pool.devices_per_node);
+        let per_device = share / (u64::from(par.tp) * u64::from(par.pp)) as f64;
+        for node in 0..used_devices.div_ceil(dpn) {
+            let on_node = dpn.min(used_devices - node * dpn) as f64;
+            shares.push(NodeShare {
+                pool: c.pool.name.clone(),
+                node: u32::try_from(node).unwrap_or(u32::MAX),
+                batch_share: per_device * on_node,
+                lr_share: per_device * on_node,
+            });
+        }
+    }
+
+    let (time_to_train_s, cost_usd, energy_kwh) = match job.train_tokens {
+        None => (None, None, None),
+        Some(t) => {
+            let steps = (t / tokens).ceil();
+            let secs = steps * step;
+            let mut cost = 0.0;
+            let mut energy = 0.0;
+            for c in classes {
+                let n = (c.replicas * u64::from(par.tp) * u64::from(par.pp)) as f64;
+                cost += n * c.pool.usd_per_device_hour.unwrap_or(0.0) * secs / 3600.0;
+                energy += n * c.pool.device.tdp_w.unwrap_or(0.0) * secs / 3.6e6;
+            }
+            (Some(secs), Some(cost), Some(energy))
+        }
+    };
+
+    JobEstimate {
+        result: JobResult {
+            name: job.name.clone(),
+            devices,
+            parallelism: *par,
+            step_time_s: step,
+            tokens_per_s: tokens / step,
+            model_tflops_per_device: model_tflops,
+            mfu: flops.model_total.get() / step / peak_sum,
+            memory_gib_per_device: mem_max,
+            fits_memory: fits,
+            breakdown_s: breakdown,
+            shares,
+            time_to_train_s,
+            cost_usd,
+            energy_kwh,
+        },
+        megatron_tflops_per_device: megatron,
+        pools,
+    }
+}

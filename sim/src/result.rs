@@ -1,0 +1,134 @@
+//! SimResult, format 1: the JSON that `cirrus simulate --json` prints and
+//! that reports, the dashboard and users' scripts read. Change it only on
+//! purpose, with `FORMAT_VERSION`.
+
+use crate::parallelism::ParallelConfig;
+use serde::{Deserialize, Serialize};
+
+/// The SimResult format this build writes.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// The outcome of simulating a scenario.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SimResult {
+    /// Always [`FORMAT_VERSION`].
+    pub format_version: u32,
+    /// Scenario name.
+    pub scenario: String,
+    /// The seed used.
+    pub seed: u64,
+    /// One entry per training job.
+    pub jobs: Vec<JobResult>,
+    /// Cluster-level figures, present when the scenario has a workload or several jobs.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub cluster: Option<ClusterResult>,
+}
+
+/// Step-level and end-to-end figures of one job.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobResult {
+    /// Job name.
+    pub name: String,
+    /// Devices the job occupies.
+    pub devices: u64,
+    /// The parallel configuration simulated.
+    pub parallelism: ParallelConfig,
+    /// Seconds per training step (one global batch).
+    pub step_time_s: f64,
+    /// Tokens per second.
+    pub tokens_per_s: f64,
+    /// Model FLOP/s per device in TFLOP/s (no recompute counted).
+    pub model_tflops_per_device: f64,
+    /// Model FLOPs utilisation: `model_tflops_per_device` over the dense peak.
+    pub mfu: f64,
+    /// Peak memory of the most loaded device, GiB.
+    pub memory_gib_per_device: f64,
+    /// Whether that fits in the device's memory.
+    pub fits_memory: bool,
+    /// Where a step's time goes, seconds; the parts add up to `step_time_s`.
+    pub breakdown_s: Breakdown,
+    /// Per node: its share of the global batch and of the learning rate.
+    pub shares: Vec<NodeShare>,
+    /// Seconds to train `train_tokens` (null without `train_tokens`).
+    pub time_to_train_s: Option<f64>,
+    /// USD to train `train_tokens` at the pools' prices (null without `train_tokens`).
+    pub cost_usd: Option<f64>,
+    /// kWh to train `train_tokens` at board power (null without `train_tokens`).
+    pub energy_kwh: Option<f64>,
+}
+
+/// Where a step's time goes, seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct Breakdown {
+    /// Forward and backward compute.
+    pub compute: f64,
+    /// Activation recomputation.
+    pub recompute: f64,
+    /// Tensor-parallel communication not hidden behind compute.
+    pub tp_comm_exposed: f64,
+    /// Pipeline send/receive not hidden behind compute.
+    pub pp_comm_exposed: f64,
+    /// Data-parallel gradient communication not hidden behind compute.
+    pub dp_comm_exposed: f64,
+    /// Pipeline fill and drain.
+    pub bubble: f64,
+    /// Optimizer step.
+    pub optimizer: f64,
+}
+
+impl Breakdown {
+    /// Sum of the parts.
+    pub fn total(&self) -> f64 {
+        self.compute
+            + self.recompute
+            + self.tp_comm_exposed
+            + self.pp_comm_exposed
+            + self.dp_comm_exposed
+            + self.bubble
+            + self.optimizer
+    }
+}
+
+/// One node's share of the work.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NodeShare {
+    /// Pool name.
+    pub pool: String,
+    /// Node index within the pool.
+    pub node: u32,
+    /// Fraction of the global batch (Σ over nodes = 1).
+    pub batch_share: f64,
+    /// Weight of this node's gradients in the combined update (Σ = 1).
+    pub lr_share: f64,
+}
+
+/// Cluster-scheduling figures.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ClusterResult {
+    /// Jobs submitted.
+    pub jobs_submitted: u64,
+    /// Jobs completed.
+    pub jobs_completed: u64,
+    /// Mean job completion time, s.
+    pub avg_jct_s: f64,
+    /// Median job completion time, s.
+    pub p50_jct_s: f64,
+    /// 99th-percentile job completion time, s.
+    pub p99_jct_s: f64,
+    /// Time from first arrival to last completion, s.
+    pub makespan_s: f64,
+    /// Mean time in queue, s.
+    pub avg_queue_s: f64,
+    /// Busy device-time over available device-time.
+    pub utilization: f64,
+    /// Preemptions.
+    pub preemptions: u64,
+    /// Failures.
+    pub failures: u64,
+    /// Work lost to failures and preemptions, s.
+    pub lost_work_s: f64,
+    /// Total cost, USD.
+    pub cost_usd: f64,
+    /// Total energy, kWh.
+    pub energy_kwh: f64,
+}

@@ -1,0 +1,215 @@
+//! Human-readable reports and atomic file output.
+
+use anyhow::Context;
+use cirrus_sim::estimate::JobEstimate;
+use cirrus_sim::scenario::Scenario;
+use cirrus_sim::topology::Topology;
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::Path;
+
+/// Writes `bytes` to `path` through a temporary file in the same directory
+/// and a rename, so readers never see a half-written file.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).with_context(|| format!("failed to create {}", dir.display()))?;
+    let name = path
+        .file_name()
+        .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.with_context(|| format!("failed to write {}", path.display()))
+}
+
+fn thousands(x: f64) -> String {
+    let s = format!("{:.0}", x.max(0.0));
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn duration(secs: f64) -> String {
+    let days = secs / 86_400.0;
+    if days >= 1.0 {
+        format!("{days:.1} days")
+    } else if secs >= 3600.0 {
+        format!("{:.1} h", secs / 3600.0)
+    } else {
+        format!("{secs:.0} s")
+    }
+}
+
+/// The tables `cirrus simulate` prints.
+pub fn render_simulation(s: &Scenario, topo: &Topology, jobs: &[JobEstimate]) -> String {
+    let mut o = String::new();
+    let devices: u64 = s.pools.iter().map(|p| p.devices()).sum();
+    let _ = writeln!(o, "Scenario \"{}\" (seed {})", s.name, s.seed);
+    let _ = writeln!(
+        o,
+        "Cluster: {} pool{}, {} devices; {:?} fabric, oversubscription {}; bisection {:.1} GB/s; diameter {} hops",
+        s.pools.len(),
+        if s.pools.len() == 1 { "" } else { "s" },
+        devices,
+        s.network.fabric,
+        s.network.oversubscription,
+        topo.bisection_bandwidth().as_gbyte_s(),
+        topo.diameter_hops()
+    );
+    let _ = writeln!(
+        o,
+        "  {:<10} {:<16} {:>12} {:>12} {:>14}",
+        "pool", "device", "nodes × dev", "NICs × Gb/s", "USD/device-h"
+    );
+    for p in &s.pools {
+        let price = p
+            .usd_per_device_hour
+            .map_or_else(|| "unknown".to_owned(), |x| format!("{x:.2}"));
+        let _ = writeln!(
+            o,
+            "  {:<10} {:<16} {:>12} {:>12} {:>14}",
+            p.name,
+            p.device.id,
+            format!("{} × {}", p.nodes, p.devices_per_node),
+            format!("{} × {}", p.nics_per_node, p.nic_gbit_s),
+            price
+        );
+    }
+    for (job, est) in s.jobs.iter().zip(jobs) {
+        let r = &est.result;
+        let par = &r.parallelism;
+        let _ = writeln!(o);
+        let _ = writeln!(
+            o,
+            "Job \"{}\": {} ({:.1} B parameters), seq {}, global batch {}, {}",
+            r.name,
+            job.model_id,
+            job.model.params() as f64 / 1e9,
+            job.seq_len,
+            job.global_batch,
+            job.precision
+        );
+        let vs = if par.virtual_stages > 1 {
+            format!(" (v={})", par.virtual_stages)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            o,
+            "  parallelism           tp {} · pp {} · dp {} · microbatch {} · {}{} · recompute {} · ZeRO {} · sequence parallel {}",
+            par.tp,
+            par.pp,
+            par.dp,
+            par.microbatch,
+            par.schedule.as_str(),
+            vs,
+            par.recompute.as_str(),
+            par.zero,
+            if par.sequence_parallel { "on" } else { "off" }
+        );
+        let _ = writeln!(o, "  devices               {}", r.devices);
+        let _ = writeln!(o, "  step time             {:.3} s", r.step_time_s);
+        let _ = writeln!(o, "  tokens/s              {}", thousands(r.tokens_per_s));
+        let _ = writeln!(
+            o,
+            "  model TFLOP/s/device  {:.1}   (MFU {:.1}%)",
+            r.model_tflops_per_device,
+            r.mfu * 100.0
+        );
+        let _ = writeln!(
+            o,
+            "  Megatron-accounted    {:.1} TFLOP/s/device   (Narayanan et al. 2021 eq. 3; counts recompute)",
+            est.megatron_tflops_per_device
+        );
+        let verdict = if r.fits_memory {
+            "fits"
+        } else {
+            "OUT OF MEMORY"
+        };
+        let caps: Vec<String> = est
+            .pools
+            .iter()
+            .map(|p| format!("{:.1} GiB on {}", p.capacity_gib, p.pool))
+            .collect();
+        let _ = writeln!(
+            o,
+            "  memory/device         {:.1} GiB of {}: {verdict}",
+            r.memory_gib_per_device,
+            caps.join(", ")
+        );
+        let b = &r.breakdown_s;
+        let _ = writeln!(o, "  step breakdown        seconds     share");
+        for (name, v) in [
+            ("compute", b.compute),
+            ("recompute", b.recompute),
+            ("tp comm (exposed)", b.tp_comm_exposed),
+            ("pp comm (exposed)", b.pp_comm_exposed),
+            ("dp comm (exposed)", b.dp_comm_exposed),
+            ("pipeline bubble", b.bubble),
+            ("optimizer", b.optimizer),
+        ] {
+            let _ = writeln!(
+                o,
+                "    {:<19} {:>9.3} {:>8.1}%",
+                name,
+                v,
+                100.0 * v / r.step_time_s
+            );
+        }
+        if est.pools.len() > 1 {
+            let _ = writeln!(
+                o,
+                "  replicas by pool      (batch shares ∝ speed; learning-rate weights equal the shares)"
+            );
+            for p in &est.pools {
+                let _ = writeln!(
+                    o,
+                    "    {:<10} {} replicas × {:.2}% of the batch, micro-batch {:.3} s",
+                    p.pool,
+                    p.replicas,
+                    100.0 * p.replica_share,
+                    p.microbatch_s
+                );
+            }
+        }
+        match (r.time_to_train_s, r.cost_usd, r.energy_kwh) {
+            (Some(t), Some(c), Some(e)) => {
+                let tokens = job.train_tokens.unwrap_or(0.0);
+                let _ = writeln!(
+                    o,
+                    "  time to train         {} ({:.3e} tokens)",
+                    duration(t),
+                    tokens
+                );
+                let _ = writeln!(o, "  cost                  ${}", thousands(c));
+                let _ = writeln!(
+                    o,
+                    "  energy                {} kWh (at board power, an upper bound)",
+                    thousands(e)
+                );
+            }
+            _ => {
+                let _ = writeln!(
+                    o,
+                    "  time to train         (set train_tokens for time, cost and energy)"
+                );
+            }
+        }
+    }
+    o
+}
