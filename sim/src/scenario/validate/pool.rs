@@ -189,10 +189,16 @@ fn from_catalogue(spec: &DeviceSpec) -> (DeviceProfile, NodeDefaults) {
         intra_shape: shape,
         tdp_w: spec.tdp_w.value(),
     };
+    // Where only a node's total network rate is sourced, model it as one NIC
+    // of that rate.
+    let (nics, nic_gbit_s) = match (spec.node.nics.value(), spec.node.nic_gbit_s.value()) {
+        (None, None) => (spec.node.node_gbit_s.value().map(|_| 1), spec.node.node_gbit_s.value()),
+        known => known,
+    };
     let node = NodeDefaults {
         devices: spec.node.devices.value(),
-        nics: spec.node.nics.value(),
-        nic_gbit_s: spec.node.nic_gbit_s.value(),
+        nics,
+        nic_gbit_s,
         usd_per_device_hour: spec.on_demand.map(|p| p.usd_per_device_hour),
     };
     (profile, node)

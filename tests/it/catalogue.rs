@@ -1,0 +1,47 @@
+//! `cirrus catalogue`.
+
+use super::{cirrus, stdout};
+
+const IDS: [&str; 16] = [
+    "v100-sxm2-32gb",
+    "a100-sxm4-40gb",
+    "a100-sxm4-80gb",
+    "h100-sxm5-80gb",
+    "h200-sxm-141gb",
+    "b200",
+    "l4",
+    "mi250x",
+    "mi300x",
+    "tpu-v4",
+    "tpu-v5e",
+    "tpu-v5p",
+    "tpu-v6e",
+    "trn1",
+    "p100",
+    "k80",
+];
+
+#[test]
+fn table_lists_every_contract_id() {
+    let o = cirrus(&["catalogue"]);
+    assert!(o.status.success());
+    let text = stdout(&o);
+    for id in IDS {
+        assert!(text.lines().any(|l| l.starts_with(id)), "{id} missing");
+    }
+}
+
+#[test]
+fn json_gives_figures_with_sources_and_null_for_unknown() {
+    let o = cirrus(&["catalogue", "--json"]);
+    assert!(o.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("valid JSON");
+    let devices = v["devices"].as_array().expect("devices array");
+    let ids: Vec<&str> = devices.iter().filter_map(|d| d["id"].as_str()).collect();
+    assert_eq!(ids, IDS);
+    let h100 = &devices[3];
+    assert_eq!(h100["peak_tflops_bf16"]["value"], 989.0);
+    assert!(h100["peak_tflops_bf16"]["source"].is_string());
+    // V100 has no published bf16 figure: unknown, not invented.
+    assert!(devices[0]["peak_tflops_bf16"].is_null());
+}

@@ -1,0 +1,56 @@
+//! `cirrus check`.
+
+use super::{cirrus, files, root, stderr, stdout};
+use std::path::Path;
+
+#[test]
+fn every_bundled_scenario_checks_ok() {
+    let scenarios = files(Path::new("scenarios"), "toml");
+    assert!(scenarios.len() >= 5, "{scenarios:?}");
+    for path in scenarios {
+        let rel = path.strip_prefix(root()).expect("under root").to_string_lossy().into_owned();
+        let o = cirrus(&["check", &rel]);
+        assert!(o.status.success(), "{rel}: {}", stderr(&o));
+        assert!(stdout(&o).starts_with(&format!("{rel}: ok: ")), "{}", stdout(&o));
+    }
+}
+
+/// Each broken fixture exits 2 and prints exactly its `.stderr` file, whose
+/// every problem names file:line:column and a key path.
+#[test]
+fn every_invalid_fixture_exits_2_with_its_exact_message() {
+    let fixtures = files(Path::new("tests/fixtures/invalid"), "toml");
+    assert!(fixtures.len() >= 12, "{fixtures:?}");
+    for path in fixtures {
+        let rel = path.strip_prefix(root()).expect("under root").to_string_lossy().into_owned();
+        let o = cirrus(&["check", &rel]);
+        assert_eq!(o.status.code(), Some(2), "{rel}");
+        let expected = std::fs::read_to_string(path.with_extension("stderr")).expect("expected message file");
+        assert_eq!(stderr(&o), expected, "{rel}");
+        let first = expected.lines().next().expect("a message");
+        assert!(first.starts_with(&format!("{rel}:")), "{first}");
+        let rest: Vec<&str> = first.splitn(4, ':').collect();
+        assert!(rest[1].parse::<u32>().is_ok() && rest[2].parse::<u32>().is_ok(), "{first}");
+    }
+}
+
+#[test]
+fn a_missing_file_is_bad_input() {
+    let o = cirrus(&["check", "scenarios/no-such-file.toml"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no-such-file.toml"), "{}", stderr(&o));
+}
+
+#[test]
+fn every_subcommand_has_help_with_an_example() {
+    for cmd in ["simulate", "check", "catalogue"] {
+        let o = cirrus(&[cmd, "--help"]);
+        assert!(o.status.success());
+        assert!(stdout(&o).contains("Example"), "{cmd}: {}", stdout(&o));
+    }
+    let o = cirrus(&["--version"]);
+    assert!(stdout(&o).starts_with("cirrus "), "{}", stdout(&o));
+    // Usage errors are bad input.
+    assert_eq!(cirrus(&["simulate"]).status.code(), Some(2));
+    assert_eq!(cirrus(&["no-such-command"]).status.code(), Some(2));
+}

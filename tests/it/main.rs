@@ -1,0 +1,44 @@
+//! End-to-end tests of the `cirrus` binary: exit statuses, messages, JSON
+//! contracts and determinism.
+
+mod catalogue;
+mod check;
+mod simulate;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The repository root (tests run the binary from there, as users do).
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs `cirrus ARGS` in the repository root.
+pub fn cirrus(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cirrus"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("the cirrus binary runs")
+}
+
+/// Standard output as text.
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Standard error as text.
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Every file in `dir` with extension `ext`, sorted.
+pub fn files(dir: &Path, ext: &str) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(root().join(dir))
+        .expect("directory exists")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == ext))
+        .collect();
+    out.sort();
+    out
+}
