@@ -35,6 +35,9 @@ mod tests {
         assert_eq!(closest("microbach", keys), Some("microbatch"));
         assert_eq!(closest("shedule", keys), Some("schedule"));
         assert_eq!(closest("completely-different", keys), None);
-        assert_eq!(closest("bf17", ["fp32", "fp16", "bf16", "fp8"]), Some("bf16"));
+        assert_eq!(
+            closest("bf17", ["fp32", "fp16", "bf16", "fp8"]),
+            Some("bf16")
+        );
     }
 }

@@ -97,10 +97,18 @@ impl<'a> Collector<'a> {
     }
 
     /// Records a problem at `span` for `key`.
-    pub fn push(&mut self, span: Range<usize>, key: &str, message: impl Into<String>, help: Option<String>) {
+    pub fn push(
+        &mut self,
+        span: Range<usize>,
+        key: &str,
+        message: impl Into<String>,
+        help: Option<String>,
+    ) {
         let start = floor_char_boundary(self.text, span.start.min(self.text.len()));
         let line_start = self.text[..start].rfind('\n').map_or(0, |i| i + 1);
-        let line_end = self.text[start..].find('\n').map_or(self.text.len(), |i| start + i);
+        let line_end = self.text[start..]
+            .find('\n')
+            .map_or(self.text.len(), |i| start + i);
         let excerpt = self.text[line_start..line_end].trim_end_matches('\r');
         let line = self.text[..start].matches('\n').count() + 1;
         let column = self.text[line_start..start].chars().count() + 1;

@@ -5,8 +5,8 @@
 //! Every field is optional at this layer so that a missing key is reported by
 //! validation with the table it is missing from, alongside every other problem.
 
-use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
 use std::fmt;
 use std::marker::PhantomData;
 use toml::Spanned;

@@ -7,7 +7,8 @@ use proptest::prelude::*;
 
 /// A valid scenario to mutate.
 fn seed_text() -> String {
-    std::fs::read_to_string(repo_root().join("scenarios/gpt3-175b-1024-a100.toml")).expect("bundled scenario")
+    std::fs::read_to_string(repo_root().join("scenarios/gpt3-175b-1024-a100.toml"))
+        .expect("bundled scenario")
 }
 
 /// Parses `text`; problems, if any, must render.
@@ -20,8 +21,26 @@ fn parse_never_panics(text: &str) {
 
 /// Replacement fragments that tend to break types, ranges and syntax.
 const FRAGMENTS: &[&str] = &[
-    "", "=", "\"", "[", "]]", "{", "-1", "0", "1e400", "nan", "\"auto\"", "true", "[[job]]", "[pool.device]",
-    "\n", "é", "\u{0}", "tp", "=\"x\"", "[1, -2]",
+    "",
+    "=",
+    "\"",
+    "[",
+    "]]",
+    "{",
+    "-1",
+    "0",
+    "1e400",
+    "nan",
+    "\"auto\"",
+    "true",
+    "[[job]]",
+    "[pool.device]",
+    "\n",
+    "é",
+    "\u{0}",
+    "tp",
+    "=\"x\"",
+    "[1, -2]",
 ];
 
 proptest! {

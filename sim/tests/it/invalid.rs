@@ -20,14 +20,20 @@ fn display_name(path: &Path) -> String {
 /// What `cirrus check` prints for the fixture, or `None` if it is accepted.
 fn check_output(path: &Path) -> Option<String> {
     let text = std::fs::read_to_string(path).expect("readable fixture");
-    scenario::parse(&text, &display_name(path)).err().map(|d| format!("{d}\n"))
+    scenario::parse(&text, &display_name(path))
+        .err()
+        .map(|d| format!("{d}\n"))
 }
 
 #[test]
 fn every_invalid_fixture_prints_its_stderr() {
     let dir = repo_root().join("tests/fixtures/invalid");
     let files = toml_files(&dir);
-    assert!(files.len() >= 14, "expected at least 14 invalid fixtures, found {}", files.len());
+    assert!(
+        files.len() >= 14,
+        "expected at least 14 invalid fixtures, found {}",
+        files.len()
+    );
     let bless = std::env::var_os("CIRRUS_BLESS").is_some_and(|v| v == "1");
     let mut failures = Vec::new();
     for path in &files {
@@ -47,7 +53,10 @@ fn every_invalid_fixture_prints_its_stderr() {
                 "{name}: output differs from {}\n--- expected\n{expected}--- actual\n{actual}",
                 expected_path.display()
             )),
-            Err(e) => failures.push(format!("{name}: cannot read {}: {e}", expected_path.display())),
+            Err(e) => failures.push(format!(
+                "{name}: cannot read {}: {e}",
+                expected_path.display()
+            )),
         }
     }
     assert!(
@@ -63,7 +72,11 @@ fn every_stderr_has_its_fixture() {
     for entry in std::fs::read_dir(&dir).expect("fixture directory") {
         let path = entry.expect("entry").path();
         if path.extension().is_some_and(|e| e == "stderr") {
-            assert!(path.with_extension("toml").is_file(), "{} has no .toml beside it", path.display());
+            assert!(
+                path.with_extension("toml").is_file(),
+                "{} has no .toml beside it",
+                path.display()
+            );
         }
     }
 }
@@ -89,7 +102,11 @@ fn every_problem_names_file_line_column_and_key() {
             assert_eq!(p.file, display_name(&path));
             assert!(p.line >= 1 && p.column >= 1, "{p}");
             let syntax = p.message.starts_with("invalid TOML");
-            assert!(syntax || !p.key.is_empty(), "{}: a problem without a key:\n{p}", path.display());
+            assert!(
+                syntax || !p.key.is_empty(),
+                "{}: a problem without a key:\n{p}",
+                path.display()
+            );
         }
     }
 }

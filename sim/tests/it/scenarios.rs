@@ -6,21 +6,33 @@ use cirrus_sim::scenario;
 #[test]
 fn every_bundled_scenario_loads() {
     let files = toml_files(&repo_root().join("scenarios"));
-    assert!(files.len() >= 5, "expected at least 5 bundled scenarios, found {}", files.len());
+    assert!(
+        files.len() >= 5,
+        "expected at least 5 bundled scenarios, found {}",
+        files.len()
+    );
     let mut failures = Vec::new();
     for path in &files {
         if let Err(e) = scenario::load(path) {
             failures.push(format!("{}:\n{e}", path.display()));
         }
     }
-    assert!(failures.is_empty(), "bundled scenarios that do not load:\n\n{}", failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "bundled scenarios that do not load:\n\n{}",
+        failures.join("\n\n")
+    );
 }
 
 #[test]
 fn bundled_scenarios_say_what_they_ask() {
     for path in toml_files(&repo_root().join("scenarios")) {
         let text = std::fs::read_to_string(&path).expect("readable");
-        assert!(text.starts_with("# "), "{} needs a header comment saying what it answers", path.display());
+        assert!(
+            text.starts_with("# "),
+            "{} needs a header comment saying what it answers",
+            path.display()
+        );
     }
 }
 
@@ -32,7 +44,10 @@ fn gpt3_175b_is_the_configuration_asked_for() {
     let devices: u64 = s.pools.iter().map(|p| p.devices()).sum();
     assert_eq!(devices, 1024);
     let par = &s.jobs[0].parallelism;
-    assert_eq!((par.tp.fixed(), par.pp.fixed(), par.dp.fixed()), (Some(8), Some(8), Some(16)));
+    assert_eq!(
+        (par.tp.fixed(), par.pp.fixed(), par.dp.fixed()),
+        (Some(8), Some(8), Some(16))
+    );
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! `[[job]]` validation: model (preset or inline), sizes, precision against
 //! the devices' known peaks, pool references, and the figures the job needs.
 
-use super::parallelism::parallelism;
+use super::parallelism::{fields_alone, parallelism};
 use super::{Ctx, quoted};
 use crate::model::{self, Architecture, TransformerSpec};
 use crate::parallelism::Precision;
@@ -30,12 +30,21 @@ pub(super) fn jobs(
     ok.then_some(out)
 }
 
-fn job(raw: &Spanned<RawJob>, index: usize, pools: Option<&[Pool]>, single_job: bool, ctx: &mut Ctx<'_, '_>) -> Option<Job> {
+fn job(
+    raw: &Spanned<RawJob>,
+    index: usize,
+    pools: Option<&[Pool]>,
+    single_job: bool,
+    ctx: &mut Ctx<'_, '_>,
+) -> Option<Job> {
     let span = raw.span();
     let j = raw.get_ref();
     let prefix = format!("job[{index}]");
     let key = |k: &str| format!("{prefix}.{k}");
-    let name = j.name.as_ref().map_or_else(|| format!("job{index}"), |n| n.get_ref().clone());
+    let name = j
+        .name
+        .as_ref()
+        .map_or_else(|| format!("job{index}"), |n| n.get_ref().clone());
     let model = ctx
         .required(&j.model, &span, &key("model"))
         .and_then(|m| model(m, &key("model"), ctx));
@@ -44,7 +53,10 @@ fn job(raw: &Spanned<RawJob>, index: usize, pools: Option<&[Pool]>, single_job: 
     let batch = ctx.required(&j.global_batch, &span, &key("global_batch"));
     let batch = batch.and_then(|_| ctx.count(&j.global_batch, &key("global_batch"), 1));
     let train_tokens = match &j.train_tokens {
-        Some(_) => Some(Some(ctx.number(&j.train_tokens, &key("train_tokens"), 0.0, false)?)),
+        // Not `?`: a bad value must not hide the problems below.
+        Some(_) => ctx
+            .number(&j.train_tokens, &key("train_tokens"), 0.0, false)
+            .map(Some),
         None => Some(None),
     };
     let precision = match &j.precision {
@@ -59,6 +71,7 @@ fn job(raw: &Spanned<RawJob>, index: usize, pools: Option<&[Pool]>, single_job: 
         None => Some(0.0),
     };
     let pool_ids = pools.and_then(|pools| pool_refs(j, &key("pools"), pools, ctx));
+    let mut ok = true;
     // Sequence length against learned position embeddings.
     if let (Some((_, m)), Some(s), Some(raw_s)) = (&model, seq_len, &j.seq_len)
         && m.max_positions > 0
@@ -67,20 +80,60 @@ fn job(raw: &Spanned<RawJob>, index: usize, pools: Option<&[Pool]>, single_job: 
         ctx.error(
             raw_s.span(),
             &key("seq_len"),
-            format!("{s} exceeds the model's {} learned positions", m.max_positions),
+            format!(
+                "{s} exceeds the model's {} learned positions",
+                m.max_positions
+            ),
         );
-        return None;
+        ok = false;
     }
-    let (model_id, model) = model?;
-    let (pools, pool_ids) = (pools?, pool_ids?);
-    let (seq_len, global_batch, precision) = (seq_len?, u64::from(batch?), precision?);
-    let needs_cost = train_tokens?.is_some();
-    let mut ok = true;
+    let (
+        Some((model_id, model)),
+        Some(pools),
+        Some(pool_ids),
+        Some(seq_len),
+        Some(batch),
+        Some(precision),
+        Some(train_tokens),
+    ) = (
+        model,
+        pools,
+        pool_ids,
+        seq_len,
+        batch,
+        precision,
+        train_tokens,
+    )
+    else {
+        // The relations between the parallelism fields, the model and the
+        // pools cannot be checked, but the fields themselves can.
+        fields_alone(j, &prefix, ctx);
+        return None;
+    };
+    let global_batch = u64::from(batch);
+    let needs_cost = train_tokens.is_some();
     for &p in &pool_ids {
-        ok &= figures_present(&pools[p], precision, needs_cost, &span, &prefix, ctx);
+        ok &= figures_present(
+            &pools[p],
+            precision,
+            j.precision.as_ref(),
+            needs_cost,
+            &span,
+            &prefix,
+            ctx,
+        );
     }
     let chosen: Vec<&Pool> = pool_ids.iter().map(|&p| &pools[p]).collect();
-    let par = parallelism(j, &span, &prefix, &model, &chosen, global_batch, single_job, ctx);
+    let par = parallelism(
+        j,
+        &span,
+        &prefix,
+        &model,
+        &chosen,
+        global_batch,
+        single_job,
+        ctx,
+    );
     if !ok {
         return None;
     }
@@ -90,7 +143,7 @@ fn job(raw: &Spanned<RawJob>, index: usize, pools: Option<&[Pool]>, single_job: 
         model,
         seq_len,
         global_batch,
-        train_tokens: train_tokens?,
+        train_tokens,
         precision,
         pools: pool_ids,
         arrival_s: arrival_s?,
@@ -113,16 +166,25 @@ fn pool_refs(j: &RawJob, key: &str, pools: &[Pool], ctx: &mut Ctx<'_, '_>) -> Op
     for (i, name) in list.get_ref().iter().enumerate() {
         match names.iter().position(|n| n == name.get_ref()) {
             Some(idx) if out.contains(&idx) => {
-                ctx.error(name.span(), &format!("{key}[{i}]"), format!("pool `{}` is listed twice", name.get_ref()));
+                ctx.error(
+                    name.span(),
+                    &format!("{key}[{i}]"),
+                    format!("pool `{}` is listed twice", name.get_ref()),
+                );
                 ok = false;
             }
             Some(idx) => out.push(idx),
             None => {
-                let help = closest(name.get_ref(), names.iter().copied()).map(|s| format!("did you mean `{s}`?"));
+                let help = closest(name.get_ref(), names.iter().copied())
+                    .map(|s| format!("did you mean `{s}`?"));
                 ctx.error_help(
                     name.span(),
                     &format!("{key}[{i}]"),
-                    format!("no pool named `{}`; the pools are {}", name.get_ref(), quoted(&names)),
+                    format!(
+                        "no pool named `{}`; the pools are {}",
+                        name.get_ref(),
+                        quoted(&names)
+                    ),
                     help,
                 );
                 ok = false;
@@ -133,7 +195,11 @@ fn pool_refs(j: &RawJob, key: &str, pools: &[Pool], ctx: &mut Ctx<'_, '_>) -> Op
 }
 
 /// The job's model: a preset id or an inline table (optionally on a preset `base`).
-fn model(raw: &Spanned<StrOrTable<RawModel>>, key: &str, ctx: &mut Ctx<'_, '_>) -> Option<(String, TransformerSpec)> {
+fn model(
+    raw: &Spanned<StrOrTable<RawModel>>,
+    key: &str,
+    ctx: &mut Ctx<'_, '_>,
+) -> Option<(String, TransformerSpec)> {
     let preset = |id: &str, span: Range<usize>, key: &str, ctx: &mut Ctx<'_, '_>| {
         let found = model::preset(id);
         if found.is_none() {
@@ -141,7 +207,10 @@ fn model(raw: &Spanned<StrOrTable<RawModel>>, key: &str, ctx: &mut Ctx<'_, '_>) 
             ctx.error_help(
                 span,
                 key,
-                format!("unknown model preset `{id}`; the presets are {}", quoted(model::preset_ids())),
+                format!(
+                    "unknown model preset `{id}`; the presets are {}",
+                    quoted(model::preset_ids())
+                ),
                 help,
             );
         }
@@ -155,8 +224,15 @@ fn model(raw: &Spanned<StrOrTable<RawModel>>, key: &str, ctx: &mut Ctx<'_, '_>) 
         Some(base) => preset(base.get_ref(), base.span(), &format!("{key}.base"), ctx)?,
         None => {
             let mut missing = false;
-            for (v, name) in [(&m.layers, "layers"), (&m.hidden, "hidden"), (&m.heads, "heads"), (&m.vocab, "vocab")] {
-                missing |= ctx.required(v, &raw.span(), &format!("{key}.{name}")).is_none();
+            for (v, name) in [
+                (&m.layers, "layers"),
+                (&m.hidden, "hidden"),
+                (&m.heads, "heads"),
+                (&m.vocab, "vocab"),
+            ] {
+                missing |= ctx
+                    .required(v, &raw.span(), &format!("{key}.{name}"))
+                    .is_none();
             }
             if missing {
                 return None;
@@ -184,7 +260,11 @@ fn model(raw: &Spanned<StrOrTable<RawModel>>, key: &str, ctx: &mut Ctx<'_, '_>) 
     set(&m.kv_heads, "kv_heads", &mut spec.kv_heads, ctx);
     set(&m.ffn_hidden, "ffn_hidden", &mut spec.ffn_hidden, ctx);
     if let Some(arch) = &m.arch {
-        let options = [("gpt", Architecture::Gpt), ("llama", Architecture::Llama), ("bert", Architecture::Bert)];
+        let options = [
+            ("gpt", Architecture::Gpt),
+            ("llama", Architecture::Llama),
+            ("bert", Architecture::Bert),
+        ];
         match ctx.one_of(arch, &format!("{key}.arch"), &options) {
             Some(a) => {
                 spec.gated_mlp = a == Architecture::Llama;
@@ -204,14 +284,20 @@ fn model(raw: &Spanned<StrOrTable<RawModel>>, key: &str, ctx: &mut Ctx<'_, '_>) 
         ctx.error(raw.span(), key, format!("inconsistent model: {e}"));
         return None;
     }
-    spec.name = m.base.as_ref().map_or_else(|| "custom".to_owned(), |b| format!("{} (modified)", b.get_ref()));
+    spec.name = m.base.as_ref().map_or_else(
+        || "custom".to_owned(),
+        |b| format!("{} (modified)", b.get_ref()),
+    );
     Some((spec.name.clone(), spec))
 }
 
-/// Checks that the figures a job needs from a pool are known.
+/// Checks that the figures a job needs from a pool are known. A missing
+/// peak is reported at the job's `precision` when it is given.
+#[allow(clippy::too_many_arguments)]
 fn figures_present(
     pool: &Pool,
     precision: Precision,
+    precision_at: Option<&Spanned<String>>,
     needs_cost: bool,
     job_span: &Range<usize>,
     prefix: &str,
@@ -219,11 +305,44 @@ fn figures_present(
 ) -> bool {
     let d = &pool.device;
     let inline = |keys: &str| {
-        format!("give it in an inline device: `[pool.device]` with `base = \"{}\"` and `{keys}`", d.id)
+        format!(
+            "give it in an inline device: `[pool.device]` with `base = \"{}\"` and `{keys}`",
+            d.id
+        )
     };
     let mut missing: Vec<(&str, String)> = Vec::new();
+    let mut ok = true;
     if d.peak(precision).is_none() {
-        missing.push(("dense peak at the job's precision", inline(peak_key(precision))));
+        let usable: Vec<&str> = Precision::ALL
+            .into_iter()
+            .filter(|&p| d.peak(p).is_some())
+            .map(Precision::as_str)
+            .collect();
+        let mut help = inline(peak_key(precision));
+        if !usable.is_empty() {
+            help = format!(
+                "use a precision it has a peak for ({}), or {help}",
+                quoted(&usable)
+            );
+        }
+        let (at, key, default) = match precision_at {
+            Some(p) => (p.span(), format!("{prefix}.precision"), ""),
+            None => (
+                job_span.clone(),
+                prefix.to_owned(),
+                " (bf16 is the default precision)",
+            ),
+        };
+        ctx.error_help(
+            at,
+            &key,
+            format!(
+                "runs on pool `{}` whose device `{}` has no known dense {precision} peak{default}",
+                pool.name, d.id
+            ),
+            Some(help),
+        );
+        ok = false;
     }
     if d.memory.is_none() {
         missing.push(("memory", inline("memory_gib")));
@@ -238,26 +357,35 @@ fn figures_present(
         ));
     }
     if pool.nodes > 1 && !d.is_torus() && (pool.nics_per_node == 0 || pool.nic_gbit_s <= 0.0) {
-        missing.push(("network interfaces", "set `nics_per_node` and `nic_gbit_s` on the pool".to_owned()));
+        missing.push((
+            "network interfaces",
+            "set `nics_per_node` and `nic_gbit_s` on the pool".to_owned(),
+        ));
     }
     if needs_cost && pool.usd_per_device_hour.is_none() {
-        missing.push(("price (needed with train_tokens)", "set `usd_per_device_hour` on the pool".to_owned()));
+        missing.push((
+            "price (needed with train_tokens)",
+            "set `usd_per_device_hour` on the pool".to_owned(),
+        ));
     }
     if needs_cost && d.tdp_w.is_none() {
-        missing.push(("power (needed with train_tokens, for energy)", inline("tdp_w")));
+        missing.push((
+            "power (needed with train_tokens, for energy)",
+            inline("tdp_w"),
+        ));
     }
     for (what, help) in &missing {
         ctx.error_help(
             job_span.clone(),
             prefix,
             format!(
-                "runs on pool `{}` whose device `{}` has no known {what} (job precision {precision})",
+                "runs on pool `{}` whose device `{}` has no known {what}",
                 pool.name, d.id
             ),
             Some(help.clone()),
         );
     }
-    missing.is_empty()
+    ok && missing.is_empty()
 }
 
 fn peak_key(p: Precision) -> &'static str {

@@ -29,15 +29,30 @@ impl Ctx<'_, '_> {
     }
 
     /// Records a problem with a hint.
-    pub fn error_help(&mut self, span: Range<usize>, key: &str, message: impl Into<String>, help: Option<String>) {
+    pub fn error_help(
+        &mut self,
+        span: Range<usize>,
+        key: &str,
+        message: impl Into<String>,
+        help: Option<String>,
+    ) {
         self.out.push(span, key, message, help);
     }
 
     /// The value of a required key, or a "missing" problem at `table_span`.
-    pub fn required<'v, T>(&mut self, v: &'v Opt<T>, table_span: &Range<usize>, key: &str) -> Option<&'v Spanned<T>> {
+    pub fn required<'v, T>(
+        &mut self,
+        v: &'v Opt<T>,
+        table_span: &Range<usize>,
+        key: &str,
+    ) -> Option<&'v Spanned<T>> {
         if v.is_none() && !self.dropped.contains(key) {
             let name = key.rsplit('.').next().unwrap_or(key);
-            self.error(table_span.clone(), key, format!("missing required key `{name}`"));
+            self.error(
+                table_span.clone(),
+                key,
+                format!("missing required key `{name}`"),
+            );
         }
         v.as_ref()
     }
@@ -47,14 +62,22 @@ impl Ctx<'_, '_> {
         let v = v.as_ref()?;
         let n = *v.get_ref();
         if n < min {
-            let what = if min == 1 { "a positive integer".to_owned() } else { format!("an integer ≥ {min}") };
+            let what = if min == 1 {
+                "a positive integer".to_owned()
+            } else {
+                format!("an integer ≥ {min}")
+            };
             self.error(v.span(), key, format!("expected {what}, found {n}"));
             return None;
         }
         match u32::try_from(n) {
             Ok(n) => Some(n),
             Err(_) => {
-                self.error(v.span(), key, format!("{n} is too large (at most {})", u32::MAX));
+                self.error(
+                    v.span(),
+                    key,
+                    format!("{n} is too large (at most {})", u32::MAX),
+                );
                 None
             }
         }
@@ -67,14 +90,23 @@ impl Ctx<'_, '_> {
         let ok = x.is_finite() && if inclusive { x >= min } else { x > min };
         if !ok {
             let rel = if inclusive { "≥" } else { ">" };
-            self.error(v.span(), key, format!("expected a finite number {rel} {min}, found {x}"));
+            self.error(
+                v.span(),
+                key,
+                format!("expected a finite number {rel} {min}, found {x}"),
+            );
             return None;
         }
         Some(x)
     }
 
     /// A string key that must be one of `options`, with a suggestion.
-    pub fn one_of<T: Clone>(&mut self, v: &Spanned<String>, key: &str, options: &[(&'static str, T)]) -> Option<T> {
+    pub fn one_of<T: Clone>(
+        &mut self,
+        v: &Spanned<String>,
+        key: &str,
+        options: &[(&'static str, T)],
+    ) -> Option<T> {
         let s = v.get_ref().as_str();
         if let Some((_, t)) = options.iter().find(|(name, _)| *name == s) {
             return Some(t.clone());
@@ -93,22 +125,36 @@ impl Ctx<'_, '_> {
 
 /// `a`, `b`, `c` for messages.
 pub(super) fn quoted(names: &[&str]) -> String {
-    names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Validates a raw scenario read from `file` (in directory `dir`).
-pub(super) fn validate(raw: &RawScenario, file: &str, dir: &Path, ctx: &mut Ctx<'_, '_>) -> Option<Scenario> {
+pub(super) fn validate(
+    raw: &RawScenario,
+    file: &str,
+    dir: &Path,
+    ctx: &mut Ctx<'_, '_>,
+) -> Option<Scenario> {
     let name = raw.name.as_ref().map_or_else(
         || {
-            Path::new(file)
-                .file_stem()
-                .map_or_else(|| "scenario".to_owned(), |s| s.to_string_lossy().into_owned())
+            Path::new(file).file_stem().map_or_else(
+                || "scenario".to_owned(),
+                |s| s.to_string_lossy().into_owned(),
+            )
         },
         |n| n.get_ref().clone(),
     );
     let seed = raw.seed.as_ref().map_or(0, |s| *s.get_ref());
     if raw.pool.is_empty() && !ctx.dropped.contains("pool") {
-        ctx.error(0..0, "pool", "a scenario needs at least one `[[pool]]` of nodes");
+        ctx.error(
+            0..0,
+            "pool",
+            "a scenario needs at least one `[[pool]]` of nodes",
+        );
     }
     let network = network(raw.network.as_ref(), ctx);
     let pools = pool::pools(&raw.pool, network.as_ref(), ctx);
@@ -157,7 +203,12 @@ fn network(raw: Option<&Spanned<RawNetwork>>, ctx: &mut Ctx<'_, '_>) -> Option<N
         }
     }
     if raw.inter_pool_gbit_s.is_some() {
-        net.inter_pool_gbit_s = ctx.number(&raw.inter_pool_gbit_s, "network.inter_pool_gbit_s", 0.0, false);
+        net.inter_pool_gbit_s = ctx.number(
+            &raw.inter_pool_gbit_s,
+            "network.inter_pool_gbit_s",
+            0.0,
+            false,
+        );
         ok &= net.inter_pool_gbit_s.is_some();
     }
     if raw.nodes_per_leaf.is_some() {
@@ -220,7 +271,10 @@ fn scheduler(raw: &Spanned<RawScheduler>, ctx: &mut Ctx<'_, '_>) -> Option<Sched
     };
     Some(Scheduler {
         policy,
-        heterogeneity_aware: raw.heterogeneity_aware.as_ref().is_some_and(|b| *b.get_ref()),
+        heterogeneity_aware: raw
+            .heterogeneity_aware
+            .as_ref()
+            .is_some_and(|b| *b.get_ref()),
         round_s,
     })
 }

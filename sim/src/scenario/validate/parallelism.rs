@@ -24,51 +24,116 @@ pub(super) fn parallelism(
     ctx: &mut Ctx<'_, '_>,
 ) -> Option<ParallelismSpec> {
     let key = format!("{prefix}.parallelism");
-    let (raw, span) = match &j.parallelism {
+    let (raw, span) = match table(j, &key, ctx)? {
         None => return Some(ParallelismSpec::all_auto()),
-        Some(p) => match p.get_ref() {
-            StrOrTable::Str(s) if s == "auto" => return Some(ParallelismSpec::all_auto()),
-            StrOrTable::Str(s) => {
-                ctx.error(p.span(), &key, format!("expected \"auto\" or a table, found \"{s}\""));
-                return None;
-            }
-            StrOrTable::Table(t) => (t, p.span()),
-        },
+        Some(t) => t,
     };
     let _ = job_span;
     let mut spec = fields(raw, &key, ctx)?;
-    let ok = constraints(&spec, raw, &span, &key, model, pools, global_batch, single_job, ctx);
+    let ok = constraints(
+        &spec,
+        raw,
+        &span,
+        &key,
+        model,
+        pools,
+        global_batch,
+        single_job,
+        ctx,
+    );
     if spec.dp == Choice::Fixed(0) {
         // Left out: every device the model-parallel groups leave.
         let devices: u64 = pools.iter().map(|p| p.devices()).sum();
         spec.dp = match (spec.tp, spec.pp) {
-            (Choice::Fixed(tp), Choice::Fixed(pp)) => {
-                Choice::Fixed(u32::try_from(devices / (u64::from(tp) * u64::from(pp))).unwrap_or(u32::MAX))
-            }
+            (Choice::Fixed(tp), Choice::Fixed(pp)) => Choice::Fixed(
+                u32::try_from(devices / (u64::from(tp) * u64::from(pp))).unwrap_or(u32::MAX),
+            ),
             _ => Choice::Auto,
         };
     }
     ok.then_some(spec)
 }
 
-fn int(v: &Opt<Setting>, key: &str, min: i64, max: i64, default: Choice<i64>, ctx: &mut Ctx<'_, '_>) -> Option<Choice<i64>> {
+/// Checks the job's parallelism fields on their own, for a job whose model,
+/// sizes or pools are invalid: the relations between them cannot be checked
+/// then, but a bad field is still reported alongside the other problems.
+pub(super) fn fields_alone(j: &RawJob, prefix: &str, ctx: &mut Ctx<'_, '_>) {
+    let key = format!("{prefix}.parallelism");
+    if let Some(Some((raw, _))) = table(j, &key, ctx) {
+        let _ = fields(raw, &key, ctx);
+    }
+}
+
+/// The `[job.parallelism]` table with its span; `Some(None)` when it is
+/// left out or `"auto"`, `None` (reported) when it is another string.
+fn table<'j>(
+    j: &'j RawJob,
+    key: &str,
+    ctx: &mut Ctx<'_, '_>,
+) -> Option<Option<(&'j RawParallelism, Range<usize>)>> {
+    let Some(p) = &j.parallelism else {
+        return Some(None);
+    };
+    match p.get_ref() {
+        StrOrTable::Str(s) if s == "auto" => Some(None),
+        StrOrTable::Str(s) => {
+            ctx.error(
+                p.span(),
+                key,
+                format!("expected \"auto\" or a table, found \"{s}\""),
+            );
+            None
+        }
+        StrOrTable::Table(t) => Some(Some((t, p.span()))),
+    }
+}
+
+fn int(
+    v: &Opt<Setting>,
+    key: &str,
+    min: i64,
+    max: i64,
+    default: Choice<i64>,
+    ctx: &mut Ctx<'_, '_>,
+) -> Option<Choice<i64>> {
     let Some(v) = v else { return Some(default) };
     match v.get_ref() {
         Setting::Int(n) if (min..=max).contains(n) => Some(Choice::Fixed(*n)),
         Setting::Int(n) => {
-            ctx.error(v.span(), key, format!("expected an integer from {min} to {max}, or \"auto\"; found {n}"));
+            let range = match (min, max) {
+                (1, m) if m == i64::from(u32::MAX) => "a positive integer".to_owned(),
+                (lo, m) if m == i64::from(u32::MAX) => format!("an integer ≥ {lo}"),
+                (lo, hi) => format!("an integer from {lo} to {hi}"),
+            };
+            ctx.error(
+                v.span(),
+                key,
+                format!("expected {range} or \"auto\", found {n}"),
+            );
             None
         }
         Setting::Str(s) if s == "auto" => Some(Choice::Auto),
         other => {
-            ctx.error(v.span(), key, format!("expected an integer or \"auto\", found {}", describe(other)));
+            ctx.error(
+                v.span(),
+                key,
+                format!("expected an integer or \"auto\", found {}", describe(other)),
+            );
             None
         }
     }
 }
 
-fn named<T: Copy>(v: &Opt<Setting>, key: &str, options: &[(&'static str, T)], default: T, ctx: &mut Ctx<'_, '_>) -> Option<Choice<T>> {
-    let Some(v) = v else { return Some(Choice::Fixed(default)) };
+fn named<T: Copy>(
+    v: &Opt<Setting>,
+    key: &str,
+    options: &[(&'static str, T)],
+    default: T,
+    ctx: &mut Ctx<'_, '_>,
+) -> Option<Choice<T>> {
+    let Some(v) = v else {
+        return Some(Choice::Fixed(default));
+    };
     match v.get_ref() {
         Setting::Str(s) if s == "auto" => Some(Choice::Auto),
         Setting::Str(s) => {
@@ -77,11 +142,20 @@ fn named<T: Copy>(v: &Opt<Setting>, key: &str, options: &[(&'static str, T)], de
             }
             let names: Vec<&str> = options.iter().map(|(n, _)| *n).chain(["auto"]).collect();
             let help = closest(s, names.iter().copied()).map(|n| format!("did you mean `{n}`?"));
-            ctx.error_help(v.span(), key, format!("unknown value `{s}`; expected one of {}", quoted(&names)), help);
+            ctx.error_help(
+                v.span(),
+                key,
+                format!("unknown value `{s}`; expected one of {}", quoted(&names)),
+                help,
+            );
             None
         }
         other => {
-            ctx.error(v.span(), key, format!("expected a string, found {}", describe(other)));
+            ctx.error(
+                v.span(),
+                key,
+                format!("expected a string, found {}", describe(other)),
+            );
             None
         }
     }
@@ -109,20 +183,53 @@ fn fields(raw: &RawParallelism, key: &str, ctx: &mut Ctx<'_, '_>) -> Option<Para
     let pp = int(&raw.pp, &k("pp"), 1, big, Choice::Fixed(1), ctx);
     // dp left out: whatever the devices allow (set by the constraints below).
     let dp = int(&raw.dp, &k("dp"), 1, big, Choice::Fixed(0), ctx);
-    let mb = int(&raw.microbatch, &k("microbatch"), 1, big, Choice::Fixed(1), ctx);
-    let vs = int(&raw.virtual_stages, &k("virtual_stages"), 1, big, Choice::Fixed(1), ctx);
+    let mb = int(
+        &raw.microbatch,
+        &k("microbatch"),
+        1,
+        big,
+        Choice::Fixed(1),
+        ctx,
+    );
+    let vs = int(
+        &raw.virtual_stages,
+        &k("virtual_stages"),
+        1,
+        big,
+        Choice::Fixed(1),
+        ctx,
+    );
     let zero = int(&raw.zero, &k("zero"), 0, 3, Choice::Fixed(0), ctx);
     let schedules = Schedule::ALL.map(|s| (s.as_str(), s));
-    let schedule = named(&raw.schedule, &k("schedule"), &schedules, Schedule::OneFOneB, ctx);
+    let schedule = named(
+        &raw.schedule,
+        &k("schedule"),
+        &schedules,
+        Schedule::OneFOneB,
+        ctx,
+    );
     let modes = Recompute::ALL.map(|r| (r.as_str(), r));
-    let recompute = named(&raw.recompute, &k("recompute"), &modes, Recompute::None, ctx);
+    let recompute = named(
+        &raw.recompute,
+        &k("recompute"),
+        &modes,
+        Recompute::None,
+        ctx,
+    );
     let sp = match &raw.sequence_parallel {
         None => Some(Choice::Fixed(false)),
         Some(v) => match v.get_ref() {
             Setting::Bool(b) => Some(Choice::Fixed(*b)),
             Setting::Str(s) if s == "auto" => Some(Choice::Auto),
             other => {
-                ctx.error(v.span(), &k("sequence_parallel"), format!("expected true, false or \"auto\", found {}", describe(other)));
+                ctx.error(
+                    v.span(),
+                    &k("sequence_parallel"),
+                    format!(
+                        "expected true, false or \"auto\", found {}",
+                        describe(other)
+                    ),
+                );
                 None
             }
         },
@@ -166,7 +273,14 @@ fn constraints(
     let devices: u64 = pools.iter().map(|p| p.devices()).sum();
     if let Choice::Fixed(tp) = spec.tp {
         if !model.heads.is_multiple_of(tp) {
-            ctx.error(at(&raw.tp, span), &k("tp"), format!("tp = {tp} does not divide the model's {} attention heads", model.heads));
+            ctx.error(
+                at(&raw.tp, span),
+                &k("tp"),
+                format!(
+                    "tp = {tp} does not divide the model's {} attention heads",
+                    model.heads
+                ),
+            );
             ok = false;
         }
         for p in pools.iter().filter(|p| !p.device.is_torus()) {
@@ -187,13 +301,16 @@ fn constraints(
     if let (Choice::Fixed(pp), Choice::Fixed(v)) = (spec.pp, spec.virtual_stages) {
         let chunks = u64::from(pp) * u64::from(v);
         if !u64::from(model.layers).is_multiple_of(chunks) {
+            // Name virtual_stages only when it takes part.
+            let what = if v == 1 {
+                format!("pp = {pp}")
+            } else {
+                format!("pp × virtual_stages = {pp} × {v} = {chunks}")
+            };
             ctx.error(
                 at(&raw.pp, span),
                 &k("pp"),
-                format!(
-                    "pp × virtual_stages = {pp} × {v} = {chunks} does not divide the model's {} layers",
-                    model.layers
-                ),
+                format!("{what} does not divide the model's {} layers", model.layers),
             );
             ok = false;
         }
@@ -205,7 +322,10 @@ fn constraints(
         ctx.error(
             at(&raw.virtual_stages, span),
             &k("virtual_stages"),
-            format!("virtual_stages = {v} needs schedule = \"interleaved-1f1b\" (schedule is \"{}\")", s.as_str()),
+            format!(
+                "virtual_stages = {v} needs schedule = \"interleaved-1f1b\" (schedule is \"{}\")",
+                s.as_str()
+            ),
         );
         ok = false;
     }
@@ -249,7 +369,9 @@ fn constraints(
         let fix = if devices.is_multiple_of(model_parallel) {
             format!("dp = {} would use all of them", devices / model_parallel)
         } else {
-            format!("tp × pp = {model_parallel} does not divide {devices}; change tp, pp or the node counts")
+            format!(
+                "tp × pp = {model_parallel} does not divide {devices}; change tp, pp or the node counts"
+            )
         };
         ctx.error_help(
             at(&raw.dp, span),

@@ -7,21 +7,35 @@ use crate::scenario::domain::{DeviceProfile, Network, Pool, Spot};
 use crate::scenario::raw::{RawDevice, RawPool, StrOrTable};
 use crate::topology::{Fabric, IntraNodeShape};
 use crate::units::{Bytes, BytesPerSec};
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use toml::Spanned;
 
 /// Validates every pool; `None` if any is invalid.
-pub(super) fn pools(raw: &[Spanned<RawPool>], net: Option<&Network>, ctx: &mut Ctx<'_, '_>) -> Option<Vec<Pool>> {
+pub(super) fn pools(
+    raw: &[Spanned<RawPool>],
+    net: Option<&Network>,
+    ctx: &mut Ctx<'_, '_>,
+) -> Option<Vec<Pool>> {
     let mut out = Vec::new();
     let mut ok = true;
-    let mut names = BTreeSet::new();
+    let mut names = BTreeMap::new();
     for (i, p) in raw.iter().enumerate() {
         let prefix = format!("pool[{i}]");
-        if let Some(name) = &p.get_ref().name
-            && !names.insert(name.get_ref().clone())
-        {
-            ctx.error(name.span(), &format!("{prefix}.name"), format!("pool name `{}` is used twice", name.get_ref()));
-            ok = false;
+        if let Some(name) = &p.get_ref().name {
+            if let Some(first) = names.get(name.get_ref()) {
+                ctx.error_help(
+                    name.span(),
+                    &format!("{prefix}.name"),
+                    format!(
+                        "pool name `{}` is already used by pool[{first}]",
+                        name.get_ref()
+                    ),
+                    Some("pool names must be unique: jobs refer to pools by name".to_owned()),
+                );
+                ok = false;
+            } else {
+                names.insert(name.get_ref().clone(), i);
+            }
         }
         match pool(p, &prefix, net, ctx) {
             Some(pool) => out.push(pool),
@@ -31,31 +45,42 @@ pub(super) fn pools(raw: &[Spanned<RawPool>], net: Option<&Network>, ctx: &mut C
     ok.then_some(out)
 }
 
-fn pool(raw: &Spanned<RawPool>, prefix: &str, net: Option<&Network>, ctx: &mut Ctx<'_, '_>) -> Option<Pool> {
+fn pool(
+    raw: &Spanned<RawPool>,
+    prefix: &str,
+    net: Option<&Network>,
+    ctx: &mut Ctx<'_, '_>,
+) -> Option<Pool> {
     let span = raw.span();
     let p = raw.get_ref();
     let key = |k: &str| format!("{prefix}.{k}");
-    let name = ctx.required(&p.name, &span, &key("name")).map(|n| n.get_ref().clone());
+    let name = ctx
+        .required(&p.name, &span, &key("name"))
+        .map(|n| n.get_ref().clone());
     let device_key = key("device");
-    let device = ctx.required(&p.device, &span, &device_key).and_then(|d| device(d, &device_key, ctx));
+    let device = ctx
+        .required(&p.device, &span, &device_key)
+        .and_then(|d| device(d, &device_key, ctx));
     let nodes = ctx.required(&p.nodes, &span, &key("nodes"));
     let nodes = nodes.and_then(|_| ctx.count(&p.nodes, &key("nodes"), 1));
     let (device, spec_node) = device?;
     let dpn = match ctx.count(&p.devices_per_node, &key("devices_per_node"), 1) {
         Some(n) => Some(n),
         None if p.devices_per_node.is_some() => None,
-        None => match spec_node.devices {
-            Some(n) => Some(n),
-            None => {
-                let at = p.device.as_ref().map_or(span.clone(), |d| d.span());
-                ctx.error(
+        None => {
+            match spec_node.devices {
+                Some(n) => Some(n),
+                None => {
+                    let at = p.device.as_ref().map_or(span.clone(), |d| d.span());
+                    ctx.error(
                     at,
                     &key("devices_per_node"),
                     format!("the catalogue has no typical node size for `{}`; set `devices_per_node`", device.id),
                 );
-                None
+                    None
+                }
             }
-        },
+        }
     };
     let nics = match ctx.count(&p.nics_per_node, &key("nics_per_node"), 0) {
         Some(n) => Some(n),
@@ -67,7 +92,12 @@ fn pool(raw: &Spanned<RawPool>, prefix: &str, net: Option<&Network>, ctx: &mut C
         None if p.nic_gbit_s.is_some() => None,
         None => Some(spec_node.nic_gbit_s.unwrap_or(0.0)),
     };
-    let price = match ctx.number(&p.usd_per_device_hour, &key("usd_per_device_hour"), 0.0, true) {
+    let price = match ctx.number(
+        &p.usd_per_device_hour,
+        &key("usd_per_device_hour"),
+        0.0,
+        true,
+    ) {
         Some(x) => Some(Some(x)),
         None if p.usd_per_device_hour.is_some() => None,
         None => Some(spec_node.usd_per_device_hour),
@@ -80,21 +110,29 @@ fn pool(raw: &Spanned<RawPool>, prefix: &str, net: Option<&Network>, ctx: &mut C
             let price_key = key("spot.usd_per_device_hour");
             let rate_key = key("spot.preemptions_per_device_hour");
             let price = ctx.required(&s.usd_per_device_hour, &s_span, &price_key);
-            let price = price.and_then(|_| ctx.number(&s.usd_per_device_hour, &price_key, 0.0, true));
+            let price =
+                price.and_then(|_| ctx.number(&s.usd_per_device_hour, &price_key, 0.0, true));
             let rate = match &s.preemptions_per_device_hour {
                 Some(_) => ctx.number(&s.preemptions_per_device_hour, &rate_key, 0.0, true),
                 None => Some(0.0),
             };
             match (price, rate) {
-                (Some(usd_per_device_hour), Some(preemptions_per_device_hour)) => Some(Some(Spot {
-                    usd_per_device_hour,
-                    preemptions_per_device_hour,
-                })),
+                (Some(usd_per_device_hour), Some(preemptions_per_device_hour)) => {
+                    Some(Some(Spot {
+                        usd_per_device_hour,
+                        preemptions_per_device_hour,
+                    }))
+                }
                 _ => None,
             }
         }
     };
-    let mtbf = match ctx.number(&p.mtbf_hours_per_node, &key("mtbf_hours_per_node"), 0.0, false) {
+    let mtbf = match ctx.number(
+        &p.mtbf_hours_per_node,
+        &key("mtbf_hours_per_node"),
+        0.0,
+        false,
+    ) {
         Some(x) => Some(Some(x)),
         None if p.mtbf_hours_per_node.is_some() => None,
         None => Some(None),
@@ -134,7 +172,9 @@ fn from_catalogue(spec: &DeviceSpec) -> (DeviceProfile, NodeDefaults) {
         LinkShape::HybridCubeMesh => Some(IntraNodeShape::HybridCubeMesh),
         LinkShape::FullyConnected => Some(IntraNodeShape::FullyConnected),
         LinkShape::Pcie => Some(IntraNodeShape::Pcie),
-        LinkShape::IciTorus2d | LinkShape::IciTorus3d => Some(IntraNodeShape::Torus { dims: Vec::new() }),
+        LinkShape::IciTorus2d | LinkShape::IciTorus3d => {
+            Some(IntraNodeShape::Torus { dims: Vec::new() })
+        }
         LinkShape::Hypercube => Some(IntraNodeShape::Hypercube),
         LinkShape::Unknown => None,
     };
@@ -170,7 +210,12 @@ fn lookup(id: &Spanned<String>, key: &str, ctx: &mut Ctx<'_, '_>) -> Option<&'st
         let help = catalogue::suggest(id.get_ref())
             .map(|s| format!("did you mean `{s}`? (`cirrus catalogue` lists every device)"))
             .or_else(|| Some("`cirrus catalogue` lists every device".to_owned()));
-        ctx.error_help(id.span(), key, format!("unknown device `{}`", id.get_ref()), help);
+        ctx.error_help(
+            id.span(),
+            key,
+            format!("unknown device `{}`", id.get_ref()),
+            help,
+        );
     }
     found
 }
@@ -189,7 +234,11 @@ fn device(
     }
 }
 
-fn inline_device(t: &RawDevice, key: &str, ctx: &mut Ctx<'_, '_>) -> Option<(DeviceProfile, NodeDefaults)> {
+fn inline_device(
+    t: &RawDevice,
+    key: &str,
+    ctx: &mut Ctx<'_, '_>,
+) -> Option<(DeviceProfile, NodeDefaults)> {
     let (mut profile, mut node) = match &t.base {
         Some(base) => from_catalogue(lookup(base, &format!("{key}.base"), ctx)?),
         None => (
@@ -214,11 +263,21 @@ fn inline_device(t: &RawDevice, key: &str, ctx: &mut Ctx<'_, '_>) -> Option<(Dev
         ok &= v.is_none() || x.is_some();
         x
     };
-    for (i, v) in [&t.peak_tflops_fp32, &t.peak_tflops_fp16, &t.peak_tflops_bf16, &t.peak_tflops_fp8]
-        .into_iter()
-        .enumerate()
+    for (i, v) in [
+        &t.peak_tflops_fp32,
+        &t.peak_tflops_fp16,
+        &t.peak_tflops_bf16,
+        &t.peak_tflops_fp8,
+    ]
+    .into_iter()
+    .enumerate()
     {
-        let name = ["peak_tflops_fp32", "peak_tflops_fp16", "peak_tflops_bf16", "peak_tflops_fp8"][i];
+        let name = [
+            "peak_tflops_fp32",
+            "peak_tflops_fp16",
+            "peak_tflops_bf16",
+            "peak_tflops_fp8",
+        ][i];
         if let Some(x) = num(v, name, ctx) {
             profile.peak_tflops[i] = Some(x);
         }
@@ -255,7 +314,10 @@ fn inline_device(t: &RawDevice, key: &str, ctx: &mut Ctx<'_, '_>) -> Option<(Dev
             ("hypercube", Some(IntraNodeShape::Hypercube)),
         ];
         match ctx.one_of(s, &format!("{key}.intra_node_shape"), &options) {
-            Some(shape) => profile.intra_shape = Some(shape.unwrap_or(IntraNodeShape::Torus { dims: Vec::new() })),
+            Some(shape) => {
+                profile.intra_shape =
+                    Some(shape.unwrap_or(IntraNodeShape::Torus { dims: Vec::new() }))
+            }
             None => ok = false,
         }
     }
@@ -287,7 +349,14 @@ fn torus_dims(
     let total = u64::from(nodes) * u64::from(dpn);
     if !device.is_torus() {
         if let Some(d) = &p.torus_dims {
-            ctx.error(d.span(), &key, format!("`torus_dims` applies to torus devices (TPUs), not `{}`", device.id));
+            ctx.error(
+                d.span(),
+                &key,
+                format!(
+                    "`torus_dims` applies to torus devices (TPUs), not `{}`",
+                    device.id
+                ),
+            );
             return None;
         }
         if net.is_some_and(|n| n.fabric == Fabric::Torus) {
@@ -306,7 +375,9 @@ fn torus_dims(
         return Some(None);
     }
     let Some(raw) = &p.torus_dims else {
-        let rank = if catalogue::lookup(&device.id).is_some_and(|s| s.intra_node.shape == LinkShape::IciTorus3d) {
+        let rank = if catalogue::lookup(&device.id)
+            .is_some_and(|s| s.intra_node.shape == LinkShape::IciTorus3d)
+        {
             3
         } else {
             2
@@ -339,7 +410,9 @@ fn balanced_factors(n: u64, rank: u32) -> Vec<u32> {
     for k in (1..=rank).rev() {
         // The smallest divisor of `rest` that is at least its k-th root.
         let target = (rest as f64).powf(1.0 / f64::from(k)).round() as u64;
-        let d = (target.max(1)..=rest).find(|d| rest % d == 0).unwrap_or(rest);
+        let d = (target.max(1)..=rest)
+            .find(|d| rest.is_multiple_of(*d))
+            .unwrap_or(rest);
         dims.push(u32::try_from(d).unwrap_or(u32::MAX));
         rest /= d.max(1);
     }
