@@ -51,12 +51,9 @@ pub fn read(text: &str, out: &mut Collector<'_>) -> Recovered {
     let (table, syntax) = DeTable::parse_recoverable(text);
     if !syntax.is_empty() {
         for e in &syntax {
-            out.push(
-                e.span().unwrap_or(0..0),
-                "",
-                format!("invalid TOML: {}", e.message().trim()),
-                None,
-            );
+            let span = e.span().unwrap_or(0..0);
+            let message = syntax_message(text, &span, e.message());
+            out.push(span, "", message, None);
         }
         return Recovered { raw: None, dropped };
     }
@@ -83,6 +80,31 @@ pub fn read(text: &str, out: &mut Collector<'_>) -> Recovered {
         }
         dropped.insert(key);
     }
+}
+
+/// The message for a syntax error at `span`. `key =` with nothing after it
+/// is named as such: the parser's own words for it ("string values must be
+/// quoted") send the reader looking for a string.
+fn syntax_message(text: &str, span: &Range<usize>, message: &str) -> String {
+    let start = span.start.min(text.len());
+    let line_start = text
+        .get(..start)
+        .and_then(|t| t.rfind('\n'))
+        .map_or(0, |i| i + 1);
+    let line_end = text
+        .get(start..)
+        .and_then(|t| t.find('\n'))
+        .map_or(text.len(), |i| start + i);
+    if let (Some(before), Some(after)) = (text.get(line_start..start), text.get(start..line_end)) {
+        let after = after.trim();
+        if let Some(key) = before.trim_end().strip_suffix('=')
+            && !key.trim().is_empty()
+            && (after.is_empty() || after.starts_with('#'))
+        {
+            return format!("invalid TOML: `{}` has no value after `=`", key.trim());
+        }
+    }
+    format!("invalid TOML: {}", message.trim())
 }
 
 /// The innermost key whose key or (non-table) value span holds `span`.
@@ -209,6 +231,19 @@ mod tests {
         assert!(rec.raw.is_none());
         let d = c.finish();
         assert_eq!(d.problems[0].line, 2);
-        assert!(d.problems[0].message.starts_with("invalid TOML"));
+        assert_eq!(
+            d.problems[0].message,
+            "invalid TOML: `seed` has no value after `=`"
+        );
+    }
+
+    #[test]
+    fn other_syntax_errors_keep_the_parser_message() {
+        let text = "name = 'x\n";
+        let mut c = Collector::new("t.toml", text);
+        read(text, &mut c);
+        let d = c.finish();
+        assert!(d.problems[0].message.starts_with("invalid TOML: "));
+        assert!(!d.problems[0].message.contains("has no value"));
     }
 }

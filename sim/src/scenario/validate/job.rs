@@ -1,7 +1,7 @@
 //! `[[job]]` validation: model (preset or inline), sizes, precision against
 //! the devices' known peaks, pool references, and the figures the job needs.
 
-use super::parallelism::parallelism;
+use super::parallelism::{fields_alone, parallelism};
 use super::{Ctx, quoted};
 use crate::model::{self, Architecture, TransformerSpec};
 use crate::parallelism::Precision;
@@ -53,12 +53,10 @@ fn job(
     let batch = ctx.required(&j.global_batch, &span, &key("global_batch"));
     let batch = batch.and_then(|_| ctx.count(&j.global_batch, &key("global_batch"), 1));
     let train_tokens = match &j.train_tokens {
-        Some(_) => Some(Some(ctx.number(
-            &j.train_tokens,
-            &key("train_tokens"),
-            0.0,
-            false,
-        )?)),
+        // Not `?`: a bad value must not hide the problems below.
+        Some(_) => ctx
+            .number(&j.train_tokens, &key("train_tokens"), 0.0, false)
+            .map(Some),
         None => Some(None),
     };
     let precision = match &j.precision {
@@ -73,6 +71,7 @@ fn job(
         None => Some(0.0),
     };
     let pool_ids = pools.and_then(|pools| pool_refs(j, &key("pools"), pools, ctx));
+    let mut ok = true;
     // Sequence length against learned position embeddings.
     if let (Some((_, m)), Some(s), Some(raw_s)) = (&model, seq_len, &j.seq_len)
         && m.max_positions > 0
@@ -86,15 +85,43 @@ fn job(
                 m.max_positions
             ),
         );
-        return None;
+        ok = false;
     }
-    let (model_id, model) = model?;
-    let (pools, pool_ids) = (pools?, pool_ids?);
-    let (seq_len, global_batch, precision) = (seq_len?, u64::from(batch?), precision?);
-    let needs_cost = train_tokens?.is_some();
-    let mut ok = true;
+    let (
+        Some((model_id, model)),
+        Some(pools),
+        Some(pool_ids),
+        Some(seq_len),
+        Some(batch),
+        Some(precision),
+        Some(train_tokens),
+    ) = (
+        model,
+        pools,
+        pool_ids,
+        seq_len,
+        batch,
+        precision,
+        train_tokens,
+    )
+    else {
+        // The relations between the parallelism fields, the model and the
+        // pools cannot be checked, but the fields themselves can.
+        fields_alone(j, &prefix, ctx);
+        return None;
+    };
+    let global_batch = u64::from(batch);
+    let needs_cost = train_tokens.is_some();
     for &p in &pool_ids {
-        ok &= figures_present(&pools[p], precision, needs_cost, &span, &prefix, ctx);
+        ok &= figures_present(
+            &pools[p],
+            precision,
+            j.precision.as_ref(),
+            needs_cost,
+            &span,
+            &prefix,
+            ctx,
+        );
     }
     let chosen: Vec<&Pool> = pool_ids.iter().map(|&p| &pools[p]).collect();
     let par = parallelism(
@@ -116,7 +143,7 @@ fn job(
         model,
         seq_len,
         global_batch,
-        train_tokens: train_tokens?,
+        train_tokens,
         precision,
         pools: pool_ids,
         arrival_s: arrival_s?,
@@ -264,10 +291,13 @@ fn model(
     Some((spec.name.clone(), spec))
 }
 
-/// Checks that the figures a job needs from a pool are known.
+/// Checks that the figures a job needs from a pool are known. A missing
+/// peak is reported at the job's `precision` when it is given.
+#[allow(clippy::too_many_arguments)]
 fn figures_present(
     pool: &Pool,
     precision: Precision,
+    precision_at: Option<&Spanned<String>>,
     needs_cost: bool,
     job_span: &Range<usize>,
     prefix: &str,
@@ -281,11 +311,38 @@ fn figures_present(
         )
     };
     let mut missing: Vec<(&str, String)> = Vec::new();
+    let mut ok = true;
     if d.peak(precision).is_none() {
-        missing.push((
-            "dense peak at the job's precision",
-            inline(peak_key(precision)),
-        ));
+        let usable: Vec<&str> = Precision::ALL
+            .into_iter()
+            .filter(|&p| d.peak(p).is_some())
+            .map(Precision::as_str)
+            .collect();
+        let mut help = inline(peak_key(precision));
+        if !usable.is_empty() {
+            help = format!(
+                "use a precision it has a peak for ({}), or {help}",
+                quoted(&usable)
+            );
+        }
+        let (at, key, default) = match precision_at {
+            Some(p) => (p.span(), format!("{prefix}.precision"), ""),
+            None => (
+                job_span.clone(),
+                prefix.to_owned(),
+                " (bf16 is the default precision)",
+            ),
+        };
+        ctx.error_help(
+            at,
+            &key,
+            format!(
+                "runs on pool `{}` whose device `{}` has no known dense {precision} peak{default}",
+                pool.name, d.id
+            ),
+            Some(help),
+        );
+        ok = false;
     }
     if d.memory.is_none() {
         missing.push(("memory", inline("memory_gib")));
@@ -322,13 +379,13 @@ fn figures_present(
             job_span.clone(),
             prefix,
             format!(
-                "runs on pool `{}` whose device `{}` has no known {what} (job precision {precision})",
+                "runs on pool `{}` whose device `{}` has no known {what}",
                 pool.name, d.id
             ),
             Some(help.clone()),
         );
     }
-    missing.is_empty()
+    ok && missing.is_empty()
 }
 
 fn peak_key(p: Precision) -> &'static str {

@@ -24,20 +24,9 @@ pub(super) fn parallelism(
     ctx: &mut Ctx<'_, '_>,
 ) -> Option<ParallelismSpec> {
     let key = format!("{prefix}.parallelism");
-    let (raw, span) = match &j.parallelism {
+    let (raw, span) = match table(j, &key, ctx)? {
         None => return Some(ParallelismSpec::all_auto()),
-        Some(p) => match p.get_ref() {
-            StrOrTable::Str(s) if s == "auto" => return Some(ParallelismSpec::all_auto()),
-            StrOrTable::Str(s) => {
-                ctx.error(
-                    p.span(),
-                    &key,
-                    format!("expected \"auto\" or a table, found \"{s}\""),
-                );
-                return None;
-            }
-            StrOrTable::Table(t) => (t, p.span()),
-        },
+        Some(t) => t,
     };
     let _ = job_span;
     let mut spec = fields(raw, &key, ctx)?;
@@ -65,6 +54,40 @@ pub(super) fn parallelism(
     ok.then_some(spec)
 }
 
+/// Checks the job's parallelism fields on their own, for a job whose model,
+/// sizes or pools are invalid: the relations between them cannot be checked
+/// then, but a bad field is still reported alongside the other problems.
+pub(super) fn fields_alone(j: &RawJob, prefix: &str, ctx: &mut Ctx<'_, '_>) {
+    let key = format!("{prefix}.parallelism");
+    if let Some(Some((raw, _))) = table(j, &key, ctx) {
+        let _ = fields(raw, &key, ctx);
+    }
+}
+
+/// The `[job.parallelism]` table with its span; `Some(None)` when it is
+/// left out or `"auto"`, `None` (reported) when it is another string.
+fn table<'j>(
+    j: &'j RawJob,
+    key: &str,
+    ctx: &mut Ctx<'_, '_>,
+) -> Option<Option<(&'j RawParallelism, Range<usize>)>> {
+    let Some(p) = &j.parallelism else {
+        return Some(None);
+    };
+    match p.get_ref() {
+        StrOrTable::Str(s) if s == "auto" => Some(None),
+        StrOrTable::Str(s) => {
+            ctx.error(
+                p.span(),
+                key,
+                format!("expected \"auto\" or a table, found \"{s}\""),
+            );
+            None
+        }
+        StrOrTable::Table(t) => Some(Some((t, p.span()))),
+    }
+}
+
 fn int(
     v: &Opt<Setting>,
     key: &str,
@@ -77,10 +100,15 @@ fn int(
     match v.get_ref() {
         Setting::Int(n) if (min..=max).contains(n) => Some(Choice::Fixed(*n)),
         Setting::Int(n) => {
+            let range = match (min, max) {
+                (1, m) if m == i64::from(u32::MAX) => "a positive integer".to_owned(),
+                (lo, m) if m == i64::from(u32::MAX) => format!("an integer ≥ {lo}"),
+                (lo, hi) => format!("an integer from {lo} to {hi}"),
+            };
             ctx.error(
                 v.span(),
                 key,
-                format!("expected an integer from {min} to {max}, or \"auto\"; found {n}"),
+                format!("expected {range} or \"auto\", found {n}"),
             );
             None
         }
@@ -273,13 +301,16 @@ fn constraints(
     if let (Choice::Fixed(pp), Choice::Fixed(v)) = (spec.pp, spec.virtual_stages) {
         let chunks = u64::from(pp) * u64::from(v);
         if !u64::from(model.layers).is_multiple_of(chunks) {
+            // Name virtual_stages only when it takes part.
+            let what = if v == 1 {
+                format!("pp = {pp}")
+            } else {
+                format!("pp × virtual_stages = {pp} × {v} = {chunks}")
+            };
             ctx.error(
                 at(&raw.pp, span),
                 &k("pp"),
-                format!(
-                    "pp × virtual_stages = {pp} × {v} = {chunks} does not divide the model's {} layers",
-                    model.layers
-                ),
+                format!("{what} does not divide the model's {} layers", model.layers),
             );
             ok = false;
         }

@@ -7,7 +7,7 @@ use crate::scenario::domain::{DeviceProfile, Network, Pool, Spot};
 use crate::scenario::raw::{RawDevice, RawPool, StrOrTable};
 use crate::topology::{Fabric, IntraNodeShape};
 use crate::units::{Bytes, BytesPerSec};
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use toml::Spanned;
 
 /// Validates every pool; `None` if any is invalid.
@@ -18,18 +18,24 @@ pub(super) fn pools(
 ) -> Option<Vec<Pool>> {
     let mut out = Vec::new();
     let mut ok = true;
-    let mut names = BTreeSet::new();
+    let mut names = BTreeMap::new();
     for (i, p) in raw.iter().enumerate() {
         let prefix = format!("pool[{i}]");
-        if let Some(name) = &p.get_ref().name
-            && !names.insert(name.get_ref().clone())
-        {
-            ctx.error(
-                name.span(),
-                &format!("{prefix}.name"),
-                format!("pool name `{}` is used twice", name.get_ref()),
-            );
-            ok = false;
+        if let Some(name) = &p.get_ref().name {
+            if let Some(first) = names.get(name.get_ref()) {
+                ctx.error_help(
+                    name.span(),
+                    &format!("{prefix}.name"),
+                    format!(
+                        "pool name `{}` is already used by pool[{first}]",
+                        name.get_ref()
+                    ),
+                    Some("pool names must be unique: jobs refer to pools by name".to_owned()),
+                );
+                ok = false;
+            } else {
+                names.insert(name.get_ref().clone(), i);
+            }
         }
         match pool(p, &prefix, net, ctx) {
             Some(pool) => out.push(pool),
@@ -192,7 +198,10 @@ fn from_catalogue(spec: &DeviceSpec) -> (DeviceProfile, NodeDefaults) {
     // Where only a node's total network rate is sourced, model it as one NIC
     // of that rate.
     let (nics, nic_gbit_s) = match (spec.node.nics.value(), spec.node.nic_gbit_s.value()) {
-        (None, None) => (spec.node.node_gbit_s.value().map(|_| 1), spec.node.node_gbit_s.value()),
+        (None, None) => (
+            spec.node.node_gbit_s.value().map(|_| 1),
+            spec.node.node_gbit_s.value(),
+        ),
         known => known,
     };
     let node = NodeDefaults {

@@ -1,0 +1,112 @@
+//! Broken scenarios in `tests/fixtures/invalid/`: each `NAME.toml` must be
+//! refused with exactly the text in `NAME.stderr`, which is what
+//! `cirrus check` prints for it (the diagnostics and a newline).
+//!
+//! The file is named `tests/fixtures/invalid/NAME.toml` in messages, the
+//! path relative to the repository root, so the expected text does not
+//! depend on where the tests run. `CIRRUS_BLESS=1` rewrites the `.stderr`
+//! files from the current output instead of comparing.
+
+use crate::{repo_root, toml_files};
+use cirrus_sim::scenario;
+use std::path::Path;
+
+/// The fixture as `cirrus check` would name it from the repository root.
+fn display_name(path: &Path) -> String {
+    let name = path.file_name().expect("a file").to_string_lossy();
+    format!("tests/fixtures/invalid/{name}")
+}
+
+/// What `cirrus check` prints for the fixture, or `None` if it is accepted.
+fn check_output(path: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(path).expect("readable fixture");
+    scenario::parse(&text, &display_name(path))
+        .err()
+        .map(|d| format!("{d}\n"))
+}
+
+#[test]
+fn every_invalid_fixture_prints_its_stderr() {
+    let dir = repo_root().join("tests/fixtures/invalid");
+    let files = toml_files(&dir);
+    assert!(
+        files.len() >= 14,
+        "expected at least 14 invalid fixtures, found {}",
+        files.len()
+    );
+    let bless = std::env::var_os("CIRRUS_BLESS").is_some_and(|v| v == "1");
+    let mut failures = Vec::new();
+    for path in &files {
+        let name = display_name(path);
+        let Some(actual) = check_output(path) else {
+            failures.push(format!("{name}: accepted, but it is an invalid fixture"));
+            continue;
+        };
+        let expected_path = path.with_extension("stderr");
+        if bless {
+            std::fs::write(&expected_path, &actual).expect("writable fixture directory");
+            continue;
+        }
+        match std::fs::read_to_string(&expected_path) {
+            Ok(expected) if expected == actual => {}
+            Ok(expected) => failures.push(format!(
+                "{name}: output differs from {}\n--- expected\n{expected}--- actual\n{actual}",
+                expected_path.display()
+            )),
+            Err(e) => failures.push(format!(
+                "{name}: cannot read {}: {e}",
+                expected_path.display()
+            )),
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{}\n\n(run with CIRRUS_BLESS=1 to rewrite the .stderr files, then review the diff)",
+        failures.join("\n\n")
+    );
+}
+
+#[test]
+fn every_stderr_has_its_fixture() {
+    let dir = repo_root().join("tests/fixtures/invalid");
+    for entry in std::fs::read_dir(&dir).expect("fixture directory") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_some_and(|e| e == "stderr") {
+            assert!(
+                path.with_extension("toml").is_file(),
+                "{} has no .toml beside it",
+                path.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn load_refuses_every_fixture_without_panicking() {
+    for path in toml_files(&repo_root().join("tests/fixtures/invalid")) {
+        let result = std::panic::catch_unwind(|| scenario::load(&path));
+        match result {
+            Ok(Err(e)) => assert!(e.diagnostics().is_some(), "{}: {e}", path.display()),
+            Ok(Ok(_)) => panic!("{} was accepted", path.display()),
+            Err(_) => panic!("{} made the reader panic", path.display()),
+        }
+    }
+}
+
+#[test]
+fn every_problem_names_file_line_column_and_key() {
+    for path in toml_files(&repo_root().join("tests/fixtures/invalid")) {
+        let text = std::fs::read_to_string(&path).expect("readable");
+        let d = scenario::parse(&text, &display_name(&path)).expect_err("invalid");
+        for p in &d.problems {
+            assert_eq!(p.file, display_name(&path));
+            assert!(p.line >= 1 && p.column >= 1, "{p}");
+            let syntax = p.message.starts_with("invalid TOML");
+            assert!(
+                syntax || !p.key.is_empty(),
+                "{}: a problem without a key:\n{p}",
+                path.display()
+            );
+        }
+    }
+}

@@ -1,0 +1,35 @@
+//! Integration tests of `cirrus-sim`, one binary with a module per concern
+//! (as NeXosim and ripgrep lay theirs out).
+//!
+//! - `scenarios`: every bundled file in `scenarios/` loads.
+//! - `invalid`: every broken file in `tests/fixtures/invalid/` produces
+//!   exactly the message beside it (`NAME.stderr`). Run with
+//!   `CIRRUS_BLESS=1 cargo test -p cirrus-sim --test it` to rewrite those
+//!   files from the current messages instead of comparing; then read the
+//!   diff before committing it.
+//! - `fuzz`: arbitrary and mutated text never makes the reader panic.
+
+mod fuzz;
+mod invalid;
+mod scenarios;
+
+use std::path::{Path, PathBuf};
+
+/// The repository root (the workspace above `sim/`).
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("sim/ sits inside the repository")
+        .to_path_buf()
+}
+
+/// The files in `dir` whose name ends in `.toml`, sorted by name.
+pub fn toml_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
+        .map(|entry| entry.expect("directory entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    files
+}
