@@ -2,8 +2,9 @@
 
 use anyhow::Context;
 use cirrus_sim::estimate::JobEstimate;
+use cirrus_sim::model::Architecture;
 use cirrus_sim::scenario::Scenario;
-use cirrus_sim::topology::Topology;
+use cirrus_sim::topology::{Fabric, Topology};
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::Path;
@@ -62,11 +63,15 @@ pub fn render_simulation(s: &Scenario, topo: &Topology, jobs: &[JobEstimate]) ->
     let _ = writeln!(o, "Scenario \"{}\" (seed {})", s.name, s.seed);
     let _ = writeln!(
         o,
-        "Cluster: {} pool{}, {} devices; {:?} fabric, oversubscription {}; bisection {:.1} GB/s; diameter {} hops",
+        "Cluster: {} pool{}, {} devices; {} fabric, oversubscription {}; bisection {:.1} GB/s; diameter {} hops",
         s.pools.len(),
         if s.pools.len() == 1 { "" } else { "s" },
         devices,
-        s.network.fabric,
+        match s.network.fabric {
+            Fabric::FatTree => "fat-tree",
+            Fabric::RailOptimized => "rail-optimized",
+            _ => "torus",
+        },
         s.network.oversubscription,
         topo.bisection_bandwidth().as_gbyte_s(),
         topo.diameter_hops()
@@ -131,11 +136,13 @@ pub fn render_simulation(s: &Scenario, topo: &Topology, jobs: &[JobEstimate]) ->
             r.model_tflops_per_device,
             r.mfu * 100.0
         );
-        let _ = writeln!(
-            o,
-            "  Megatron-accounted    {:.1} TFLOP/s/device   (Narayanan et al. 2021 eq. 3; counts recompute)",
-            est.megatron_tflops_per_device
-        );
+        if job.model.arch == Architecture::Gpt {
+            let _ = writeln!(
+                o,
+                "  Megatron-accounted    {:.1} TFLOP/s/device   (Narayanan et al. 2021 eq. 3; counts recompute)",
+                est.megatron_tflops_per_device
+            );
+        }
         let verdict = if r.fits_memory {
             "fits"
         } else {

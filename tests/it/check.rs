@@ -8,10 +8,18 @@ fn every_bundled_scenario_checks_ok() {
     let scenarios = files(Path::new("scenarios"), "toml");
     assert!(scenarios.len() >= 5, "{scenarios:?}");
     for path in scenarios {
-        let rel = path.strip_prefix(root()).expect("under root").to_string_lossy().into_owned();
+        let rel = path
+            .strip_prefix(root())
+            .expect("under root")
+            .to_string_lossy()
+            .into_owned();
         let o = cirrus(&["check", &rel]);
         assert!(o.status.success(), "{rel}: {}", stderr(&o));
-        assert!(stdout(&o).starts_with(&format!("{rel}: ok: ")), "{}", stdout(&o));
+        assert!(
+            stdout(&o).starts_with(&format!("{rel}: ok: ")),
+            "{}",
+            stdout(&o)
+        );
     }
 }
 
@@ -22,15 +30,23 @@ fn every_invalid_fixture_exits_2_with_its_exact_message() {
     let fixtures = files(Path::new("tests/fixtures/invalid"), "toml");
     assert!(fixtures.len() >= 12, "{fixtures:?}");
     for path in fixtures {
-        let rel = path.strip_prefix(root()).expect("under root").to_string_lossy().into_owned();
+        let rel = path
+            .strip_prefix(root())
+            .expect("under root")
+            .to_string_lossy()
+            .into_owned();
         let o = cirrus(&["check", &rel]);
         assert_eq!(o.status.code(), Some(2), "{rel}");
-        let expected = std::fs::read_to_string(path.with_extension("stderr")).expect("expected message file");
+        let expected =
+            std::fs::read_to_string(path.with_extension("stderr")).expect("expected message file");
         assert_eq!(stderr(&o), expected, "{rel}");
         let first = expected.lines().next().expect("a message");
         assert!(first.starts_with(&format!("{rel}:")), "{first}");
         let rest: Vec<&str> = first.splitn(4, ':').collect();
-        assert!(rest[1].parse::<u32>().is_ok() && rest[2].parse::<u32>().is_ok(), "{first}");
+        assert!(
+            rest[1].parse::<u32>().is_ok() && rest[2].parse::<u32>().is_ok(),
+            "{first}"
+        );
     }
 }
 

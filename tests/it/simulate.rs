@@ -83,7 +83,13 @@ fn out_dir_gets_the_same_json_atomically() {
 
 #[test]
 fn seed_flag_overrides_the_scenario_seed() {
-    let o = cirrus(&["simulate", "scenarios/quickstart.toml", "--json", "--seed", "7"]);
+    let o = cirrus(&[
+        "simulate",
+        "scenarios/quickstart.toml",
+        "--json",
+        "--seed",
+        "7",
+    ]);
     let r: SimResult = serde_json::from_slice(&o.stdout).expect("SimResult");
     assert_eq!(r.seed, 7);
 }
@@ -92,8 +98,11 @@ fn seed_flag_overrides_the_scenario_seed() {
 fn auto_parallelism_is_refused_with_exit_2_until_the_planner_exists() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("auto.toml");
-    let text = std::fs::read_to_string(super::root().join("scenarios/quickstart.toml")).expect("quickstart");
-    let cut = text.find("[job.parallelism]").expect("quickstart has a parallelism table");
+    let text = std::fs::read_to_string(super::root().join("scenarios/quickstart.toml"))
+        .expect("quickstart");
+    let cut = text
+        .find("[job.parallelism]")
+        .expect("quickstart has a parallelism table");
     std::fs::write(&path, format!("{}parallelism = \"auto\"\n", &text[..cut])).expect("write");
     let o = cirrus(&["simulate", path.to_str().expect("utf-8")]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
