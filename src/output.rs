@@ -57,10 +57,10 @@ fn duration(secs: f64) -> String {
 }
 
 /// The tables `cirrus simulate` prints.
-pub fn render_simulation(s: &Scenario, topo: &Topology, jobs: &[JobEstimate]) -> String {
+pub fn render_simulation(s: &Scenario, seed: u64, topo: &Topology, jobs: &[JobEstimate]) -> String {
     let mut o = String::new();
     let devices: u64 = s.pools.iter().map(|p| p.devices()).sum();
-    let _ = writeln!(o, "Scenario \"{}\" (seed {})", s.name, s.seed);
+    let _ = writeln!(o, "Scenario \"{}\" (seed {seed})", s.name);
     let _ = writeln!(
         o,
         "Cluster: {} pool{}, {} devices; {} fabric, oversubscription {}; bisection {:.1} GB/s; diameter {} hops",

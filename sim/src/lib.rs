@@ -1,4 +1,40 @@
-//! Cirrus simulator library.
+//! Cirrus's simulator library: everything between a scenario file and an
+//! answer. It owns the domain — scenario schema and validation, the hardware
+//! catalogue, the cluster topology, transformer models and their arithmetic,
+//! the step estimate — and the output types other crates consume. It has no
+//! terminal, GPU or plotting code, and depends on no other Cirrus crate.
+//!
+//! ```text
+//! scenario.toml ──scenario::load──► Scenario ──estimate::simulate──► SimResult (result)
+//!                    │                  │
+//!                    │                  ├── catalogue: device figures with sources
+//!                    │                  ├── topology: petgraph of devices, links, NICs, switches
+//!                    │                  └── model: parameters, FLOPs, activation and state memory
+//!                    └──► Diagnostics (file:line:column, key path, hint)
+//! ```
+//!
+//! ```
+//! use cirrus_sim::{estimate, scenario};
+//!
+//! let text = r#"
+//! [[pool]]
+//! name = "h100"
+//! device = "h100-sxm5-80gb"
+//! nodes = 2
+//! [[job]]
+//! model = "gpt3-6.7b"
+//! seq_len = 2048
+//! global_batch = 64
+//! [job.parallelism]
+//! tp = 4
+//! "#;
+//! let s = scenario::parse(text, "example.toml").expect("a valid scenario");
+//! let result = estimate::simulate(&s, s.seed).expect("an explicit configuration");
+//! let job = &result.jobs[0];
+//! assert_eq!(job.devices, 16);
+//! assert!(job.fits_memory && job.mfu > 0.0 && job.mfu < 1.0);
+//! ```
+
 pub mod catalogue;
 pub mod estimate;
 pub mod model;

@@ -41,7 +41,7 @@ pub fn run(args: &SimulateArgs) -> Result<(), Failure> {
     } else {
         print!(
             "{}",
-            output::render_simulation(&scenario, &topo, &estimates)
+            output::render_simulation(&scenario, seed, &topo, &estimates)
         );
     }
     Ok(())

@@ -26,9 +26,9 @@
 //! let scenario = cirrus_sim::scenario::parse(text, "tiny.toml").expect("valid");
 //! assert_eq!(scenario.jobs[0].parallelism.dp.fixed(), Some(8));
 //!
-//! // Every problem is reported: here the misspelt key and the missing pool.
+//! // Every problem is reported: here the misspelt key, the missing pool and job.
 //! let err = cirrus_sim::scenario::parse("name = 'x'\nsede = 1\n", "bad.toml").unwrap_err();
-//! assert_eq!(err.problems.len(), 2);
+//! assert_eq!(err.problems.len(), 3);
 //! assert!(err.to_string().contains("bad.toml:2:1: error: `sede`: unknown key"));
 //! ```
 

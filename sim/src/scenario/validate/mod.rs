@@ -156,6 +156,13 @@ pub(super) fn validate(
             "a scenario needs at least one `[[pool]]` of nodes",
         );
     }
+    if raw.job.is_empty() && raw.workload.is_none() && !ctx.dropped.contains("job") {
+        ctx.error(
+            0..0,
+            "job",
+            "a scenario needs at least one `[[job]]` or a `[workload]`",
+        );
+    }
     let network = network(raw.network.as_ref(), ctx);
     let pools = pool::pools(&raw.pool, network.as_ref(), ctx);
     let workload = raw.workload.as_ref().and_then(|w| workload(w, dir, ctx));

@@ -352,6 +352,25 @@ fn constraints(
         );
         return false;
     }
+    if pools.len() > 1 {
+        // A data-parallel replica lives inside one pool.
+        for p in pools
+            .iter()
+            .filter(|p| !p.devices().is_multiple_of(model_parallel))
+        {
+            ctx.error_help(
+                at(&raw.pp, span),
+                key,
+                format!(
+                    "pool `{}` has {} devices, not a multiple of tp × pp = {tp} × {pp} = {model_parallel}",
+                    p.name,
+                    p.devices()
+                ),
+                Some("each data-parallel replica runs inside one pool: size the pools in whole replicas".to_owned()),
+            );
+            ok = false;
+        }
+    }
     let dp = match spec.dp {
         Choice::Auto => return ok,
         Choice::Fixed(0) => devices / model_parallel,
