@@ -3,16 +3,20 @@
 use super::{cirrus, files, root, stderr, stdout};
 use std::path::Path;
 
+/// `path` relative to the repository root, as a user would type it.
+fn relative(path: &Path) -> String {
+    path.strip_prefix(root())
+        .expect("under root")
+        .to_string_lossy()
+        .into_owned()
+}
+
 #[test]
 fn every_bundled_scenario_checks_ok() {
     let scenarios = files(Path::new("scenarios"), "toml");
     assert!(scenarios.len() >= 5, "{scenarios:?}");
     for path in scenarios {
-        let rel = path
-            .strip_prefix(root())
-            .expect("under root")
-            .to_string_lossy()
-            .into_owned();
+        let rel = relative(&path);
         let o = cirrus(&["check", &rel]);
         assert!(o.status.success(), "{rel}: {}", stderr(&o));
         assert!(
@@ -30,11 +34,7 @@ fn every_invalid_fixture_exits_2_with_its_exact_message() {
     let fixtures = files(Path::new("tests/fixtures/invalid"), "toml");
     assert!(fixtures.len() >= 12, "{fixtures:?}");
     for path in fixtures {
-        let rel = path
-            .strip_prefix(root())
-            .expect("under root")
-            .to_string_lossy()
-            .into_owned();
+        let rel = relative(&path);
         let o = cirrus(&["check", &rel]);
         assert_eq!(o.status.code(), Some(2), "{rel}");
         let expected =

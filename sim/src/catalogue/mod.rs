@@ -328,21 +328,28 @@ fn used_sources() -> Vec<&'static str> {
         .collect()
 }
 
+impl DeviceSpec {
+    /// Every real-valued figure of the device, for checks over all of them.
+    pub(crate) fn real_figures(&self) -> [Figure<f64>; 11] {
+        [
+            self.peak_tflops_fp32,
+            self.peak_tflops_fp16,
+            self.peak_tflops_bf16,
+            self.peak_tflops_fp8,
+            self.memory_gib,
+            self.mem_bw_gbyte_s,
+            self.intra_node.per_direction_gbyte_s,
+            self.intra_node.per_link_per_direction_gbyte_s,
+            self.node.nic_gbit_s,
+            self.node.node_gbit_s,
+            self.tdp_w,
+        ]
+    }
+}
+
 /// The source keys of every known figure and price of a device.
 fn figure_sources(d: &DeviceSpec) -> Vec<&'static str> {
-    let f64s = [
-        d.peak_tflops_fp32,
-        d.peak_tflops_fp16,
-        d.peak_tflops_bf16,
-        d.peak_tflops_fp8,
-        d.memory_gib,
-        d.mem_bw_gbyte_s,
-        d.intra_node.per_direction_gbyte_s,
-        d.intra_node.per_link_per_direction_gbyte_s,
-        d.node.nic_gbit_s,
-        d.node.node_gbit_s,
-        d.tdp_w,
-    ];
+    let f64s = d.real_figures();
     let u32s = [d.intra_node.links_per_device, d.node.devices, d.node.nics];
     f64s.iter()
         .filter_map(Figure::source)

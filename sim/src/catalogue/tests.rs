@@ -99,19 +99,7 @@ fn added_sources_carry_their_urls() {
 #[test]
 fn known_figures_are_positive_and_finite() {
     for d in devices() {
-        let all = [
-            d.peak_tflops_fp32,
-            d.peak_tflops_fp16,
-            d.peak_tflops_bf16,
-            d.peak_tflops_fp8,
-            d.memory_gib,
-            d.mem_bw_gbyte_s,
-            d.intra_node.per_direction_gbyte_s,
-            d.intra_node.per_link_per_direction_gbyte_s,
-            d.node.nic_gbit_s,
-            d.node.node_gbit_s,
-            d.tdp_w,
-        ];
+        let all = d.real_figures();
         for v in all.iter().filter_map(Figure::value) {
             assert!(v.is_finite() && v > 0.0, "{}: {v}", d.id);
         }
