@@ -9,6 +9,7 @@
 //!   diff before committing it.
 //! - `fuzz`: arbitrary and mutated text never makes the reader panic.
 
+mod estimate;
 mod fuzz;
 mod invalid;
 mod scenarios;
