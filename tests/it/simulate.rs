@@ -42,7 +42,7 @@ fn quickstart_json_is_simresult_format_1_and_deterministic() {
 
 /// Issue 2 acceptance: GPT-3 175B on 1,024 A100 (TP 8, PP 8, DP 16, batch
 /// 1536) lands within 2× of the 140 TFLOP/s per GPU Megatron measured
-/// (Narayanan et al. 2021, Table 1), in model FLOPs and in Megatron's own
+/// (Narayanan et al. 2021, arXiv 2104.04473, §5.1), in model FLOPs and in Megatron's own
 /// accounting (eq. 3, which counts recomputation).
 #[test]
 fn r2_gpt3_175b_on_1024_a100_within_2x_of_megatron() {
