@@ -29,7 +29,7 @@ use thiserror::Error;
 #[non_exhaustive]
 pub enum EstimateError {
     /// The topology could not be built.
-    #[error("failed to build the topology: {0}")]
+    #[error("failed to build the topology")]
     Topology(#[from] TopologyError),
     /// A job leaves a field to the planner.
     #[error(

@@ -350,18 +350,6 @@ fn figures_present(
     if d.mem_bw.is_none() {
         missing.push(("memory bandwidth", inline("mem_bw_gbyte_s")));
     }
-    if pool.devices_per_node > 1 && (d.intra_node_gbyte_s.is_none() || d.intra_shape.is_none()) {
-        missing.push((
-            "intra-node link bandwidth and shape",
-            inline("intra_node_gbyte_s` and `intra_node_shape"),
-        ));
-    }
-    if pool.nodes > 1 && !d.is_torus() && (pool.nics_per_node == 0 || pool.nic_gbit_s <= 0.0) {
-        missing.push((
-            "network interfaces",
-            "set `nics_per_node` and `nic_gbit_s` on the pool".to_owned(),
-        ));
-    }
     if needs_cost && pool.usd_per_device_hour.is_none() {
         missing.push((
             "price (needed with train_tokens)",

@@ -143,6 +143,7 @@ fn pool(
     if let Some(dims) = &torus {
         device.intra_shape = Some(IntraNodeShape::Torus { dims: dims.clone() });
     }
+    links_known(&device, nodes, dpn, nics, nic_gbit_s, raw, prefix, ctx)?;
     Some(Pool {
         name: name?,
         device,
@@ -155,6 +156,53 @@ fn pool(
         mtbf_hours_per_node: mtbf?,
         torus_dims: torus,
     })
+}
+
+/// The topology needs every pool's links: the intra-node link when a node
+/// has several devices, and NICs when the pool has several nodes (a TPU
+/// slice's torus spans its hosts).
+#[allow(clippy::too_many_arguments)]
+fn links_known(
+    device: &DeviceProfile,
+    nodes: u32,
+    dpn: u32,
+    nics: Option<u32>,
+    nic_gbit_s: Option<f64>,
+    raw: &Spanned<RawPool>,
+    prefix: &str,
+    ctx: &mut Ctx<'_, '_>,
+) -> Option<()> {
+    let at = raw.get_ref().device.as_ref().map_or(raw.span(), Spanned::span);
+    let mut ok = true;
+    if dpn > 1 && (device.intra_node_gbyte_s.is_none() || device.intra_shape.is_none()) {
+        ctx.error_help(
+            at.clone(),
+            &format!("{prefix}.device"),
+            format!(
+                "the catalogue has no intra-node link bandwidth or shape for `{}`, and nodes have {dpn} devices",
+                device.id
+            ),
+            Some(format!(
+                "give them in an inline device: `[pool.device]` with `base = \"{}\"`, `intra_node_gbyte_s` and `intra_node_shape`",
+                device.id
+            )),
+        );
+        ok = false;
+    }
+    let no_nics = nics.is_some_and(|n| n == 0) || nic_gbit_s.is_some_and(|g| g <= 0.0);
+    if nodes > 1 && !device.is_torus() && no_nics {
+        ctx.error_help(
+            at,
+            &format!("{prefix}.nics_per_node"),
+            format!(
+                "the pool has {nodes} nodes but the catalogue gives no network interfaces for `{}`",
+                device.id
+            ),
+            Some("set `nics_per_node` and `nic_gbit_s` on the pool".to_owned()),
+        );
+        ok = false;
+    }
+    ok.then_some(())
 }
 
 /// Node-shape defaults that come with a catalogue device.
