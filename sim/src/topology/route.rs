@@ -270,7 +270,25 @@ pub(super) fn diameter_hops(t: &Topology) -> u32 {
     if !any_cross {
         return diameter;
     }
-    for (i, da) in t.devices.iter().enumerate() {
+    // Nodes under one leaf are interchangeable, and so are full leaf groups:
+    // searching from the first node of the first and of the last (possibly
+    // partial) group of each pool reaches every distance. Torus pools, whose
+    // chips attach to hosts unevenly, search from every device.
+    let per_leaf = t
+        .spec
+        .network
+        .nodes_per_leaf
+        .unwrap_or(super::DEFAULT_NODES_PER_LEAF)
+        .max(1);
+    let is_source = |d: &super::DeviceInfo| {
+        let pool = &t.spec.pools[d.pool];
+        if matches!(pool.shape, IntraNodeShape::Torus { .. }) {
+            return true;
+        }
+        let last_group_start = (pool.nodes.saturating_sub(1) / per_leaf) * per_leaf;
+        d.node == 0 || d.node == last_group_start
+    };
+    for (i, da) in t.devices.iter().enumerate().filter(|(_, d)| is_source(d)) {
         let (dist, _) = bfs(t, da.vertex, None, &|_| true);
         for (j, db) in t.devices.iter().enumerate() {
             if cross(DeviceId(i), DeviceId(j)) {

@@ -380,6 +380,7 @@ proptest! {
         let fabric = if rail { Fabric::RailOptimized } else { Fabric::FatTree };
         let t = build(vec![gpu_pool("p", nodes, dpn, nics, 100.0)], network(fabric, os, Some(per_leaf)));
         let diameter = t.diameter_hops();
+        let mut farthest = 0;
         for i in 0..t.device_count() {
             for j in 0..t.device_count() {
                 let (a, b) = (DeviceId(i), DeviceId(j));
@@ -387,6 +388,7 @@ proptest! {
                 prop_assert_eq!(r.links.len() as u32, r.hops);
                 prop_assert_eq!(t.hops(a, b), t.hops(b, a));
                 prop_assert!(diameter >= r.hops);
+                farthest = farthest.max(r.hops);
                 prop_assert!(r.bottleneck > BytesPerSec::ZERO);
                 // The links form a walk from a to b.
                 let mut cur = t.device_vertex(a);
@@ -397,5 +399,8 @@ proptest! {
                 prop_assert_eq!(cur, t.device_vertex(b));
             }
         }
+        // The diameter searches from representative nodes only; it must
+        // still be the farthest pair.
+        prop_assert_eq!(diameter, farthest);
     }
 }

@@ -123,6 +123,10 @@ impl Ctx<'_, '_> {
     }
 }
 
+/// The most devices a scenario may hold (2^20): several times the largest
+/// training clusters built so far, and small enough to model in memory.
+pub const MAX_DEVICES: u64 = 1 << 20;
+
 /// `a`, `b`, `c` for messages.
 pub(super) fn quoted(names: &[&str]) -> String {
     names
@@ -164,7 +168,19 @@ pub(super) fn validate(
         );
     }
     let network = network(raw.network.as_ref(), ctx);
-    let pools = pool::pools(&raw.pool, network.as_ref(), ctx);
+    let mut pools = pool::pools(&raw.pool, network.as_ref(), ctx);
+    if let Some(list) = &pools {
+        let devices: u64 = list.iter().map(|p| p.devices()).sum();
+        if devices > MAX_DEVICES {
+            let at = raw.pool.first().map_or(0..0, Spanned::span);
+            ctx.error(
+                at,
+                "pool",
+                format!("the pools hold {devices} devices; Cirrus models clusters of at most {MAX_DEVICES}"),
+            );
+            pools = None;
+        }
+    }
     let workload = raw.workload.as_ref().and_then(|w| workload(w, dir, ctx));
     let scheduler = raw.scheduler.as_ref().and_then(|s| scheduler(s, ctx));
     let single_job = raw.job.len() == 1 && workload.is_none();

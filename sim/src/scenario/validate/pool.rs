@@ -172,7 +172,11 @@ fn links_known(
     prefix: &str,
     ctx: &mut Ctx<'_, '_>,
 ) -> Option<()> {
-    let at = raw.get_ref().device.as_ref().map_or(raw.span(), Spanned::span);
+    let at = raw
+        .get_ref()
+        .device
+        .as_ref()
+        .map_or(raw.span(), Spanned::span);
     let mut ok = true;
     if dpn > 1 && (device.intra_node_gbyte_s.is_none() || device.intra_shape.is_none()) {
         ctx.error_help(
