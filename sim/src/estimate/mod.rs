@@ -21,7 +21,7 @@ pub use step::{JobEstimate, estimate_job};
 
 use crate::result::{FORMAT_VERSION, SimResult};
 use crate::scenario::Scenario;
-use crate::topology::{NetworkSpec, PoolSpec, Topology, TopologyError, TopologySpec};
+use crate::topology::{PoolSpec, Topology, TopologyError, TopologySpec};
 use thiserror::Error;
 
 /// Why a scenario could not be estimated.
@@ -83,12 +83,7 @@ pub fn topology(s: &Scenario) -> Result<Topology, EstimateError> {
         .collect();
     let spec = TopologySpec {
         pools,
-        network: NetworkSpec {
-            fabric: s.network.fabric,
-            oversubscription: s.network.oversubscription,
-            nodes_per_leaf: s.network.nodes_per_leaf,
-            inter_pool_gbit_s: s.network.inter_pool_gbit_s,
-        },
+        network: s.network.clone(),
     };
     Ok(Topology::build(&spec)?)
 }

@@ -3,7 +3,7 @@
 
 use crate::model::TransformerSpec;
 use crate::parallelism::{ParallelConfig, Precision, Recompute, Schedule};
-use crate::topology::{Fabric, IntraNodeShape};
+use crate::topology::IntraNodeShape;
 use crate::units::{Bytes, BytesPerSec, FlopsPerSec};
 use std::path::PathBuf;
 
@@ -111,18 +111,9 @@ impl Pool {
     }
 }
 
-/// The network between nodes and between pools.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Network {
-    /// Fabric kind.
-    pub fabric: Fabric,
-    /// Leaf downlink : uplink ratio (≥ 1).
-    pub oversubscription: f64,
-    /// Bandwidth between pools, Gb/s; `None`: one fabric at full bandwidth.
-    pub inter_pool_gbit_s: Option<f64>,
-    /// Nodes under one leaf switch; `None`: the topology's default.
-    pub nodes_per_leaf: Option<u32>,
-}
+/// The network between nodes and between pools: the scenario's `[network]`
+/// is exactly the topology's network spec.
+pub type Network = crate::topology::NetworkSpec;
 
 /// A parallelism field: given, or left to the planner.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
