@@ -195,10 +195,24 @@ pub fn estimate_job(
             par.dp
         )));
     }
-    Ok(finish(s, job, &par, &classes))
+    // The slowest hop of a ring that crosses pools: the route between them.
+    let cross_latency = match (job.pools.first(), job.pools.get(1)) {
+        (Some(&a), Some(&b)) => match (topo.device(a, 0, 0), topo.device(b, 0, 0)) {
+            (Some(x), Some(y)) => Some(topo.route(x, y).latency),
+            _ => None,
+        },
+        _ => None,
+    };
+    Ok(finish(s, job, &par, &classes, cross_latency))
 }
 
-fn finish(s: &Scenario, job: &Job, par: &ParallelConfig, classes: &[Class<'_>]) -> JobEstimate {
+fn finish(
+    s: &Scenario,
+    job: &Job,
+    par: &ParallelConfig,
+    classes: &[Class<'_>],
+    cross_latency: Option<Seconds>,
+) -> JobEstimate {
     let mb_per_step = job.global_batch as f64 / f64::from(par.microbatch);
     // Batch shares ∝ replica speed: every replica finishes together.
     let speed_sum: f64 = classes
@@ -272,7 +286,9 @@ fn finish(s: &Scenario, job: &Job, par: &ParallelConfig, classes: &[Class<'_>]) 
         if let Some(cross) = cross {
             outer_link.bandwidth = outer_link.bandwidth.min(cross);
         }
-        outer_link.latency = outer_link.latency * 2.0;
+        if let Some(latency) = cross_latency {
+            outer_link.latency = outer_link.latency.max(latency);
+        }
     }
     let dp_time = comm::hierarchical_all_reduce(grad_bytes, inner, intra, outer, outer_link);
     let overlap = slowest.stage.backward + slowest.stage.recompute;
