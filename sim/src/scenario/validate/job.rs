@@ -1,7 +1,7 @@
 //! `[[job]]` validation: model (preset or inline), sizes, precision against
 //! the devices' known peaks, pool references, and the figures the job needs.
 
-use super::parallelism::{fields_alone, parallelism};
+use super::parallelism::{Target, fields_alone, parallelism};
 use super::{Ctx, quoted};
 use crate::model::{self, Architecture, TransformerSpec};
 use crate::parallelism::Precision;
@@ -124,16 +124,13 @@ fn job(
         );
     }
     let chosen: Vec<&Pool> = pool_ids.iter().map(|&p| &pools[p]).collect();
-    let par = parallelism(
-        j,
-        &span,
-        &prefix,
-        &model,
-        &chosen,
+    let target = Target {
+        model: &model,
+        pools: &chosen,
         global_batch,
         single_job,
-        ctx,
-    );
+    };
+    let par = parallelism(j, &prefix, &target, ctx);
     if !ok {
         return None;
     }

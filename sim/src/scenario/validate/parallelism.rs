@@ -11,16 +11,23 @@ use crate::suggest::closest;
 use std::ops::Range;
 use toml::Spanned;
 
+/// What a job's parallelism is checked against.
+pub(super) struct Target<'a> {
+    /// The job's model.
+    pub model: &'a TransformerSpec,
+    /// The pools the job runs on.
+    pub pools: &'a [&'a Pool],
+    /// Sequences per step.
+    pub global_batch: u64,
+    /// The job is the scenario's only work: it must use every device.
+    pub single_job: bool,
+}
+
 /// The job's parallel configuration, checked against its model and pools.
-#[allow(clippy::too_many_arguments)]
 pub(super) fn parallelism(
     j: &RawJob,
-    job_span: &Range<usize>,
     prefix: &str,
-    model: &TransformerSpec,
-    pools: &[&Pool],
-    global_batch: u64,
-    single_job: bool,
+    target: &Target<'_>,
     ctx: &mut Ctx<'_, '_>,
 ) -> Option<ParallelismSpec> {
     let key = format!("{prefix}.parallelism");
@@ -28,22 +35,11 @@ pub(super) fn parallelism(
         None => return Some(ParallelismSpec::all_auto()),
         Some(t) => t,
     };
-    let _ = job_span;
     let mut spec = fields(raw, &key, ctx)?;
-    let ok = constraints(
-        &spec,
-        raw,
-        &span,
-        &key,
-        model,
-        pools,
-        global_batch,
-        single_job,
-        ctx,
-    );
+    let ok = constraints(&spec, raw, &span, &key, target, ctx);
     if spec.dp == Choice::Fixed(0) {
         // Left out: every device the model-parallel groups leave.
-        let devices: u64 = pools.iter().map(|p| p.devices()).sum();
+        let devices: u64 = target.pools.iter().map(|p| p.devices()).sum();
         spec.dp = match (spec.tp, spec.pp) {
             (Choice::Fixed(tp), Choice::Fixed(pp)) => Choice::Fixed(
                 u32::try_from(devices / (u64::from(tp) * u64::from(pp))).unwrap_or(u32::MAX),
@@ -255,19 +251,21 @@ fn at(v: &Opt<Setting>, table: &Range<usize>) -> Range<usize> {
     v.as_ref().map_or_else(|| table.clone(), Spanned::span)
 }
 
-/// Checks the relations between the fixed fields; fills a left-out `dp`.
-#[allow(clippy::too_many_arguments)]
+/// Checks the relations between the fixed fields.
 fn constraints(
     spec: &ParallelismSpec,
     raw: &RawParallelism,
     span: &Range<usize>,
     key: &str,
-    model: &TransformerSpec,
-    pools: &[&Pool],
-    global_batch: u64,
-    single_job: bool,
+    target: &Target<'_>,
     ctx: &mut Ctx<'_, '_>,
 ) -> bool {
+    let Target {
+        model,
+        pools,
+        global_batch,
+        single_job,
+    } = *target;
     let k = |f: &str| format!("{key}.{f}");
     let mut ok = true;
     let devices: u64 = pools.iter().map(|p| p.devices()).sum();
