@@ -28,6 +28,11 @@ pub enum Command {
         after_help = "Example:\n  cirrus check scenarios/quickstart.toml\n\nExit status: 0 valid, 2 invalid (every problem is printed to stderr)."
     )]
     Check(CheckArgs),
+    /// Hold the simulator to published measurements: per-row predicted vs measured, mean and max error.
+    #[command(
+        after_help = "Example:\n  cirrus validate sim/data/measured/korthikanti_2022_table5.csv\n\nThe file's header names its format; see `sim/data/measured/` for the bundled measurements and their sources."
+    )]
+    Validate(ValidateArgs),
     /// List the built-in devices with their figures and sources.
     #[command(
         after_help = "Examples:\n  cirrus catalogue\n  cirrus catalogue --json | jq '.devices[] | .id'"
@@ -62,6 +67,16 @@ pub struct CheckArgs {
 #[derive(Debug, Args)]
 pub struct CatalogueArgs {
     /// Print JSON (every figure with its source) instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `cirrus validate`.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Measurement file (CSV with a recognised header).
+    pub file: PathBuf,
+    /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
 }

@@ -37,6 +37,7 @@
 
 pub mod catalogue;
 pub mod estimate;
+pub mod fidelity;
 pub mod model;
 pub mod parallelism;
 pub mod result;

@@ -3,6 +3,7 @@
 mod catalogue;
 mod check;
 mod simulate;
+mod validate;
 
 use crate::Failure;
 use crate::cli::{Cli, Command};
@@ -15,6 +16,7 @@ pub fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::Simulate(args) => simulate::run(&args),
         Command::Check(args) => check::run(&args),
         Command::Catalogue(args) => catalogue::run(&args),
+        Command::Validate(args) => validate::run(&args),
     }
 }
 
