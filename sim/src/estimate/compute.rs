@@ -18,7 +18,7 @@ pub struct DeviceRates {
     pub cal: Calibration,
 }
 
-/// Times of one micro-batch through one stage's layers (no communication).
+/// Times of one micro-batch through one stage's layers.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct StageTimes {
     /// Forward pass.
@@ -27,12 +27,14 @@ pub struct StageTimes {
     pub backward: Seconds,
     /// Extra forward work for recomputation.
     pub recompute: Seconds,
+    /// Tensor-parallel communication not hidden behind compute.
+    pub tp_comm: Seconds,
 }
 
 impl StageTimes {
-    /// Forward + backward + recompute.
+    /// Forward + backward + recompute + exposed tensor-parallel communication.
     pub fn total(&self) -> Seconds {
-        self.forward + self.backward + self.recompute
+        self.forward + self.backward + self.recompute + self.tp_comm
     }
 }
 
@@ -53,10 +55,33 @@ pub struct Shape<'a> {
     pub precision: Precision,
 }
 
-fn gemm_time(g: &Gemm, d: &DeviceRates) -> Seconds {
-    let eff = d.cal.gemm_efficiency(g.min_dim()).max(1e-3);
-    Seconds(g.flops() / (d.peak.get() * eff))
+/// Time of `count` multiplies `C[m×n] = A[m×k]·B[k×n]`: a roofline of the
+/// compute at the shape's efficiency and the operands' traffic.
+fn matmul_time(m: u64, n: u64, k: u64, count: u64, e: f64, d: &DeviceRates) -> Seconds {
+    let flops = 2.0 * m as f64 * n as f64 * k as f64 * count as f64;
+    let eff = d.cal.gemm_efficiency(m, n, count).max(1e-3);
+    let compute = flops / (d.peak.get() * eff);
+    let bytes = (m * k + k * n + m * n) as f64 * count as f64 * e;
+    let memory = bytes / (d.mem_bw.get() * d.cal.mem_eff);
+    Seconds(compute.max(memory))
 }
+
+/// Forward time of one multiply.
+fn forward_time(g: &Gemm, e: f64, d: &DeviceRates) -> Seconds {
+    matmul_time(g.m, g.n, g.k, g.count, e, d)
+}
+
+/// Backward time of one multiply: the gradient of its left operand
+/// (`dA[m×k] = dC[m×n]·Bᵀ`, inner dimension `n`) and of its right operand
+/// (`dB[k×n] = Aᵀ·dC`, inner dimension `m`).
+fn backward_time(g: &Gemm, e: f64, d: &DeviceRates) -> Seconds {
+    matmul_time(g.m, g.k, g.n, g.count, e, d) + matmul_time(g.k, g.n, g.m, g.count, e, d)
+}
+
+/// Backward element-wise traffic over forward: each kernel's backward reads
+/// its saved input and the incoming gradient and writes the outgoing one,
+/// three tensors where the forward moves two.
+const ELEMENTWISE_BACKWARD_RATIO: f64 = 1.5;
 
 /// Bytes the element-wise kernels of one layer's forward pass move on one
 /// rank: two norms (read + write), two residual adds (two reads, one write),
@@ -88,46 +113,66 @@ fn elementwise_bytes(s: &Shape<'_>) -> (Bytes, Bytes) {
 }
 
 /// Times of one micro-batch through `layers` layers, plus the output head
-/// when `with_head`.
+/// when `with_head`. `tp_collective` is the time of one tensor-parallel
+/// all-reduce (or reduce-scatter + all-gather) of the layer's activations.
+///
+/// Megatron's layer has two such collectives in the forward (after the
+/// attention output and the MLP down-projection) and two in the backward (at
+/// the inputs of the QKV and MLP up-projections); the backward ones run
+/// while the same projection computes its weight gradient, so only what
+/// outlasts that multiply is exposed. Full recompute repeats the forward's.
 pub fn stage_times(
     s: &Shape<'_>,
     d: &DeviceRates,
     layers: u32,
     with_head: bool,
     recompute: Recompute,
+    tp_collective: Seconds,
 ) -> StageTimes {
+    let e = s.precision.bytes_per_element();
     let gemms = s.model.layer_gemms(s.seq_len, s.microbatch, s.tp);
     let bw = d.mem_bw * d.cal.mem_eff;
     let (other_bytes, softmax_bytes) = elementwise_bytes(s);
-    let gemm_f: Seconds = gemms.iter().map(|g| gemm_time(g, d)).sum();
-    let attn_core: Seconds = gemms
-        .iter()
-        .filter(|g| g.name == "scores" || g.name == "context")
-        .map(|g| gemm_time(g, d))
-        .sum();
-    let layer_f = gemm_f + (other_bytes + softmax_bytes) / bw;
+    let is_core = |g: &&Gemm| g.name == "scores" || g.name == "context";
+    let gemm_f: Seconds = gemms.iter().map(|g| forward_time(g, e, d)).sum();
+    let gemm_b: Seconds = gemms.iter().map(|g| backward_time(g, e, d)).sum();
+    let core_f: Seconds = gemms.iter().filter(is_core).map(|g| forward_time(g, e, d)).sum();
+    let elementwise_f = (other_bytes + softmax_bytes) / bw;
+    let layer_f = gemm_f + elementwise_f;
+    let layer_b = gemm_b + elementwise_f * ELEMENTWISE_BACKWARD_RATIO;
     let n = f64::from(layers);
     let mut forward = layer_f * n;
-    // Backward: two multiplies per forward multiply; element-wise work twice.
-    let mut backward = layer_f * (2.0 * n);
-    let recompute = match recompute {
-        Recompute::None => Seconds::ZERO,
-        Recompute::Selective => (attn_core + softmax_bytes / bw) * n,
-        Recompute::Full => layer_f * n,
+    let mut backward = layer_b * n;
+    let (recompute, recompute_collectives) = match recompute {
+        Recompute::None => (Seconds::ZERO, 0.0),
+        Recompute::Selective => ((core_f + softmax_bytes / bw) * n, 0.0),
+        Recompute::Full => (layer_f * n, 2.0),
+    };
+    // Weight-gradient multiplies that hide the backward collectives.
+    let hidden_behind: Seconds = gemms
+        .iter()
+        .filter(|g| g.name == "qkv" || g.name == "mlp-up")
+        .map(|g| (tp_collective - matmul_time(g.k, g.n, g.m, g.count, e, d)).max(Seconds::ZERO))
+        .sum();
+    let tp_comm = if s.tp > 1 {
+        (tp_collective * (2.0 + recompute_collectives) + hidden_behind) * n
+    } else {
+        Seconds::ZERO
     };
     if with_head {
-        let head = gemm_time(&s.model.head_gemm(s.seq_len, s.microbatch, s.tp), d);
+        let head = s.model.head_gemm(s.seq_len, s.microbatch, s.tp);
         // Logits and the cross-entropy in fp32: write, read, write the gradient.
         let logits = f64::from(s.seq_len) * f64::from(s.microbatch) * f64::from(s.model.vocab)
             / f64::from(s.tp.max(1));
         let xent = Bytes(logits * 4.0 * 3.0) / bw;
-        forward += head + xent;
-        backward += head * 2.0;
+        forward += forward_time(&head, e, d) + xent;
+        backward += backward_time(&head, e, d);
     }
     StageTimes {
         forward,
         backward,
         recompute,
+        tp_comm,
     }
 }
 
@@ -137,9 +182,9 @@ mod tests {
     use crate::estimate::calibration::for_generation;
 
     /// Korthikanti et al. 2022 Table 4: one forward pass of a 22B layer
-    /// (h 6144, a 64, s 2048, b 4, t 8) takes 7.7 ms on A100 80GB, tensor-
-    /// parallel communication included. Our compute part plus two ring
-    /// all-reduces of `s·b·h` bf16 values over NVSwitch must land within 15%.
+    /// (h 6144, a 64, s 2048, b 4, t 8) takes 7.7 ms on A100 80GB and its
+    /// backward 11.9 ms, tensor-parallel communication included. The two
+    /// Ampere GEMM parameters are fitted to these two figures (within 5%).
     #[test]
     fn reproduces_the_22b_layer_forward_time() {
         let model = TransformerSpec::inline(48, 6144, 64, None, 51200);
@@ -157,14 +202,15 @@ mod tests {
             mem_bw: BytesPerSec::from_gbyte_s(2039.0),
             cal,
         };
-        let t = stage_times(&shape, &d, 1, false, Recompute::None);
         let bytes = 2048.0 * 4.0 * 6144.0 * 2.0;
-        let allreduce = 2.0 * 7.0 / 8.0 * bytes / (300e9 * cal.intra_link_eff);
-        let total_ms = (t.forward.get() + 2.0 * allreduce) * 1e3;
-        assert!((total_ms - 7.7).abs() / 7.7 < 0.15, "{total_ms} ms");
-        // Backward (11.9 ms measured) is about twice the forward.
-        let bwd_ms = (t.backward.get() + 2.0 * allreduce) * 1e3;
-        assert!((bwd_ms - 11.9).abs() / 11.9 < 0.35, "{bwd_ms} ms");
+        let allreduce = Seconds(2.0 * 7.0 / 8.0 * bytes / (300e9 * cal.intra_link_eff));
+        let t = stage_times(&shape, &d, 1, false, Recompute::None, allreduce);
+        // The forward's two all-reduces are exposed; the backward's hide
+        // behind weight-gradient multiplies.
+        let fwd_ms = (t.forward + allreduce * 2.0).get() * 1e3;
+        let bwd_ms = (t.backward + t.tp_comm - allreduce * 2.0).get() * 1e3;
+        assert!((fwd_ms - 7.7).abs() / 7.7 < 0.05, "{fwd_ms} ms");
+        assert!((bwd_ms - 11.9).abs() / 11.9 < 0.05, "{bwd_ms} ms");
     }
 
     #[test]
@@ -183,9 +229,9 @@ mod tests {
             mem_bw: BytesPerSec::from_gbyte_s(2039.0),
             cal: for_generation("ampere"),
         };
-        let none = stage_times(&shape, &d, 24, true, Recompute::None);
-        let sel = stage_times(&shape, &d, 24, true, Recompute::Selective);
-        let full = stage_times(&shape, &d, 24, true, Recompute::Full);
+        let none = stage_times(&shape, &d, 24, true, Recompute::None, Seconds::ZERO);
+        let sel = stage_times(&shape, &d, 24, true, Recompute::Selective, Seconds::ZERO);
+        let full = stage_times(&shape, &d, 24, true, Recompute::Full, Seconds::ZERO);
         assert_eq!(none.recompute, Seconds::ZERO);
         assert!(sel.recompute > Seconds::ZERO && sel.recompute < full.recompute);
         assert!(full.recompute < full.forward);

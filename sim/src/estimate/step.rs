@@ -6,7 +6,7 @@ use super::calibration::{Calibration, for_generation};
 use super::comm::{self, Link};
 use super::compute::{DeviceRates, Shape, StageTimes, stage_times};
 use super::memory::{Memory, peak_memory};
-use crate::parallelism::{ParallelConfig, Recompute};
+use crate::parallelism::ParallelConfig;
 use crate::result::{Breakdown, JobResult, NodeShare};
 use crate::scenario::{Job, Pool, Scenario};
 use crate::topology::Topology;
@@ -50,7 +50,6 @@ struct Class<'a> {
     replicas: u64,
     rates: DeviceRates,
     stage: StageTimes,
-    tp_per_mb: Seconds,
     p2p: Seconds,
     intra: Link,
     inter: Link,
@@ -58,7 +57,7 @@ struct Class<'a> {
 
 impl Class<'_> {
     fn microbatch_time(&self) -> Seconds {
-        self.stage.total() + self.tp_per_mb
+        self.stage.total()
     }
 }
 
@@ -152,20 +151,11 @@ pub fn estimate_job(
             sequence_parallel: par.sequence_parallel,
             precision: job.precision,
         };
-        // The slowest stage sets the pipeline's pace: the last (output head).
-        let stage = stage_times(&shape, &rates, layers, true, par.recompute);
         let (intra, inter) = pool_links(topo, idx, pool, &cal);
-        let tp_link = if pool.device.is_torus() || par.tp <= pool.devices_per_node {
-            intra
-        } else {
-            inter
-        };
-        let per_layer_collectives = match par.recompute {
-            Recompute::Full => 6.0,
-            _ => 4.0,
-        };
-        let tp_per_mb = comm::all_reduce(act_bytes, u64::from(par.tp), tp_link)
-            * (per_layer_collectives * f64::from(layers));
+        let tp_link = if pool.device.is_torus() || par.tp <= pool.devices_per_node { intra } else { inter };
+        let tp_collective = comm::all_reduce(act_bytes, u64::from(par.tp), tp_link);
+        // The slowest stage sets the pipeline's pace: the last (output head).
+        let stage = stage_times(&shape, &rates, layers, true, par.recompute, tp_collective);
         // Megatron's order is tp, dp, pp: consecutive stages are tp·dp ranks apart.
         let stride = u64::from(par.tp) * replicas;
         let p2p_link = if stride >= u64::from(pool.devices_per_node) {
@@ -183,7 +173,6 @@ pub fn estimate_job(
             replicas,
             rates,
             stage,
-            tp_per_mb,
             p2p,
             intra,
             inter,
@@ -314,7 +303,7 @@ fn finish(
     let breakdown = Breakdown {
         compute: ((slowest.stage.forward + slowest.stage.backward) * m).get(),
         recompute: (slowest.stage.recompute * m).get(),
-        tp_comm_exposed: (slowest.tp_per_mb * m).get(),
+        tp_comm_exposed: (slowest.stage.tp_comm * m).get(),
         pp_comm_exposed: pp_comm.get(),
         dp_comm_exposed: dp_exposed.get(),
         bubble: bubble.get(),
