@@ -36,6 +36,7 @@
 //! ```
 
 pub mod catalogue;
+pub mod engine;
 pub mod estimate;
 pub mod fidelity;
 pub mod model;
