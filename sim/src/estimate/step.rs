@@ -6,11 +6,14 @@ use super::calibration::{Calibration, for_generation};
 use super::comm::{self, Link};
 use super::compute::{DeviceRates, Shape, StageTimes, stage_times};
 use super::memory::{Memory, peak_memory};
-use crate::parallelism::ParallelConfig;
+use crate::parallelism::{ParallelConfig, Precision};
 use crate::result::{Breakdown, JobResult, NodeShare};
 use crate::scenario::{Job, Pool, Scenario};
 use crate::topology::Topology;
 use crate::units::{Bytes, BytesPerSec, Seconds};
+
+/// Bytes the optimizer step moves per parameter (see `finish`).
+const OPTIMIZER_BYTES_PER_PARAM: f64 = 38.0;
 
 /// A job's estimate with the figures the human-readable report adds.
 #[derive(Debug, Clone, PartialEq)]
@@ -152,7 +155,11 @@ pub fn estimate_job(
             precision: job.precision,
         };
         let (intra, inter) = pool_links(topo, idx, pool, &cal);
-        let tp_link = if pool.device.is_torus() || par.tp <= pool.devices_per_node { intra } else { inter };
+        let tp_link = if pool.device.is_torus() || par.tp <= pool.devices_per_node {
+            intra
+        } else {
+            inter
+        };
         let tp_collective = comm::all_reduce(act_bytes, u64::from(par.tp), tp_link);
         // The slowest stage sets the pipeline's pace: the last (output head).
         let stage = stage_times(&shape, &rates, layers, true, par.recompute, tp_collective);
@@ -230,12 +237,18 @@ fn finish(
 
     // Data-parallel gradient reduction (ZeRO 1-2: reduce-scatter + all-gather,
     // the same volume), hierarchical inside nodes, ring across nodes and pools.
-    let e = job.precision.bytes_per_element();
     let params_dev = (0..par.pp)
         .map(|st| job.model.params_per_stage(par.tp, par.pp, st))
         .max()
         .unwrap_or(0) as f64;
-    let grad_bytes = Bytes(params_dev * e);
+    // Megatron-LM accumulates and reduces gradients in fp32 with bf16 (its
+    // `accumulate_allreduce_grads_in_fp32`, forced on for bf16); fp16 ones
+    // are reduced as they are.
+    let grad_elem = match job.precision {
+        Precision::Fp16 => 2.0,
+        _ => 4.0,
+    };
+    let grad_bytes = Bytes(params_dev * grad_elem);
     let dp = u64::from(par.dp);
     let inner = classes
         .iter()
@@ -289,7 +302,10 @@ fn finish(
         let per_mb = (gather - slowest.stage.total()).max(Seconds::ZERO);
         dp_exposed += per_mb * m;
     }
-    // Adam: read master, m, v, gradient; write master, m, v, 16-bit weights.
+    // Megatron's mixed-precision Adam per parameter: read the fp32 main
+    // gradient twice (norm for clipping, then the update) and the fp32
+    // master, m and v; write master, m, v, the 16-bit weight, and zero the
+    // main gradient: 4·4 + 4 + 3·4 + 2 + 4 = 38 bytes.
     let opt_params = if par.zero >= 1 {
         params_dev / f64::from(par.dp)
     } else {
@@ -297,7 +313,9 @@ fn finish(
     };
     let optimizer = classes
         .iter()
-        .map(|c| Bytes(opt_params * 28.0) / (c.rates.mem_bw * c.rates.cal.mem_eff))
+        .map(|c| {
+            Bytes(opt_params * OPTIMIZER_BYTES_PER_PARAM) / (c.rates.mem_bw * c.rates.cal.mem_eff)
+        })
         .fold(Seconds::ZERO, Seconds::max);
 
     let breakdown = Breakdown {
