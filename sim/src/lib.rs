@@ -38,6 +38,7 @@
 pub mod catalogue;
 pub mod estimate;
 pub mod model;
+pub mod netsim;
 pub mod parallelism;
 pub mod result;
 pub mod scenario;
