@@ -40,6 +40,7 @@ pub mod engine;
 pub mod estimate;
 pub mod fidelity;
 pub mod model;
+pub mod netsim;
 pub mod parallelism;
 pub mod result;
 pub mod scenario;
