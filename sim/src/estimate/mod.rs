@@ -17,7 +17,8 @@ pub mod compute;
 pub mod memory;
 mod step;
 
-pub use step::{JobEstimate, estimate_job};
+pub use step::{JobEstimate, PoolEstimate, estimate_job};
+pub(crate) use step::{Class, assemble, classes};
 
 use crate::result::{FORMAT_VERSION, SimResult};
 use crate::scenario::Scenario;

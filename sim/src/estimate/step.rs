@@ -47,19 +47,31 @@ pub struct PoolEstimate {
     pub calibration: &'static str,
 }
 
-/// Figures of one pool's replicas.
-struct Class<'a> {
-    pool: &'a Pool,
-    replicas: u64,
-    rates: DeviceRates,
-    stage: StageTimes,
-    p2p: Seconds,
-    intra: Link,
-    inter: Link,
+/// Figures of one pool's replicas (every replica of a pool is alike).
+pub(crate) struct Class<'a> {
+    /// The pool.
+    pub pool: &'a Pool,
+    /// Its index in the scenario.
+    pub pool_index: usize,
+    /// Data-parallel replicas on it.
+    pub replicas: u64,
+    /// Device rates and calibration.
+    pub rates: DeviceRates,
+    /// One micro-batch through the slowest (last) stage.
+    pub stage: StageTimes,
+    /// One tensor-parallel collective of the activations.
+    pub tp_collective: Seconds,
+    /// One pipeline send of the activations.
+    pub p2p: Seconds,
+    /// Intra-node link.
+    pub intra: Link,
+    /// Inter-node link per device.
+    pub inter: Link,
 }
 
 impl Class<'_> {
-    fn microbatch_time(&self) -> Seconds {
+    /// Time of one micro-batch on the slowest stage.
+    pub fn microbatch_time(&self) -> Seconds {
         self.stage.total()
     }
 }
@@ -103,6 +115,17 @@ pub fn estimate_job(
     job: &Job,
     topo: &Topology,
 ) -> Result<JobEstimate, EstimateError> {
+    let (par, classes, cross_latency) = classes(s, job, topo)?;
+    Ok(finish(s, job, &par, &classes, cross_latency))
+}
+
+/// The job's parallel configuration, its replica classes (one per pool it
+/// uses) and the latency between its first two pools.
+pub(crate) fn classes<'s>(
+    s: &'s Scenario,
+    job: &Job,
+    topo: &Topology,
+) -> Result<(ParallelConfig, Vec<Class<'s>>, Option<Seconds>), EstimateError> {
     let par = job
         .parallelism
         .fixed()
@@ -177,9 +200,11 @@ pub fn estimate_job(
         };
         classes.push(Class {
             pool,
+            pool_index: idx,
             replicas,
             rates,
             stage,
+            tp_collective,
             p2p,
             intra,
             inter,
@@ -199,7 +224,7 @@ pub fn estimate_job(
         },
         _ => None,
     };
-    Ok(finish(s, job, &par, &classes, cross_latency))
+    Ok((par, classes, cross_latency))
 }
 
 fn finish(
@@ -327,9 +352,27 @@ fn finish(
         bubble: bubble.get(),
         optimizer: optimizer.get(),
     };
+    let shares: Vec<Vec<f64>> = classes
+        .iter()
+        .map(|c| vec![replica_share(c); usize::try_from(c.replicas).unwrap_or(0)])
+        .collect();
+    assemble(job, par, classes, breakdown, &shares)
+}
+
+/// The SimResult entry (and report figures) of a job whose step takes
+/// `breakdown.total()`, with `shares[c][r]` the fraction of the global batch
+/// replica `r` of class `c` takes.
+pub(crate) fn assemble(
+    job: &Job,
+    par: &ParallelConfig,
+    classes: &[Class<'_>],
+    breakdown: Breakdown,
+    shares: &[Vec<f64>],
+) -> JobEstimate {
     let step = breakdown.total();
-    let devices: u64 =
-        classes.iter().map(|c| c.replicas).sum::<u64>() * u64::from(par.tp) * u64::from(par.pp);
+    let mb_per_step = job.global_batch as f64 / f64::from(par.microbatch);
+    let model_parallel = u64::from(par.tp) * u64::from(par.pp);
+    let devices: u64 = classes.iter().map(|c| c.replicas).sum::<u64>() * model_parallel;
     let tokens = job.global_batch as f64 * f64::from(job.seq_len);
     let flops = job
         .model
@@ -337,7 +380,7 @@ fn finish(
     let model_tflops = flops.model_total.get() / step / devices as f64 / 1e12;
     let peak_sum: f64 = classes
         .iter()
-        .map(|c| c.rates.peak.get() * (c.replicas * u64::from(par.tp) * u64::from(par.pp)) as f64)
+        .map(|c| c.rates.peak.get() * (c.replicas * model_parallel) as f64)
         .sum();
     let megatron = job
         .model
@@ -348,12 +391,12 @@ fn finish(
         / 1e12;
 
     let mut pools = Vec::new();
-    let mut shares = Vec::new();
+    let mut node_shares = Vec::new();
     let mut fits = true;
     let mut mem_max: f64 = 0.0;
-    for c in classes {
-        let share = replica_share(c);
-        let m_c = (share * mb_per_step).ceil() as u64;
+    for (c, class_shares) in classes.iter().zip(shares) {
+        let largest = class_shares.iter().copied().fold(0.0, f64::max);
+        let m_c = (largest * mb_per_step).ceil() as u64;
         let mem: Memory = peak_memory(&job.model, job.seq_len, job.precision, par, m_c);
         let cap = c.pool.device.memory.map_or(0.0, |b| b.as_gib());
         let gib = mem.total().as_gib();
@@ -362,25 +405,34 @@ fn finish(
         pools.push(PoolEstimate {
             pool: c.pool.name.clone(),
             replicas: c.replicas,
-            replica_share: share,
+            replica_share: largest,
             microbatch_s: c.microbatch_time().get(),
             memory_gib: gib,
             capacity_gib: cap,
             calibration: c.rates.cal.source,
         });
-        let used_devices = c.replicas * u64::from(par.tp) * u64::from(par.pp);
+        // Megatron's rank order (tp, then dp, then pp): device g of the pool
+        // belongs to replica (g / tp) mod R.
         let dpn = u64::from(c.pool.devices_per_node);
-        let per_device = share / (u64::from(par.tp) * u64::from(par.pp)) as f64;
-        for node in 0..used_devices.div_ceil(dpn) {
-            let on_node = dpn.min(used_devices - node * dpn) as f64;
-            shares.push(NodeShare {
+        let used = c.replicas * model_parallel;
+        let mut per_node = vec![0.0; usize::try_from(used.div_ceil(dpn)).unwrap_or(0)];
+        for g in 0..used {
+            let r = usize::try_from((g / u64::from(par.tp)) % c.replicas).unwrap_or(0);
+            let share = class_shares.get(r).copied().unwrap_or(0.0);
+            if let Some(slot) = per_node.get_mut(usize::try_from(g / dpn).unwrap_or(usize::MAX)) {
+                *slot += share / model_parallel as f64;
+            }
+        }
+        for (node, share) in per_node.into_iter().enumerate() {
+            node_shares.push(NodeShare {
                 pool: c.pool.name.clone(),
                 node: u32::try_from(node).unwrap_or(u32::MAX),
-                batch_share: per_device * on_node,
-                lr_share: per_device * on_node,
+                batch_share: share,
+                lr_share: share,
             });
         }
     }
+    let shares = node_shares;
 
     let (time_to_train_s, cost_usd, energy_kwh) = match job.train_tokens {
         None => (None, None, None),
