@@ -54,6 +54,18 @@ pub struct SimulateArgs {
     /// Also write `result.json` (SimResult) into this directory, atomically.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Which model answers: the event-level simulation, or the analytic fast path.
+    #[arg(long, value_enum, default_value_t = StepModelKind::Event)]
+    pub model: StepModelKind,
+}
+
+/// The step model to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StepModelKind {
+    /// Event-level simulation on the topology (ops, flows, contention).
+    Event,
+    /// Closed-form estimate (the planner's fast path).
+    Analytic,
 }
 
 /// `cirrus check`.
@@ -79,4 +91,7 @@ pub struct ValidateArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Which model answers.
+    #[arg(long, value_enum, default_value_t = StepModelKind::Event)]
+    pub model: StepModelKind,
 }

@@ -44,6 +44,7 @@ pub mod netsim;
 pub mod parallelism;
 pub mod result;
 pub mod scenario;
+pub mod stepsim;
 pub mod suggest;
 pub mod topology;
 pub mod units;

@@ -27,3 +27,11 @@ pub fn load(path: &Path) -> Result<Scenario, Failure> {
         other => Failure::BadInput(format!("error: {other}")),
     })
 }
+
+/// The library's method for the command-line choice.
+pub fn method(kind: crate::cli::StepModelKind) -> cirrus_sim::stepsim::Method {
+    match kind {
+        crate::cli::StepModelKind::Event => cirrus_sim::stepsim::Method::Event,
+        crate::cli::StepModelKind::Analytic => cirrus_sim::stepsim::Method::Analytic,
+    }
+}

@@ -6,6 +6,7 @@ use crate::output;
 use anyhow::Context;
 use cirrus_sim::estimate::{self, EstimateError};
 use cirrus_sim::result::{FORMAT_VERSION, SimResult};
+use cirrus_sim::stepsim;
 
 /// Estimates the scenario's job and prints tables or SimResult JSON.
 pub fn run(args: &SimulateArgs) -> Result<(), Failure> {
@@ -22,7 +23,7 @@ pub fn run(args: &SimulateArgs) -> Result<(), Failure> {
     let estimates = scenario
         .jobs
         .iter()
-        .map(|j| estimate::estimate_job(&scenario, j, &topo))
+        .map(|j| stepsim::estimate_job(super::method(args.model), &scenario, j, &topo))
         .collect::<Result<Vec<_>, _>>()
         .map_err(failure)?;
     let result = SimResult {

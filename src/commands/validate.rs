@@ -5,6 +5,7 @@ use crate::cli::ValidateArgs;
 use anyhow::Context;
 use cirrus_sim::estimate;
 use cirrus_sim::fidelity::{self, FidelityError};
+use cirrus_sim::stepsim;
 use std::fmt::Write as _;
 
 /// Predicts every measured row and prints the comparison.
@@ -17,7 +18,7 @@ pub fn run(args: &ValidateArgs) -> Result<(), Failure> {
     let report = fidelity::compare(&rows, |s| {
         let topo = estimate::topology(s).map_err(|e| format!("{e:#}"))?;
         let job = s.jobs.first().ok_or("no job")?;
-        estimate::estimate_job(s, job, &topo)
+        stepsim::estimate_job(super::method(args.model), s, job, &topo)
             .map(|e| e.result.step_time_s)
             .map_err(|e| e.to_string())
     })

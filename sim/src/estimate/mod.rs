@@ -17,8 +17,8 @@ pub mod compute;
 pub mod memory;
 mod step;
 
-pub use step::{JobEstimate, PoolEstimate, estimate_job};
 pub(crate) use step::{Class, assemble, classes};
+pub use step::{JobEstimate, PoolEstimate, estimate_job};
 
 use crate::result::{FORMAT_VERSION, SimResult};
 use crate::scenario::Scenario;

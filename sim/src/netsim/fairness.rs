@@ -68,7 +68,31 @@ impl PartialOrd for Candidate {
 
 /// Progressive filling over flows whose resource lists hold no duplicates.
 /// Stale heap entries are skipped by recomputing the share when popped.
+///
+/// Only the resources some flow uses take part: they are renumbered densely
+/// first, so the cost follows the active flows, not the size of the network.
 pub(crate) fn fill(capacities: &[f64], flows: &[&[usize]]) -> Vec<f64> {
+    let mut used: Vec<usize> = flows.iter().flat_map(|f| f.iter().copied()).collect();
+    used.sort_unstable();
+    used.dedup();
+    let local_caps: Vec<f64> = used.iter().map(|&r| capacities[r]).collect();
+    let local: Vec<Vec<usize>> = flows
+        .iter()
+        .map(|f| {
+            f.iter()
+                .map(|r| {
+                    used.binary_search(r)
+                        .expect("every used resource is listed")
+                })
+                .collect()
+        })
+        .collect();
+    let slices: Vec<&[usize]> = local.iter().map(Vec::as_slice).collect();
+    fill_dense(&local_caps, &slices)
+}
+
+/// Progressive filling where every resource is used by some flow.
+fn fill_dense(capacities: &[f64], flows: &[&[usize]]) -> Vec<f64> {
     let mut rates = vec![f64::INFINITY; flows.len()];
     let mut frozen = vec![false; flows.len()];
     let mut remaining = capacities.to_vec();

@@ -1,0 +1,417 @@
+//! The event-level simulation of one training step on the discrete-event
+//! engine: every pipeline stage runs its forward and backward ops in its
+//! schedule's order (GPipe, 1F1B, interleaved 1F1B), waiting for the
+//! activations and gradients of its neighbours, which travel as flows on
+//! the cluster's topology with max-min fair sharing; data-parallel gradient
+//! buckets are reduced by collectives on the same network, contending with
+//! pipeline traffic; then the optimizer steps.
+//!
+//! ```text
+//! replicas ──group by (pool, micro-batches)──► representative workers (one per stage)
+//!    ops: F/B per micro-batch & chunk ── durations: estimate::compute (roofline per GEMM)
+//!    transfers, gradient buckets ── netsim::FlowNet (max-min fair flows on the topology)
+//!    engine::Engine drives it all ──► step time, breakdown of the critical worker, spans
+//! ```
+//!
+//! Identical replicas (same pool, same micro-batch count) are simulated
+//! once; their data-parallel collectives still span every replica's devices.
+//! With one NIC per device, the tensor-parallel ranks' gradient rings use
+//! disjoint NICs, so only rank 0's ring is simulated.
+
+mod model;
+pub mod schedule;
+
+use crate::engine::Engine;
+use crate::estimate::calibration::Calibration;
+use crate::estimate::compute::{Shape, stage_times};
+use crate::estimate::{Class, EstimateError, JobEstimate, assemble, classes};
+use crate::netsim::{Algorithm, Collective, CollectiveKind, Efficiency, FlowNet};
+use crate::parallelism::{Precision, Schedule};
+use crate::result::Breakdown;
+use crate::scenario::{Job, Scenario};
+use crate::topology::{DeviceId, Topology};
+use model::{Group, OpCost, Reduction, StepModel};
+use std::collections::BTreeSet;
+
+/// Message size at which collectives reach half their peak bus bandwidth
+/// (nccl-tests#232: 2 MB → ~20, 8 MB → ~36, 32 MB → ~41 of ~44 GB/s).
+const HALF_BANDWIDTH_BYTES: f64 = 2e6;
+
+/// Bytes the optimizer step moves per parameter (Megatron's mixed-precision Adam).
+const OPTIMIZER_BYTES_PER_PARAM: f64 = 38.0;
+
+/// What a span of a worker's timeline is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SpanKind {
+    /// A forward pass of a micro-batch through a chunk.
+    Forward,
+    /// A backward pass (with recompute and exposed tensor-parallel traffic).
+    Backward,
+    /// A data-parallel gradient reduction (from its start to its end).
+    DataParallel,
+    /// The optimizer step.
+    Optimizer,
+}
+
+/// One interval of a worker's timeline.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Span {
+    /// Worker index (one per stage of each simulated group).
+    pub worker: usize,
+    /// Group index.
+    pub group: usize,
+    /// Pipeline stage.
+    pub stage: u32,
+    /// What it is.
+    pub kind: SpanKind,
+    /// Micro-batch (bucket for reductions).
+    pub microbatch: u32,
+    /// Model chunk.
+    pub chunk: u32,
+    /// Start, s.
+    pub start: f64,
+    /// End, s.
+    pub end: f64,
+}
+
+/// A set of identical replicas simulated through one representative.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupInfo {
+    /// Pool name.
+    pub pool: String,
+    /// Replicas in the group.
+    pub replicas: u64,
+    /// Micro-batches each processes per step.
+    pub microbatches: u32,
+}
+
+/// The outcome of one event-level step simulation.
+#[derive(Debug, Clone)]
+pub struct StepSimulation {
+    /// The job's figures (SimResult entry and report extras).
+    pub estimate: JobEstimate,
+    /// Every worker's timeline.
+    pub spans: Vec<Span>,
+    /// The simulated groups.
+    pub groups: Vec<GroupInfo>,
+    /// Engine events processed.
+    pub events: u64,
+}
+
+/// Which model answers a step-time question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Method {
+    /// The event-level simulation (this module).
+    Event,
+    /// The closed-form estimate (`estimate`), the planner's fast path.
+    Analytic,
+}
+
+/// One job's figures by `method`.
+pub fn estimate_job(
+    method: Method,
+    s: &Scenario,
+    job: &Job,
+    topo: &Topology,
+) -> Result<JobEstimate, EstimateError> {
+    match method {
+        Method::Event => simulate_job(s, job, topo).map(|r| r.estimate),
+        Method::Analytic => crate::estimate::estimate_job(s, job, topo),
+    }
+}
+
+/// Simulates every job of a scenario (each alone on its pools) by `method`.
+pub fn simulate(
+    s: &Scenario,
+    seed: u64,
+    method: Method,
+) -> Result<crate::result::SimResult, EstimateError> {
+    crate::estimate::supported(s)?;
+    let topo = crate::estimate::topology(s)?;
+    let jobs = s
+        .jobs
+        .iter()
+        .map(|j| estimate_job(method, s, j, &topo).map(|e| e.result))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(crate::result::SimResult {
+        format_version: crate::result::FORMAT_VERSION,
+        scenario: s.name.clone(),
+        seed,
+        jobs,
+        cluster: None,
+    })
+}
+
+/// Splits `units` of work over replicas in proportion to `speeds`: floors,
+/// then the largest remainders (earlier replicas first on ties).
+fn apportion(units: u64, speeds: &[f64]) -> Vec<u64> {
+    let total: f64 = speeds.iter().sum();
+    let ideal: Vec<f64> = speeds.iter().map(|s| units as f64 * s / total).collect();
+    let mut out: Vec<u64> = ideal.iter().map(|x| x.floor() as u64).collect();
+    let mut left = units.saturating_sub(out.iter().sum());
+    let mut order: Vec<usize> = (0..speeds.len()).collect();
+    order.sort_by(|&a, &b| {
+        (ideal[b] - ideal[b].floor())
+            .total_cmp(&(ideal[a] - ideal[a].floor()))
+            .then(a.cmp(&b))
+    });
+    for i in order {
+        if left == 0 {
+            break;
+        }
+        out[i] += 1;
+        left -= 1;
+    }
+    out
+}
+
+/// The device of tensor rank `j` of `stage` of replica `r` of a class
+/// (Megatron's rank order: tensor, then data, then pipeline).
+fn device(topo: &Topology, c: &Class<'_>, tp: u32, r: u64, stage: u32, j: u32) -> Option<DeviceId> {
+    let g = u64::from(j) + u64::from(tp) * (r + c.replicas * u64::from(stage));
+    let dpn = u64::from(c.pool.devices_per_node);
+    topo.device(
+        c.pool_index,
+        u32::try_from(g / dpn).ok()?,
+        u32::try_from(g % dpn).ok()?,
+    )
+}
+
+/// Simulates one step of `job` at event level.
+pub fn simulate_job(
+    s: &Scenario,
+    job: &Job,
+    topo: &Topology,
+) -> Result<StepSimulation, EstimateError> {
+    let (par, classes, _) = classes(s, job, topo)?;
+    let layout = |why: String| EstimateError::Layout {
+        job: job.name.clone(),
+        why,
+    };
+    let v = par.virtual_stages.max(1);
+    let unit = if par.schedule == Schedule::Interleaved1F1B && par.pp > 1 {
+        u64::from(par.pp)
+    } else {
+        1
+    };
+    let total_mb = job.global_batch / u64::from(par.microbatch);
+    let speeds: Vec<f64> = classes
+        .iter()
+        .flat_map(|c| {
+            std::iter::repeat_n(
+                1.0 / c.microbatch_time().get(),
+                usize::try_from(c.replicas).unwrap_or(0),
+            )
+        })
+        .collect();
+    let units = apportion(total_mb / unit, &speeds);
+    // Per class, per replica: micro-batches.
+    let mut per_class: Vec<Vec<u64>> = Vec::new();
+    let mut k = 0;
+    for c in &classes {
+        let n = usize::try_from(c.replicas).unwrap_or(0);
+        per_class.push(units[k..k + n].iter().map(|u| u * unit).collect());
+        k += n;
+    }
+    let e = job.precision.bytes_per_element();
+    let tokens_mb = f64::from(job.seq_len) * f64::from(par.microbatch);
+    let transfer_bytes = tokens_mb * f64::from(job.model.hidden) * e / f64::from(par.tp);
+    let lpc = job.model.layers / (par.pp * v);
+    let grad_elem = if job.precision == Precision::Fp16 {
+        2.0
+    } else {
+        4.0
+    };
+    let params = |stage: u32| job.model.params_per_stage(par.tp, par.pp, stage) as f64;
+
+    let mut groups = Vec::new();
+    let mut infos = Vec::new();
+    for (ci, c) in classes.iter().enumerate() {
+        let mut seen = BTreeSet::new();
+        for (r, &m) in per_class[ci].iter().enumerate() {
+            if !seen.insert(m) {
+                continue;
+            }
+            let r = r as u64;
+            let count = per_class[ci].iter().filter(|&&x| x == m).count() as u64;
+            let devices = (0..par.pp)
+                .map(|st| {
+                    (0..par.tp)
+                        .map(|j| device(topo, c, par.tp, r, st, j))
+                        .collect::<Option<Vec<_>>>()
+                })
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| layout(format!("pool `{}` cannot hold replica {r}", c.pool.name)))?;
+            groups.push(Group {
+                microbatches: u32::try_from(m).unwrap_or(u32::MAX),
+                devices,
+                costs: op_costs(job, &par, c, lpc),
+                optimizer: (0..par.pp)
+                    .map(|st| {
+                        let p = if par.zero >= 1 {
+                            params(st) / f64::from(par.dp)
+                        } else {
+                            params(st)
+                        };
+                        p * OPTIMIZER_BYTES_PER_PARAM / (c.rates.mem_bw.get() * c.rates.cal.mem_eff)
+                    })
+                    .collect(),
+            });
+            infos.push(GroupInfo {
+                pool: c.pool.name.clone(),
+                replicas: count,
+                microbatches: u32::try_from(m).unwrap_or(u32::MAX),
+            });
+        }
+    }
+
+    // Data-parallel reductions: one bucket per chunk when pipelined
+    // (Megatron reduces after the flush), one per layer otherwise (bucketed,
+    // overlapped with the last backward pass).
+    let buckets = if par.pp == 1 { lpc.max(1) } else { 1 };
+    let one_nic_per_device = classes
+        .iter()
+        .all(|c| c.pool.nics_per_node >= c.pool.devices_per_node);
+    let ranks_simulated = if one_nic_per_device { 1 } else { par.tp };
+    let mut reductions = Vec::new();
+    let min_eff =
+        |f: fn(&Calibration) -> f64| classes.iter().map(|c| f(&c.rates.cal)).fold(1.0, f64::min);
+    if par.dp > 1 {
+        for stage in 0..par.pp {
+            for j in 0..ranks_simulated {
+                let ranks = classes
+                    .iter()
+                    .flat_map(|c| (0..c.replicas).map(move |r| (c, r)))
+                    .map(|(c, r)| device(topo, c, par.tp, r, stage, j))
+                    .collect::<Option<Vec<_>>>()
+                    .ok_or_else(|| layout("a replica lies outside its pool".to_owned()))?;
+                let nodes: BTreeSet<_> = ranks
+                    .iter()
+                    .map(|d| {
+                        let (p, n, _) = topo.locate(*d);
+                        (p, n)
+                    })
+                    .collect();
+                let (algorithm, eff) = if nodes.len() == ranks.len() {
+                    (Algorithm::Ring, min_eff(|c| c.network_eff))
+                } else if nodes.len() == 1 {
+                    (Algorithm::Ring, min_eff(|c| c.intra_link_eff))
+                } else {
+                    (Algorithm::Hierarchical, min_eff(|c| c.network_eff))
+                };
+                let bytes = params(stage) / f64::from(v) / f64::from(buckets) * grad_elem;
+                for chunk in 0..v {
+                    for b in 0..buckets {
+                        reductions.push(Reduction {
+                            stage,
+                            key: (chunk, b),
+                            collective: Collective {
+                                kind: CollectiveKind::AllReduce,
+                                algorithm,
+                                ranks: ranks.clone(),
+                                bytes,
+                                efficiency: Efficiency {
+                                    max: eff,
+                                    half_bytes: HALF_BANDWIDTH_BYTES,
+                                },
+                            },
+                            started: None,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    let p2p = Efficiency {
+        max: min_eff(|c| c.network_eff),
+        half_bytes: HALF_BANDWIDTH_BYTES,
+    };
+    let mut model = StepModel::new(
+        par,
+        groups,
+        FlowNet::new(topo),
+        reductions,
+        buckets,
+        p2p,
+        transfer_bytes,
+    );
+    let mut engine = Engine::new();
+    model.kick_off(&mut engine.scheduler());
+    let stats = engine.run(&mut model);
+    if let Some(e) = model.error.take() {
+        return Err(layout(format!("network: {e}")));
+    }
+    let ends = model.worker_ends();
+    let (critical, step) = ends
+        .iter()
+        .enumerate()
+        .map(|(w, e)| (w, e.unwrap_or(f64::NAN)))
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .ok_or_else(|| layout("no worker".to_owned()))?;
+    if !step.is_finite() || ends.iter().any(Option::is_none) {
+        return Err(layout(
+            "the step did not complete (a dependency never resolved)".to_owned(),
+        ));
+    }
+    let [compute, recompute, tp, pp_comm, dp, bubble, optimizer] = model.worker_parts(critical);
+    let breakdown = Breakdown {
+        compute,
+        recompute,
+        tp_comm_exposed: tp,
+        pp_comm_exposed: pp_comm,
+        dp_comm_exposed: dp,
+        bubble,
+        optimizer,
+    };
+    let shares: Vec<Vec<f64>> = per_class
+        .iter()
+        .map(|ms| ms.iter().map(|&m| m as f64 / total_mb as f64).collect())
+        .collect();
+    let estimate = assemble(job, &par, &classes, breakdown, &shares);
+    Ok(StepSimulation {
+        estimate,
+        spans: std::mem::take(&mut model.spans),
+        groups: infos,
+        events: stats.events,
+    })
+}
+
+/// Op costs of a class: `[pass][last virtual stage?]`.
+fn op_costs(
+    job: &Job,
+    par: &crate::parallelism::ParallelConfig,
+    c: &Class<'_>,
+    lpc: u32,
+) -> [[OpCost; 2]; 2] {
+    let shape = Shape {
+        model: &job.model,
+        seq_len: job.seq_len,
+        microbatch: par.microbatch,
+        tp: par.tp,
+        sequence_parallel: par.sequence_parallel,
+        precision: job.precision,
+    };
+    let fwd_tp = if par.tp > 1 {
+        c.tp_collective.get() * 2.0 * f64::from(lpc)
+    } else {
+        0.0
+    };
+    let mut out = [[OpCost::default(); 2]; 2];
+    for (k, head) in [false, true].into_iter().enumerate() {
+        let t = stage_times(&shape, &c.rates, lpc, head, par.recompute, c.tp_collective);
+        out[0][k] = OpCost {
+            compute: t.forward.get(),
+            recompute: 0.0,
+            tp: fwd_tp,
+        };
+        out[1][k] = OpCost {
+            compute: t.backward.get(),
+            recompute: t.recompute.get(),
+            tp: (t.tp_comm.get() - fwd_tp).max(0.0),
+        };
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;
