@@ -30,7 +30,7 @@ use crate::parallelism::{Precision, Schedule};
 use crate::result::Breakdown;
 use crate::scenario::{Job, Scenario};
 use crate::topology::{DeviceId, Topology};
-use model::{Group, OpCost, Reduction, StepModel};
+use model::{GradientSync, Group, OpCost, Reduction, StepModel};
 use std::collections::BTreeSet;
 
 /// Message size at which collectives reach half their peak bus bandwidth
@@ -183,6 +183,27 @@ pub fn simulate_job(
     job: &Job,
     topo: &Topology,
 ) -> Result<StepSimulation, EstimateError> {
+    simulate_job_split(s, job, topo, Split::Proportional)
+}
+
+/// How the global batch is split over data-parallel replicas.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Split {
+    /// In proportion to each replica's speed (batch share and learning-rate
+    /// weight `c_i / C`): mixed hardware finishes together.
+    Proportional,
+    /// The same number of micro-batches for every replica (what a framework
+    /// unaware of the hardware does): faster replicas wait.
+    Equal,
+}
+
+/// Simulates one step of `job` at event level with the batch split `split`.
+pub fn simulate_job_split(
+    s: &Scenario,
+    job: &Job,
+    topo: &Topology,
+    split: Split,
+) -> Result<StepSimulation, EstimateError> {
     let (par, classes, _) = classes(s, job, topo)?;
     let layout = |why: String| EstimateError::Layout {
         job: job.name.clone(),
@@ -199,7 +220,10 @@ pub fn simulate_job(
         .iter()
         .flat_map(|c| {
             std::iter::repeat_n(
-                1.0 / c.microbatch_time().get(),
+                match split {
+                    Split::Proportional => 1.0 / c.microbatch_time().get(),
+                    Split::Equal => 1.0,
+                },
                 usize::try_from(c.replicas).unwrap_or(0),
             )
         })
@@ -265,10 +289,20 @@ pub fn simulate_job(
         }
     }
 
-    // Data-parallel reductions: one bucket per chunk when pipelined
-    // (Megatron reduces after the flush), one per layer otherwise (bucketed,
-    // overlapped with the last backward pass).
-    let buckets = if par.pp == 1 { lpc.max(1) } else { 1 };
+    // Data-parallel reductions: after the pipeline flush when pipelined
+    // (Megatron-LM), else one bucket per layer, overlapped with the last
+    // backward pass (PyTorch DDP).
+    let sync = if par.pp == 1 {
+        GradientSync::Overlap {
+            buckets_per_chunk: lpc.max(1),
+        }
+    } else {
+        GradientSync::Flush
+    };
+    let (chunks, buckets) = match sync {
+        GradientSync::Flush => (1, 1),
+        GradientSync::Overlap { buckets_per_chunk } => (v, buckets_per_chunk),
+    };
     let one_nic_per_device = classes
         .iter()
         .all(|c| c.pool.nics_per_node >= c.pool.devices_per_node);
@@ -299,8 +333,8 @@ pub fn simulate_job(
                 } else {
                     (Algorithm::Hierarchical, min_eff(|c| c.network_eff))
                 };
-                let bytes = params(stage) / f64::from(v) / f64::from(buckets) * grad_elem;
-                for chunk in 0..v {
+                let bytes = params(stage) / f64::from(chunks) / f64::from(buckets) * grad_elem;
+                for chunk in 0..chunks {
                     for b in 0..buckets {
                         reductions.push(Reduction {
                             stage,
@@ -331,7 +365,7 @@ pub fn simulate_job(
         groups,
         FlowNet::new(topo),
         reductions,
-        buckets,
+        sync,
         p2p,
         transfer_bytes,
     );

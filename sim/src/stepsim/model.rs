@@ -31,6 +31,20 @@ pub enum Event {
     OptimizerDone(usize),
 }
 
+/// When data-parallel gradient reduction starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GradientSync {
+    /// After the pipeline flush, once per stage (Megatron-LM with pipeline
+    /// parallelism).
+    Flush,
+    /// Bucket by bucket during the last backward pass of each chunk
+    /// (PyTorch DDP, Megatron without pipelining).
+    Overlap {
+        /// Buckets per model chunk.
+        buckets_per_chunk: u32,
+    },
+}
+
 /// What a flow carries.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Tag {
@@ -123,7 +137,7 @@ pub struct StepModel {
     reduction_done: Vec<bool>,
     p2p_efficiency: Efficiency,
     transfer_bytes: f64,
-    buckets_per_chunk: u32,
+    sync: GradientSync,
     /// Spans of every op, transfer wait, reduction and optimizer step.
     pub spans: Vec<Span>,
     /// First network error met, if any (the run stops).
@@ -139,7 +153,7 @@ impl StepModel {
         groups: Vec<Group>,
         net: FlowNet<Tag>,
         reductions: Vec<Reduction>,
-        buckets_per_chunk: u32,
+        sync: GradientSync,
         p2p_efficiency: Efficiency,
         transfer_bytes: f64,
     ) -> Self {
@@ -161,7 +175,12 @@ impl StepModel {
                     group: gi,
                     stage,
                     ops: stage_ops(par.schedule, stage, par.pp, g.microbatches, v),
-                    pending_buckets: (v * buckets_per_chunk) as usize,
+                    pending_buckets: match sync {
+                        GradientSync::Flush => 1,
+                        GradientSync::Overlap { buckets_per_chunk } => {
+                            (v * buckets_per_chunk) as usize
+                        }
+                    },
                     ..Worker::default()
                 });
             }
@@ -182,7 +201,7 @@ impl StepModel {
             reduction_done: vec![false; n],
             p2p_efficiency,
             transfer_bytes,
-            buckets_per_chunk,
+            sync,
             spans: Vec::new(),
             error: None,
         }
@@ -269,10 +288,14 @@ impl StepModel {
             end,
         });
         sched.schedule_at(at(end), Event::OpDone(w));
-        if op.pass == Pass::Backward && self.is_last_backward(w, op.chunk) {
+        if let GradientSync::Overlap {
+            buckets_per_chunk: n,
+        } = self.sync
+            && op.pass == Pass::Backward
+            && self.is_last_backward(w, op.chunk)
+        {
             // The chunk's gradients are final as this pass goes through its
             // layers: bucket b is ready b+1 n-ths of the way in.
-            let n = self.buckets_per_chunk;
             for b in 0..n {
                 let t = start + (end - start) * f64::from(b + 1) / f64::from(n);
                 sched.schedule_at(
@@ -314,6 +337,9 @@ impl StepModel {
         }
         if self.workers[w].next == self.workers[w].ops.len() {
             self.workers[w].ops_end = end;
+            if self.sync == GradientSync::Flush {
+                self.bucket_ready(w, (0, 0), end, sched);
+            }
         }
         self.try_start(w, end, sched);
         // A local hand-over may unblock the same worker (pp = 1 chunks).

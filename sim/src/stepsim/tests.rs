@@ -15,3 +15,156 @@ fn apportion_is_proportional_and_exact() {
     assert_eq!(a.iter().sum::<u64>(), 1024);
     assert!(a[8] > a[0]);
 }
+
+fn load(text: &str) -> (Scenario, Topology) {
+    let s = crate::scenario::parse(text, "test.toml").unwrap_or_else(|d| panic!("{d}"));
+    let topo = crate::estimate::topology(&s).expect("topology");
+    (s, topo)
+}
+
+/// With communication free and identical stages, 1F1B idles each stage for
+/// `(p − 1)` micro-batch times of the `m + p − 1` it takes: the bubble is
+/// `(p − 1)/(m + p − 1)` of the step.
+#[test]
+fn one_f_one_b_bubble_with_free_communication() {
+    for (pp, m) in [(4u32, 12u32), (2, 8), (8, 8)] {
+        let text = format!(
+            r#"
+[[pool]]
+name = "ideal"
+nodes = {pp}
+devices_per_node = 1
+nics_per_node = 1
+nic_gbit_s = 1e12
+[pool.device]
+base = "a100-sxm4-80gb"
+mem_bw_gbyte_s = 1e9
+[[job]]
+seq_len = 4096
+global_batch = {m}
+[job.model]
+arch = "llama"
+layers = {layers}
+hidden = 4096
+heads = 32
+vocab = 8
+[job.parallelism]
+tp = 1
+pp = {pp}
+schedule = "1f1b"
+"#,
+            layers = 2 * pp
+        );
+        let (s, topo) = load(&text);
+        let sim = simulate_job(&s, &s.jobs[0], &topo).expect("simulates");
+        let r = &sim.estimate.result;
+        let expected = f64::from(pp - 1) / f64::from(m + pp - 1);
+        let got = r.breakdown_s.bubble / r.step_time_s;
+        assert!(
+            (got - expected).abs() / expected < 0.01,
+            "pp {pp} m {m}: {got} vs {expected}"
+        );
+        assert!((r.breakdown_s.total() - r.step_time_s).abs() < 1e-9 * r.step_time_s);
+    }
+}
+
+const MIXED: &str = r#"
+[[pool]]
+name = "a100"
+device = "a100-sxm4-80gb"
+nodes = 2
+nics_per_node = 8
+nic_gbit_s = 200
+[[pool]]
+name = "h100"
+device = "h100-sxm5-80gb"
+nodes = 2
+[network]
+inter_pool_gbit_s = 3200
+[[job]]
+model = "gpt3-2.7b"
+seq_len = 2048
+global_batch = 2048
+[job.parallelism]
+tp = 2
+pp = 1
+microbatch = 2
+"#;
+
+/// The time between the first and the last replica finishing its passes.
+fn idle_spread(sim: &StepSimulation) -> f64 {
+    let mut ends = vec![0.0f64; sim.groups.len()];
+    for span in &sim.spans {
+        if matches!(span.kind, SpanKind::Forward | SpanKind::Backward) {
+            ends[span.group] = ends[span.group].max(span.end);
+        }
+    }
+    let max = ends.iter().copied().fold(0.0, f64::max);
+    let min = ends.iter().copied().fold(f64::INFINITY, f64::min);
+    max - min
+}
+
+/// Issue 3: shares proportional to speed remove the idle time that equal
+/// shares leave on the faster pool.
+#[test]
+fn proportional_shares_remove_idle_time_on_mixed_hardware() {
+    let (s, topo) = load(MIXED);
+    let job = &s.jobs[0];
+    let equal = simulate_job_split(&s, job, &topo, Split::Equal).expect("equal");
+    let fair = simulate_job_split(&s, job, &topo, Split::Proportional).expect("proportional");
+    let (eq_step, fair_step) = (
+        equal.estimate.result.step_time_s,
+        fair.estimate.result.step_time_s,
+    );
+    assert!(fair_step < 0.9 * eq_step, "{fair_step} vs {eq_step}");
+    assert!(
+        idle_spread(&equal) > 0.2 * eq_step,
+        "{}",
+        idle_spread(&equal)
+    );
+    // Whole micro-batches limit how evenly the work can be split.
+    assert!(
+        idle_spread(&fair) < 0.05 * fair_step,
+        "{}",
+        idle_spread(&fair)
+    );
+    // The H100 replicas take larger shares; the shares still sum to one.
+    let shares = &fair.estimate.result.shares;
+    let of = |pool: &str| {
+        shares
+            .iter()
+            .filter(|n| n.pool == pool)
+            .map(|n| n.batch_share)
+            .sum::<f64>()
+    };
+    assert!(of("h100") > of("a100"));
+    assert!((of("h100") + of("a100") - 1.0).abs() < 1e-9);
+}
+
+#[test]
+fn event_and_analytic_models_agree_on_homogeneous_clusters() {
+    let (s, topo) = load(MIXED.replace("h100-sxm5-80gb", "a100-sxm4-80gb").as_str());
+    let job = &s.jobs[0];
+    let event = simulate_job(&s, job, &topo)
+        .expect("event")
+        .estimate
+        .result
+        .step_time_s;
+    let analytic = crate::estimate::estimate_job(&s, job, &topo)
+        .expect("analytic")
+        .result
+        .step_time_s;
+    assert!(
+        (event - analytic).abs() / event < 0.10,
+        "{event} vs {analytic}"
+    );
+}
+
+#[test]
+fn same_input_same_timeline() {
+    let (s, topo) = load(MIXED);
+    let a = simulate_job(&s, &s.jobs[0], &topo).expect("a");
+    let b = simulate_job(&s, &s.jobs[0], &topo).expect("b");
+    assert_eq!(a.spans, b.spans);
+    assert_eq!(a.estimate, b.estimate);
+}

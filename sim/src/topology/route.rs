@@ -9,9 +9,10 @@
 //! * Otherwise: shortest path over the whole graph.
 //!
 //! Shortest paths have the fewest hops; among those the highest bottleneck
-//! capacity; then, at each step, a NIC or rail-optimized leaf on the rail of
-//! the source or destination device (device `d` of a node with `n` NICs and
-//! `k` devices uses NIC `d * n / k`); then the lowest vertex index.
+//! capacity; then, at each step, a NIC, rail-optimized leaf or spine on the
+//! rail of the source or destination device (device `d` of a node with `n`
+//! NICs and `k` devices uses NIC `d * n / k` and spine `d * n / k` of its
+//! pool); then the lowest vertex index.
 
 use super::{DeviceId, Fabric, IntraNodeShape, Route, Topology, Vertex, torus};
 use crate::units::{BytesPerSec, Seconds};
@@ -101,6 +102,10 @@ fn on_rail(t: &Topology, d: DeviceId, v: NodeIndex) -> bool {
                 && pool == info.pool
                 && index % nics == rail
         }
+        // Equal-cost paths over the spines: each rail takes its own spine
+        // (a deterministic stand-in for ECMP hashing), so flows of different
+        // rails spread over the spines instead of piling onto the first.
+        Vertex::Spine { pool, index } => pool == info.pool && index % nics == rail,
         _ => false,
     }
 }
