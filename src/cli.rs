@@ -33,6 +33,11 @@ pub enum Command {
         after_help = "Example:\n  cirrus validate sim/data/measured/korthikanti_2022_table5.csv\n\nThe file's header names its format; see `sim/data/measured/` for the bundled measurements and their sources."
     )]
     Validate(ValidateArgs),
+    /// Measure Cirrus's own speed: engine events/s, flow network, event-level and analytic step models.
+    #[command(
+        after_help = "Examples:\n  cargo run --release -- bench\n  cargo run --release -- bench --quick --json\n\nBuild with --release: debug builds are an order of magnitude slower."
+    )]
+    Bench(BenchArgs),
     /// List the built-in devices with their figures and sources.
     #[command(
         after_help = "Examples:\n  cirrus catalogue\n  cirrus catalogue --json | jq '.devices[] | .id'"
@@ -94,4 +99,15 @@ pub struct ValidateArgs {
     /// Which model answers.
     #[arg(long, value_enum, default_value_t = StepModelKind::Event)]
     pub model: StepModelKind,
+}
+
+/// `cirrus bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// One repetition of each benchmark instead of five (a smoke run).
+    #[arg(long)]
+    pub quick: bool,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
 }

@@ -35,6 +35,7 @@
 //! assert!(job.fits_memory && job.mfu > 0.0 && job.mfu < 1.0);
 //! ```
 
+pub mod bench;
 pub mod catalogue;
 pub mod engine;
 pub mod estimate;

@@ -1,5 +1,6 @@
 //! One function per subcommand.
 
+mod bench;
 mod catalogue;
 mod check;
 mod simulate;
@@ -16,6 +17,7 @@ pub fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::Simulate(args) => simulate::run(&args),
         Command::Check(args) => check::run(&args),
         Command::Catalogue(args) => catalogue::run(&args),
+        Command::Bench(args) => bench::run(&args),
         Command::Validate(args) => validate::run(&args),
     }
 }

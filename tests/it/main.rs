@@ -4,6 +4,7 @@
 mod catalogue;
 mod check;
 mod simulate;
+mod validate;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -251,26 +251,6 @@ fn flownet_events_and_link_bytes() {
     assert!(net.start(1.0, r[0], r[1], GB, 0.0, "x").is_err());
 }
 
-/// 64 rings of 64 ranks on a 128-node fat-tree; prints the wall time.
-/// Run with `cargo test --release -p cirrus-sim netsim -- --ignored --nocapture`.
-#[test]
-#[ignore = "performance measurement; run in release mode"]
-fn perf_64_rings_on_128_nodes() {
-    let t = topo(pool(128, 8, 8, 400.0, 450.0), 1.0, None);
-    let cs: Vec<_> = (0..64u32)
-        .map(|r| {
-            let (local, half) = (r % 8, (r / 8) % 2);
-            let ranks = (0..64).map(|i| dev(&t, half * 64 + i, local)).collect();
-            coll(CollectiveKind::AllReduce, Algorithm::Ring, ranks)
-        })
-        .collect();
-    let start = std::time::Instant::now();
-    let times = simulate_concurrent(&t, &cs).expect("runs");
-    let elapsed = start.elapsed();
-    let max = times.iter().copied().fold(0.0, f64::max);
-    println!("64 rings x 64 ranks: simulated {max:.6} s in {elapsed:?}");
-}
-
 /// A topology shape (nodes, devices per node) and a collective over a
 /// random subset of its devices.
 fn small_collective() -> impl Strategy<Value = ((u32, u32), Collective)> {

@@ -15,8 +15,8 @@
 //!
 //! Identical replicas (same pool, same micro-batch count) are simulated
 //! once; their data-parallel collectives still span every replica's devices.
-//! With one NIC per device, the tensor-parallel ranks' gradient rings use
-//! disjoint NICs, so only rank 0's ring is simulated.
+//! With one NIC per device, the tensor-parallel ranks' gradient rings and
+//! pipeline transfers use disjoint NICs, so only rank 0's are simulated.
 
 mod model;
 pub mod schedule;
@@ -368,6 +368,7 @@ pub fn simulate_job_split(
         sync,
         p2p,
         transfer_bytes,
+        ranks_simulated as usize,
     );
     let mut engine = Engine::new();
     model.kick_off(&mut engine.scheduler());

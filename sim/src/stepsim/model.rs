@@ -137,6 +137,9 @@ pub struct StepModel {
     reduction_done: Vec<bool>,
     p2p_efficiency: Efficiency,
     transfer_bytes: f64,
+    /// Tensor ranks whose pipeline transfers are simulated (the others run
+    /// alike on their own NICs).
+    transfer_ranks: usize,
     sync: GradientSync,
     /// Spans of every op, transfer wait, reduction and optimizer step.
     pub spans: Vec<Span>,
@@ -156,6 +159,7 @@ impl StepModel {
         sync: GradientSync,
         p2p_efficiency: Efficiency,
         transfer_bytes: f64,
+        transfer_ranks: usize,
     ) -> Self {
         let v = par.virtual_stages.max(1);
         let mut workers = Vec::new();
@@ -201,6 +205,7 @@ impl StepModel {
             reduction_done: vec![false; n],
             p2p_efficiency,
             transfer_bytes,
+            transfer_ranks,
             sync,
             spans: Vec::new(),
             error: None,
@@ -385,7 +390,7 @@ impl StepModel {
         let bytes = self.transfer_bytes;
         let t = now.max(self.net.now());
         let mut started = 0;
-        for (a, b) in senders.iter().zip(&receivers) {
+        for (a, b) in senders.iter().zip(&receivers).take(self.transfer_ranks) {
             match self.net.start(
                 t,
                 *a,

@@ -1,0 +1,188 @@
+//! Speed benchmarks, run by `cirrus bench`: each returns a measured figure
+//! (medians of repeated wall-clock runs). Nothing here is a test: speed
+//! depends on the machine, so figures are printed, never asserted.
+
+use crate::engine::{HOLD_QUEUE_SIZE, benchmark_events_per_second};
+use crate::netsim::{Algorithm, Collective, CollectiveKind, Efficiency, simulate_concurrent};
+use crate::scenario;
+use crate::stepsim::{self, Method};
+use crate::topology::{Fabric, IntraNodeShape, NetworkSpec, PoolSpec, Topology, TopologySpec};
+use std::time::Instant;
+
+/// One measured figure.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Figure {
+    /// What was measured.
+    pub name: String,
+    /// The value.
+    pub value: f64,
+    /// Its unit.
+    pub unit: &'static str,
+    /// The goal it is held to, if any (as text).
+    pub target: Option<&'static str>,
+}
+
+/// The bundled scenarios the benchmarks use (compiled in, so the benchmark
+/// runs from any directory).
+const SCENARIOS: [(&str, &str); 6] = [
+    (
+        "quickstart",
+        include_str!("../../scenarios/quickstart.toml"),
+    ),
+    (
+        "gpt3-175b-1024-a100",
+        include_str!("../../scenarios/gpt3-175b-1024-a100.toml"),
+    ),
+    (
+        "gpt3-175b-16384-a100",
+        include_str!("../../scenarios/gpt3-175b-16384-a100.toml"),
+    ),
+    (
+        "llama3-70b-256-h100",
+        include_str!("../../scenarios/llama3-70b-256-h100.toml"),
+    ),
+    (
+        "mixed-a100-h100",
+        include_str!("../../scenarios/mixed-a100-h100.toml"),
+    ),
+    (
+        "tpu-v5p-slice",
+        include_str!("../../scenarios/tpu-v5p-slice.toml"),
+    ),
+];
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs[xs.len() / 2]
+}
+
+fn timed<F: FnMut()>(runs: usize, mut f: F) -> f64 {
+    median(
+        (0..runs.max(1))
+            .map(|_| {
+                let t = Instant::now();
+                f();
+                t.elapsed().as_secs_f64()
+            })
+            .collect(),
+    )
+}
+
+/// Runs every benchmark; `quick` uses fewer repetitions (for smoke runs).
+pub fn run(quick: bool) -> Result<Vec<Figure>, String> {
+    let reps = if quick { 1 } else { 5 };
+    let mut out = Vec::new();
+    let events = if quick { 200_000 } else { 5_000_000 };
+    out.push(Figure {
+        name: format!("engine hold model, {} pending events", HOLD_QUEUE_SIZE),
+        value: median(
+            (0..reps.min(3))
+                .map(|_| benchmark_events_per_second(events))
+                .collect(),
+        ),
+        unit: "events/s",
+        target: None,
+    });
+    out.push(Figure {
+        name: "flow network: 64 concurrent 1 GB ring all-reduces × 64 ranks, 128-node fat-tree"
+            .to_owned(),
+        value: 1e3
+            * timed(reps.min(3), || {
+                let _ = rings_on_fat_tree();
+            }),
+        unit: "ms",
+        target: None,
+    });
+    let (_, gpt3) = SCENARIOS[1];
+    out.push(Figure {
+        name: "event-level step, GPT-3 175B on 1,024 A100 (parse + topology + simulate)".to_owned(),
+        value: 1e3
+            * timed(reps, || {
+                let _ = step(gpt3, Method::Event);
+            }),
+        unit: "ms",
+        target: Some("≤ 100 ms"),
+    });
+    let s = scenario::parse(gpt3, "gpt3.toml").map_err(|d| d.to_string())?;
+    let topo = crate::estimate::topology(&s).map_err(|e| e.to_string())?;
+    let per_call = 1_000;
+    out.push(Figure {
+        name: "analytic step estimate per configuration, GPT-3 175B on 1,024 A100 (topology built once)".to_owned(),
+        value: 1e6
+            * timed(reps, || {
+                for _ in 0..per_call {
+                    let _ = crate::estimate::estimate_job(&s, &s.jobs[0], &topo);
+                }
+            })
+            / f64::from(per_call),
+        unit: "µs",
+        target: Some("≤ 50 µs"),
+    });
+    for (name, text) in SCENARIOS {
+        // A smoke run skips the 16,384-device scenario (seconds in a debug build).
+        if quick && name.contains("16384") {
+            continue;
+        }
+        let event = step(text, Method::Event)?;
+        let analytic = step(text, Method::Analytic)?;
+        out.push(Figure {
+            name: format!("analytic vs event-level step time, {name}"),
+            value: 100.0 * (analytic - event) / event,
+            unit: "%",
+            target: Some("within ±10 %"),
+        });
+    }
+    Ok(out)
+}
+
+/// Step time of a scenario's first job by `method`.
+fn step(text: &str, method: Method) -> Result<f64, String> {
+    let s = scenario::parse(text, "bench.toml").map_err(|d| d.to_string())?;
+    let r = stepsim::simulate(&s, s.seed, method).map_err(|e| e.to_string())?;
+    r.jobs
+        .first()
+        .map(|j| j.step_time_s)
+        .ok_or_else(|| "no job".to_owned())
+}
+
+/// 64 ring all-reduces of 64 ranks each on 128 nodes × 8 devices.
+fn rings_on_fat_tree() -> Result<Vec<f64>, String> {
+    let spec = TopologySpec {
+        pools: vec![PoolSpec {
+            name: "gpu".to_owned(),
+            nodes: 128,
+            devices_per_node: 8,
+            nics_per_node: 8,
+            nic_gbit_s: 400.0,
+            intra_gbyte_s_per_direction: 450.0,
+            intra_link_gbyte_s_per_direction: 25.0,
+            shape: IntraNodeShape::NvSwitch,
+        }],
+        network: NetworkSpec {
+            fabric: Fabric::FatTree,
+            oversubscription: 1.0,
+            nodes_per_leaf: None,
+            inter_pool_gbit_s: None,
+        },
+    };
+    let t = Topology::build(&spec).map_err(|e| e.to_string())?;
+    let cs: Vec<Collective> = (0..64u32)
+        .map(|r| {
+            let (local, half) = (r % 8, (r / 8) % 2);
+            let ranks = (0..64)
+                .filter_map(|i| t.device(0, half * 64 + i, local))
+                .collect();
+            Collective {
+                kind: CollectiveKind::AllReduce,
+                algorithm: Algorithm::Ring,
+                ranks,
+                bytes: 1e9,
+                efficiency: Efficiency {
+                    max: 1.0,
+                    half_bytes: 0.0,
+                },
+            }
+        })
+        .collect();
+    simulate_concurrent(&t, &cs).map_err(|e| e.to_string())
+}
