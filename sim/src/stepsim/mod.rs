@@ -30,7 +30,7 @@ use crate::parallelism::{Precision, Schedule};
 use crate::result::Breakdown;
 use crate::scenario::{Job, Scenario};
 use crate::topology::{DeviceId, Topology};
-use model::{GradientSync, Group, OpCost, Reduction, StepModel};
+use model::{GradientSync, Group, OpCost, Reduction, StepModel, Traffic};
 use std::collections::BTreeSet;
 
 /// Message size at which collectives reach half their peak bus bandwidth
@@ -360,16 +360,14 @@ pub fn simulate_job_split(
         max: min_eff(|c| c.network_eff),
         half_bytes: HALF_BANDWIDTH_BYTES,
     };
-    let mut model = StepModel::new(
-        par,
-        groups,
-        FlowNet::new(topo),
+    let traffic = Traffic {
         reductions,
         sync,
-        p2p,
+        p2p_efficiency: p2p,
         transfer_bytes,
-        ranks_simulated as usize,
-    );
+        transfer_ranks: ranks_simulated as usize,
+    };
+    let mut model = StepModel::new(par, groups, FlowNet::new(topo), traffic);
     let mut engine = Engine::new();
     model.kick_off(&mut engine.scheduler());
     let stats = engine.run(&mut model);

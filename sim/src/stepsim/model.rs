@@ -98,6 +98,21 @@ pub struct Reduction {
     pub started: Option<f64>,
 }
 
+/// The step's network traffic besides the tensor-parallel collectives.
+#[derive(Debug, Clone)]
+pub struct Traffic {
+    /// Data-parallel gradient reductions.
+    pub reductions: Vec<Reduction>,
+    /// When they start.
+    pub sync: GradientSync,
+    /// Protocol efficiency of pipeline transfers.
+    pub p2p_efficiency: Efficiency,
+    /// Bytes each tensor rank sends per pipeline transfer.
+    pub transfer_bytes: f64,
+    /// Tensor ranks whose pipeline transfers are simulated.
+    pub transfer_ranks: usize,
+}
+
 #[derive(Debug, Default, Clone)]
 struct Worker {
     group: usize,
@@ -155,12 +170,15 @@ impl StepModel {
         par: ParallelConfig,
         groups: Vec<Group>,
         net: FlowNet<Tag>,
-        reductions: Vec<Reduction>,
-        sync: GradientSync,
-        p2p_efficiency: Efficiency,
-        transfer_bytes: f64,
-        transfer_ranks: usize,
+        traffic: Traffic,
     ) -> Self {
+        let Traffic {
+            reductions,
+            sync,
+            p2p_efficiency,
+            transfer_bytes,
+            transfer_ranks,
+        } = traffic;
         let v = par.virtual_stages.max(1);
         let mut workers = Vec::new();
         let mut ready = Vec::new();
