@@ -46,6 +46,21 @@ pub fn hierarchical_all_reduce(
     all_gather(bytes, inner, inner_link) * 2.0 + all_reduce(shard, outer, outer_link)
 }
 
+/// Two-level all-gather of `bytes` in all (each of the `inner · outer` ranks
+/// holds `bytes / (inner · outer)`): across groups first, among ranks of the
+/// same position (`bytes / inner` gathered per position), then inside each
+/// group.
+pub fn hierarchical_all_gather(
+    bytes: Bytes,
+    inner: u64,
+    inner_link: Link,
+    outer: u64,
+    outer_link: Link,
+) -> Seconds {
+    all_gather(bytes / inner.max(1) as f64, outer, outer_link)
+        + all_gather(bytes, inner, inner_link)
+}
+
 /// One point-to-point transfer.
 pub fn send(bytes: Bytes, link: Link) -> Seconds {
     link.latency + bytes / link.bandwidth

@@ -17,7 +17,7 @@ pub mod compute;
 pub mod memory;
 mod step;
 
-pub(crate) use step::{Class, assemble, classes};
+pub(crate) use step::{Class, assemble, classes, dp_layout, zero3_gather};
 pub use step::{JobEstimate, PoolEstimate, estimate_job};
 
 use crate::result::{FORMAT_VERSION, SimResult};

@@ -277,17 +277,9 @@ fn finish(
     let dp = u64::from(par.dp);
     let inner = classes
         .iter()
-        .map(|c| {
-            let per_node = u64::from(c.pool.devices_per_node / par.tp.max(1)).max(1);
-            if c.pool.device.is_torus() {
-                dp
-            } else {
-                per_node.min(dp)
-            }
-        })
+        .map(|c| dp_layout(c, par).0)
         .min()
-        .unwrap_or(1)
-        .max(1);
+        .unwrap_or(1);
     let outer = dp.div_ceil(inner);
     let intra = classes
         .iter()
@@ -321,11 +313,10 @@ fn finish(
     let overlap = slowest.stage.backward + slowest.stage.recompute;
     let mut dp_exposed = (dp_time - overlap).max(Seconds::ZERO);
     if par.zero == 3 {
-        // ZeRO-3 gathers each stage's weights for every micro-batch's forward
-        // and backward; what exceeds that micro-batch's compute is exposed.
-        let gather = comm::hierarchical_all_reduce(grad_bytes, inner, intra, outer, outer_link);
-        let per_mb = (gather - slowest.stage.total()).max(Seconds::ZERO);
-        dp_exposed += per_mb * m;
+        let g = zero3_gather(job, par, (inner, intra), (outer, outer_link));
+        let fwd = slowest.stage.forward;
+        let bwd = slowest.stage.backward + slowest.stage.recompute;
+        dp_exposed += ((g - fwd).max(Seconds::ZERO) + (g - bwd).max(Seconds::ZERO)) * m;
     }
     // Megatron's mixed-precision Adam per parameter: read the fp32 main
     // gradient twice (norm for clipping, then the update) and the fp32
@@ -357,6 +348,36 @@ fn finish(
         .map(|c| vec![replica_share(c); usize::try_from(c.replicas).unwrap_or(0)])
         .collect();
     assemble(job, par, classes, breakdown, &shares)
+}
+
+/// ZeRO-3 gathers a stage's 16-bit parameters from every data-parallel rank
+/// before each forward and each backward pass (prefetched: only what
+/// outlasts the pass is exposed). The time of one such gather per model
+/// chunk, hierarchical over `(inner ranks per node, link)` and `(outer, link)`.
+pub(crate) fn zero3_gather(
+    job: &Job,
+    par: &ParallelConfig,
+    inner: (u64, Link),
+    outer: (u64, Link),
+) -> Seconds {
+    let params =
+        job.model.params_per_stage(par.tp, par.pp, 0) as f64 / f64::from(par.virtual_stages.max(1));
+    let bytes = Bytes(params * job.precision.bytes_per_element());
+    comm::hierarchical_all_gather(bytes, inner.0, inner.1, outer.0, outer.1)
+}
+
+/// Data-parallel ranks of one tensor rank that share a node (all of them on
+/// a TPU slice), and the number of such groups.
+pub(crate) fn dp_layout(c: &Class<'_>, par: &ParallelConfig) -> (u64, u64) {
+    let dp = u64::from(par.dp);
+    let per_node = u64::from(c.pool.devices_per_node / par.tp.max(1)).max(1);
+    let inner = if c.pool.device.is_torus() {
+        dp
+    } else {
+        per_node.min(dp)
+    }
+    .max(1);
+    (inner, dp.div_ceil(inner))
 }
 
 /// The SimResult entry (and report figures) of a job whose step takes

@@ -429,18 +429,31 @@ fn op_costs(
     } else {
         0.0
     };
+    // ZeRO-3 gathers the chunk's parameters (16-bit) from every data-parallel
+    // rank before each forward and each backward pass; prefetching hides the
+    // gather behind the pass, so only what outlasts it is exposed.
+    let gather = if par.zero == 3 && par.dp > 1 {
+        let (inner, outer) = crate::estimate::dp_layout(c, par);
+        crate::estimate::zero3_gather(job, par, (inner, c.intra), (outer, c.inter)).get()
+    } else {
+        0.0
+    };
     let mut out = [[OpCost::default(); 2]; 2];
     for (k, head) in [false, true].into_iter().enumerate() {
         let t = stage_times(&shape, &c.rates, lpc, head, par.recompute, c.tp_collective);
+        let fwd = t.forward.get();
+        let bwd = t.backward.get() + t.recompute.get();
         out[0][k] = OpCost {
-            compute: t.forward.get(),
+            compute: fwd,
             recompute: 0.0,
             tp: fwd_tp,
+            dp: (gather - fwd).max(0.0),
         };
         out[1][k] = OpCost {
             compute: t.backward.get(),
             recompute: t.recompute.get(),
             tp: (t.tp_comm.get() - fwd_tp).max(0.0),
+            dp: (gather - bwd).max(0.0),
         };
     }
     out

@@ -63,11 +63,14 @@ pub struct OpCost {
     pub recompute: f64,
     /// Exposed tensor-parallel communication.
     pub tp: f64,
+    /// Exposed data-parallel communication inside the pass (ZeRO-3's
+    /// parameter gathers).
+    pub dp: f64,
 }
 
 impl OpCost {
     fn total(&self) -> f64 {
-        self.compute + self.recompute + self.tp
+        self.compute + self.recompute + self.tp + self.dp
     }
 }
 
@@ -124,6 +127,7 @@ struct Worker {
     compute: f64,
     recompute: f64,
     tp: f64,
+    dp_inline: f64,
     bubble: f64,
     pp_comm: f64,
     ops_end: f64,
@@ -246,7 +250,7 @@ impl StepModel {
     /// dp exposed, bubble, optimizer).
     pub fn worker_parts(&self, w: usize) -> [f64; 7] {
         let k = &self.workers[w];
-        let dp = (k.dp_done - k.ops_end).max(0.0);
+        let dp = k.dp_inline + (k.dp_done - k.ops_end).max(0.0);
         [
             k.compute,
             k.recompute,
@@ -296,6 +300,7 @@ impl StepModel {
         k.compute += cost.compute;
         k.recompute += cost.recompute;
         k.tp += cost.tp;
+        k.dp_inline += cost.dp;
         k.busy_until = Some(end);
         self.spans.push(Span {
             worker: w,

@@ -168,3 +168,51 @@ fn same_input_same_timeline() {
     assert_eq!(a.spans, b.spans);
     assert_eq!(a.estimate, b.estimate);
 }
+
+/// ZeRO-3's parameter gathers cost nothing extra on fast links and show up
+/// as exposed data-parallel time on slow ones, in both models alike.
+#[test]
+fn zero3_gathers_are_exposed_on_slow_networks() {
+    let text = |zero: u8, nic: u32| {
+        format!(
+            r#"
+[[pool]]
+name = "a100"
+device = "a100-sxm4-80gb"
+nodes = 2
+nics_per_node = 8
+nic_gbit_s = {nic}
+[[job]]
+model = "gpt3-1.3b"
+seq_len = 2048
+global_batch = 64
+[job.parallelism]
+tp = 1
+microbatch = 4
+zero = {zero}
+"#
+        )
+    };
+    let run = |zero, nic| {
+        let (s, topo) = load(&text(zero, nic));
+        let event = simulate_job(&s, &s.jobs[0], &topo)
+            .expect("event")
+            .estimate
+            .result;
+        let analytic = crate::estimate::estimate_job(&s, &s.jobs[0], &topo)
+            .expect("analytic")
+            .result;
+        (event, analytic)
+    };
+    let (z1, _) = run(1, 2);
+    let (z3, z3a) = run(3, 2);
+    assert!(
+        z3.step_time_s > z1.step_time_s * 1.05,
+        "{} vs {}",
+        z3.step_time_s,
+        z1.step_time_s
+    );
+    assert!(z3.breakdown_s.dp_comm_exposed > z1.breakdown_s.dp_comm_exposed);
+    assert!((z3.step_time_s - z3a.step_time_s).abs() / z3.step_time_s < 0.10);
+    assert!(z3.memory_gib_per_device < z1.memory_gib_per_device);
+}
