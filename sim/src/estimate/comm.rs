@@ -32,6 +32,19 @@ pub fn all_gather(bytes: Bytes, n: u64, link: Link) -> Seconds {
     link.latency * (n_f - 1.0) + bytes * ((n_f - 1.0) / n_f) / link.bandwidth
 }
 
+/// Binary-tree all-reduce over `n` ranks, reduction up and broadcast down
+/// pipelined: an inner rank exchanges the whole buffer with each of its two
+/// children over its one link, `2 · bytes`, and the pipeline is `2·⌊log₂ n⌋`
+/// hops deep.
+pub fn tree_all_reduce(bytes: Bytes, n: u64, link: Link) -> Seconds {
+    if n <= 1 {
+        return Seconds::ZERO;
+    }
+    let depth = f64::from(n.ilog2());
+    let fan = if n > 2 { 2.0 } else { 1.0 };
+    link.latency * (2.0 * depth) + bytes * fan / link.bandwidth
+}
+
 /// Two-level all-reduce: reduce-scatter inside groups of `inner` ranks,
 /// all-reduce of each `1/inner` shard across `outer` groups, all-gather
 /// inside again (NCCL's tree/ring hierarchy, Megatron's layout).

@@ -8,7 +8,7 @@ use super::compute::{DeviceRates, Shape, StageTimes, stage_times};
 use super::memory::{Memory, peak_memory};
 use crate::parallelism::{ParallelConfig, Precision};
 use crate::result::{Breakdown, JobResult, NodeShare};
-use crate::scenario::{Job, Pool, Scenario};
+use crate::scenario::{CollectiveAlgorithm, Job, Pool, Scenario};
 use crate::topology::Topology;
 use crate::units::{Bytes, BytesPerSec, Seconds};
 
@@ -309,7 +309,14 @@ fn finish(
             outer_link.latency = outer_link.latency.max(latency);
         }
     }
-    let dp_time = comm::hierarchical_all_reduce(grad_bytes, inner, intra, outer, outer_link);
+    let flat = if outer > 1 { outer_link } else { intra };
+    let dp_time = match job.collective_algorithm {
+        CollectiveAlgorithm::Auto | CollectiveAlgorithm::Hierarchical => {
+            comm::hierarchical_all_reduce(grad_bytes, inner, intra, outer, outer_link)
+        }
+        CollectiveAlgorithm::Ring => comm::all_reduce(grad_bytes, dp, flat),
+        CollectiveAlgorithm::Tree => comm::tree_all_reduce(grad_bytes, dp, flat),
+    };
     let overlap = slowest.stage.backward + slowest.stage.recompute;
     let mut dp_exposed = (dp_time - overlap).max(Seconds::ZERO);
     if par.zero == 3 {

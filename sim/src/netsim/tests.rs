@@ -343,3 +343,52 @@ proptest! {
         prop_assert!(s.is_finite() && s >= bound * (1.0 - 1e-9), "{} < {}", s, bound);
     }
 }
+
+/// A TPU slice: a 4×4 ICI torus with 90 GB/s per link and direction. A ring
+/// all-reduce along one row uses the row's four links (wraparound included),
+/// one flow each, so it runs at the link rate: 2·3/4·B / 90 GB/s plus
+/// 2·3 − 1 further hop latencies after the first.
+#[test]
+fn ring_along_a_torus_row_runs_at_the_ici_link_rate() {
+    let spec = TopologySpec {
+        pools: vec![PoolSpec {
+            name: "tpu".to_string(),
+            nodes: 4,
+            devices_per_node: 4,
+            nics_per_node: 1,
+            nic_gbit_s: 200.0,
+            intra_gbyte_s_per_direction: 360.0,
+            intra_link_gbyte_s_per_direction: 90.0,
+            shape: IntraNodeShape::Torus { dims: vec![4, 4] },
+        }],
+        network: NetworkSpec {
+            fabric: Fabric::Torus,
+            oversubscription: 1.0,
+            nodes_per_leaf: None,
+            inter_pool_gbit_s: None,
+        },
+    };
+    let t = Topology::build(&spec).expect("valid torus");
+    // Dimension 0 varies fastest: devices 0..4 form the first row.
+    let ranks: Vec<_> = (0..4).map(|i| crate::topology::DeviceId(i)).collect();
+    let hop = t.route(ranks[0], ranks[1]);
+    assert_eq!(hop.hops, 1);
+    let c = coll(CollectiveKind::AllReduce, Algorithm::Ring, ranks);
+    let got = isolated_time(&t, &c).expect("runs");
+    let expected = 2.0 * 3.0 / 4.0 * GB / 90e9 + 6.0 * hop.latency.get();
+    assert!(rel_close(got, expected, 1e-9), "{got} vs {expected}");
+    // Two rows at once use disjoint links: no slowdown.
+    let row2: Vec<_> = (4..8).map(|i| crate::topology::DeviceId(i)).collect();
+    let both = simulate_concurrent(
+        &t,
+        &[
+            c.clone(),
+            coll(CollectiveKind::AllReduce, Algorithm::Ring, row2),
+        ],
+    )
+    .expect("runs");
+    assert!(
+        rel_close(both[0], expected, 1e-9) && rel_close(both[1], expected, 1e-9),
+        "{both:?}"
+    );
+}

@@ -210,8 +210,24 @@ pub struct Job {
     pub pools: Vec<usize>,
     /// Arrival time, seconds.
     pub arrival_s: f64,
+    /// Algorithm of the data-parallel gradient all-reduce.
+    pub collective_algorithm: CollectiveAlgorithm,
     /// Parallel configuration.
     pub parallelism: ParallelismSpec,
+}
+
+/// The algorithm of a job's data-parallel gradient all-reduce (NCCL's
+/// `NCCL_ALGO`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CollectiveAlgorithm {
+    /// Hierarchical when several data-parallel ranks share a node, else ring.
+    Auto,
+    /// One flat ring over every rank.
+    Ring,
+    /// A binary tree over the ranks (reduce up, broadcast down, pipelined).
+    Tree,
+    /// Reduce-scatter inside nodes, all-reduce across nodes, all-gather inside.
+    Hierarchical,
 }
 
 /// A cluster workload (trace or generator); replayed by the cluster scheduler.

@@ -40,7 +40,8 @@ mod validate;
 
 pub use diag::{Diagnostics, Problem};
 pub use domain::{
-    Choice, DeviceProfile, Job, Network, ParallelismSpec, Pool, Scenario, Scheduler, Spot, Workload,
+    Choice, CollectiveAlgorithm, DeviceProfile, Job, Network, ParallelismSpec, Pool, Scenario,
+    Scheduler, Spot, Workload,
 };
 
 use diag::Collector;

@@ -210,6 +210,8 @@ pub struct RawJob {
     pub pools: Opt<Vec<Spanned<String>>>,
     /// Arrival time, seconds.
     pub arrival_s: Opt<f64>,
+    /// Data-parallel all-reduce algorithm: auto | ring | tree | hierarchical.
+    pub collective_algorithm: Opt<String>,
     /// `"auto"` or a table.
     pub parallelism: Opt<StrOrTable<RawParallelism>>,
 }

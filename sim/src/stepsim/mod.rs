@@ -28,7 +28,7 @@ use crate::estimate::{Class, EstimateError, JobEstimate, assemble, classes};
 use crate::netsim::{Algorithm, Collective, CollectiveKind, Efficiency, FlowNet};
 use crate::parallelism::{Precision, Schedule};
 use crate::result::Breakdown;
-use crate::scenario::{Job, Scenario};
+use crate::scenario::{CollectiveAlgorithm, Job, Scenario};
 use crate::topology::{DeviceId, Topology};
 use model::{GradientSync, Group, OpCost, Reduction, StepModel, Traffic};
 use std::collections::BTreeSet;
@@ -326,12 +326,19 @@ pub fn simulate_job_split(
                         (p, n)
                     })
                     .collect();
-                let (algorithm, eff) = if nodes.len() == ranks.len() {
-                    (Algorithm::Ring, min_eff(|c| c.network_eff))
-                } else if nodes.len() == 1 {
-                    (Algorithm::Ring, min_eff(|c| c.intra_link_eff))
+                let eff = if nodes.len() == 1 {
+                    min_eff(|c| c.intra_link_eff)
                 } else {
-                    (Algorithm::Hierarchical, min_eff(|c| c.network_eff))
+                    min_eff(|c| c.network_eff)
+                };
+                let algorithm = match job.collective_algorithm {
+                    CollectiveAlgorithm::Ring => Algorithm::Ring,
+                    CollectiveAlgorithm::Tree => Algorithm::Tree,
+                    CollectiveAlgorithm::Hierarchical => Algorithm::Hierarchical,
+                    CollectiveAlgorithm::Auto if nodes.len() == ranks.len() || nodes.len() == 1 => {
+                        Algorithm::Ring
+                    }
+                    CollectiveAlgorithm::Auto => Algorithm::Hierarchical,
                 };
                 let bytes = params(stage) / f64::from(chunks) / f64::from(buckets) * grad_elem;
                 for chunk in 0..chunks {

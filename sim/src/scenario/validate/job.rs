@@ -5,7 +5,7 @@ use super::parallelism::{Target, fields_alone, parallelism};
 use super::{Ctx, quoted};
 use crate::model::{self, Architecture, TransformerSpec};
 use crate::parallelism::Precision;
-use crate::scenario::domain::{Job, Pool};
+use crate::scenario::domain::{CollectiveAlgorithm, Job, Pool};
 use crate::scenario::raw::{RawJob, RawModel, StrOrTable};
 use crate::suggest::closest;
 use std::ops::Range;
@@ -65,6 +65,18 @@ fn job(
             ctx.one_of(p, &key("precision"), &options)
         }
         None => Some(Precision::Bf16),
+    };
+    let algorithm = match &j.collective_algorithm {
+        Some(a) => {
+            let options = [
+                ("auto", CollectiveAlgorithm::Auto),
+                ("ring", CollectiveAlgorithm::Ring),
+                ("tree", CollectiveAlgorithm::Tree),
+                ("hierarchical", CollectiveAlgorithm::Hierarchical),
+            ];
+            ctx.one_of(a, &key("collective_algorithm"), &options)
+        }
+        None => Some(CollectiveAlgorithm::Auto),
     };
     let arrival_s = match &j.arrival_s {
         Some(_) => ctx.number(&j.arrival_s, &key("arrival_s"), 0.0, true),
@@ -144,6 +156,7 @@ fn job(
         precision,
         pools: pool_ids,
         arrival_s: arrival_s?,
+        collective_algorithm: algorithm?,
         parallelism: par?,
     })
 }
