@@ -370,7 +370,7 @@ fn ring_along_a_torus_row_runs_at_the_ici_link_rate() {
     };
     let t = Topology::build(&spec).expect("valid torus");
     // Dimension 0 varies fastest: devices 0..4 form the first row.
-    let ranks: Vec<_> = (0..4).map(|i| crate::topology::DeviceId(i)).collect();
+    let ranks: Vec<_> = (0..4).map(crate::topology::DeviceId).collect();
     let hop = t.route(ranks[0], ranks[1]);
     assert_eq!(hop.hops, 1);
     let c = coll(CollectiveKind::AllReduce, Algorithm::Ring, ranks);
@@ -378,7 +378,7 @@ fn ring_along_a_torus_row_runs_at_the_ici_link_rate() {
     let expected = 2.0 * 3.0 / 4.0 * GB / 90e9 + 6.0 * hop.latency.get();
     assert!(rel_close(got, expected, 1e-9), "{got} vs {expected}");
     // Two rows at once use disjoint links: no slowdown.
-    let row2: Vec<_> = (4..8).map(|i| crate::topology::DeviceId(i)).collect();
+    let row2: Vec<_> = (4..8).map(crate::topology::DeviceId).collect();
     let both = simulate_concurrent(
         &t,
         &[
