@@ -55,6 +55,20 @@ pub struct Shape<'a> {
     pub precision: Precision,
 }
 
+impl<'a> Shape<'a> {
+    /// The shape of `job`'s work under `par`.
+    pub fn of(job: &'a crate::scenario::Job, par: &crate::parallelism::ParallelConfig) -> Self {
+        Shape {
+            model: &job.model,
+            seq_len: job.seq_len,
+            microbatch: par.microbatch,
+            tp: par.tp,
+            sequence_parallel: par.sequence_parallel,
+            precision: job.precision,
+        }
+    }
+}
+
 /// Time of `count` multiplies `C[m×n] = A[m×k]·B[k×n]`: a roofline of the
 /// compute at the shape's efficiency and the operands' traffic.
 fn matmul_time(m: u64, n: u64, k: u64, count: u64, e: f64, d: &DeviceRates) -> Seconds {

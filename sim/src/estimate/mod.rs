@@ -17,7 +17,9 @@ pub mod compute;
 pub mod memory;
 mod step;
 
-pub(crate) use step::{Class, assemble, classes, dp_layout, zero3_gather};
+pub(crate) use step::{
+    Class, assemble, classes, dp_layout, gradient_bytes_per_param, optimizer_time, zero3_gather,
+};
 pub use step::{JobEstimate, PoolEstimate, estimate_job};
 
 use crate::result::{FORMAT_VERSION, SimResult};

@@ -169,14 +169,7 @@ pub(crate) fn classes<'s>(
             }
         };
         let rates = DeviceRates { peak, mem_bw, cal };
-        let shape = Shape {
-            model: &job.model,
-            seq_len: job.seq_len,
-            microbatch: par.microbatch,
-            tp: par.tp,
-            sequence_parallel: par.sequence_parallel,
-            precision: job.precision,
-        };
+        let shape = Shape::of(job, &par);
         let (intra, inter) = pool_links(topo, idx, pool, &cal);
         let tp_link = if pool.device.is_torus() || par.tp <= pool.devices_per_node {
             intra
@@ -266,14 +259,7 @@ fn finish(
         .map(|st| job.model.params_per_stage(par.tp, par.pp, st))
         .max()
         .unwrap_or(0) as f64;
-    // Megatron-LM accumulates and reduces gradients in fp32 with bf16 (its
-    // `accumulate_allreduce_grads_in_fp32`, forced on for bf16); fp16 ones
-    // are reduced as they are.
-    let grad_elem = match job.precision {
-        Precision::Fp16 => 2.0,
-        _ => 4.0,
-    };
-    let grad_bytes = Bytes(params_dev * grad_elem);
+    let grad_bytes = Bytes(params_dev * gradient_bytes_per_param(job.precision));
     let dp = u64::from(par.dp);
     let inner = classes
         .iter()
@@ -325,20 +311,9 @@ fn finish(
         let bwd = slowest.stage.backward + slowest.stage.recompute;
         dp_exposed += ((g - fwd).max(Seconds::ZERO) + (g - bwd).max(Seconds::ZERO)) * m;
     }
-    // Megatron's mixed-precision Adam per parameter: read the fp32 main
-    // gradient twice (norm for clipping, then the update) and the fp32
-    // master, m and v; write master, m, v, the 16-bit weight, and zero the
-    // main gradient: 4·4 + 4 + 3·4 + 2 + 4 = 38 bytes.
-    let opt_params = if par.zero >= 1 {
-        params_dev / f64::from(par.dp)
-    } else {
-        params_dev
-    };
     let optimizer = classes
         .iter()
-        .map(|c| {
-            Bytes(opt_params * OPTIMIZER_BYTES_PER_PARAM) / (c.rates.mem_bw * c.rates.cal.mem_eff)
-        })
+        .flat_map(|c| (0..par.pp).map(move |st| optimizer_time(job, par, c, st)))
         .fold(Seconds::ZERO, Seconds::max);
 
     let breakdown = Breakdown {
@@ -355,6 +330,37 @@ fn finish(
         .map(|c| vec![replica_share(c); usize::try_from(c.replicas).unwrap_or(0)])
         .collect();
     assemble(job, par, classes, breakdown, &shares)
+}
+
+/// Bytes per parameter of the data-parallel gradient reduction: Megatron-LM
+/// accumulates and reduces gradients in fp32 with bf16 (its
+/// `accumulate_allreduce_grads_in_fp32`, forced on for bf16); fp16 ones are
+/// reduced as they are.
+pub(crate) fn gradient_bytes_per_param(precision: Precision) -> f64 {
+    match precision {
+        Precision::Fp16 => 2.0,
+        _ => 4.0,
+    }
+}
+
+/// The optimizer step of one device of `stage`: Megatron's mixed-precision
+/// Adam moves 38 bytes per parameter (read the fp32 main gradient twice, for
+/// the norm and the update, and the fp32 master, m and v; write master, m,
+/// v, the 16-bit weight, and zero the gradient), over the parameters ZeRO
+/// leaves on the device.
+pub(crate) fn optimizer_time(
+    job: &Job,
+    par: &ParallelConfig,
+    c: &Class<'_>,
+    stage: u32,
+) -> Seconds {
+    let params = job.model.params_per_stage(par.tp, par.pp, stage) as f64;
+    let mine = if par.zero >= 1 {
+        params / f64::from(par.dp)
+    } else {
+        params
+    };
+    Bytes(mine * OPTIMIZER_BYTES_PER_PARAM) / (c.rates.mem_bw * c.rates.cal.mem_eff)
 }
 
 /// ZeRO-3 gathers a stage's 16-bit parameters from every data-parallel rank

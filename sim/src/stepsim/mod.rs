@@ -26,7 +26,7 @@ use crate::estimate::calibration::Calibration;
 use crate::estimate::compute::{Shape, stage_times};
 use crate::estimate::{Class, EstimateError, JobEstimate, assemble, classes};
 use crate::netsim::{Algorithm, Collective, CollectiveKind, Efficiency, FlowNet};
-use crate::parallelism::{Precision, Schedule};
+use crate::parallelism::Schedule;
 use crate::result::Breakdown;
 use crate::scenario::{CollectiveAlgorithm, Job, Scenario};
 use crate::topology::{DeviceId, Topology};
@@ -36,9 +36,6 @@ use std::collections::BTreeSet;
 /// Message size at which collectives reach half their peak bus bandwidth
 /// (nccl-tests#232: 2 MB → ~20, 8 MB → ~36, 32 MB → ~41 of ~44 GB/s).
 const HALF_BANDWIDTH_BYTES: f64 = 2e6;
-
-/// Bytes the optimizer step moves per parameter (Megatron's mixed-precision Adam).
-const OPTIMIZER_BYTES_PER_PARAM: f64 = 38.0;
 
 /// What a span of a worker's timeline is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -241,11 +238,7 @@ pub fn simulate_job_split(
     let tokens_mb = f64::from(job.seq_len) * f64::from(par.microbatch);
     let transfer_bytes = tokens_mb * f64::from(job.model.hidden) * e / f64::from(par.tp);
     let lpc = job.model.layers / (par.pp * v);
-    let grad_elem = if job.precision == Precision::Fp16 {
-        2.0
-    } else {
-        4.0
-    };
+    let grad_elem = crate::estimate::gradient_bytes_per_param(job.precision);
     let params = |stage: u32| job.model.params_per_stage(par.tp, par.pp, stage) as f64;
 
     let mut groups = Vec::new();
@@ -271,14 +264,7 @@ pub fn simulate_job_split(
                 devices,
                 costs: op_costs(job, &par, c, lpc),
                 optimizer: (0..par.pp)
-                    .map(|st| {
-                        let p = if par.zero >= 1 {
-                            params(st) / f64::from(par.dp)
-                        } else {
-                            params(st)
-                        };
-                        p * OPTIMIZER_BYTES_PER_PARAM / (c.rates.mem_bw.get() * c.rates.cal.mem_eff)
-                    })
+                    .map(|st| crate::estimate::optimizer_time(job, &par, c, st).get())
                     .collect(),
             });
             infos.push(GroupInfo {
@@ -423,14 +409,7 @@ fn op_costs(
     c: &Class<'_>,
     lpc: u32,
 ) -> [[OpCost; 2]; 2] {
-    let shape = Shape {
-        model: &job.model,
-        seq_len: job.seq_len,
-        microbatch: par.microbatch,
-        tp: par.tp,
-        sequence_parallel: par.sequence_parallel,
-        precision: job.precision,
-    };
+    let shape = Shape::of(job, par);
     let fwd_tp = if par.tp > 1 {
         c.tp_collective.get() * 2.0 * f64::from(lpc)
     } else {
