@@ -477,7 +477,7 @@ pub(crate) fn assemble(
             let mut energy = 0.0;
             for c in classes {
                 let n = (c.replicas * u64::from(par.tp) * u64::from(par.pp)) as f64;
-                cost += n * c.pool.usd_per_device_hour.unwrap_or(0.0) * secs / 3600.0;
+                cost += n * c.pool.price_per_device_hour().unwrap_or(0.0) * secs / 3600.0;
                 energy += n * c.pool.device.tdp_w.unwrap_or(0.0) * secs / 3.6e6;
             }
             (Some(secs), Some(cost), Some(energy))

@@ -105,6 +105,12 @@ pub struct Pool {
 }
 
 impl Pool {
+    /// The price paid per device-hour: the spot price on a spot pool,
+    /// otherwise the on-demand price (if known).
+    pub fn price_per_device_hour(&self) -> Option<f64> {
+        self.spot.as_ref().map(|s| s.usd_per_device_hour).or(self.usd_per_device_hour)
+    }
+
     /// Devices in the pool.
     pub fn devices(&self) -> u64 {
         u64::from(self.nodes) * u64::from(self.devices_per_node)
@@ -212,6 +218,10 @@ pub struct Job {
     pub arrival_s: f64,
     /// Algorithm of the data-parallel gradient all-reduce.
     pub collective_algorithm: CollectiveAlgorithm,
+    /// Deadline for training `train_tokens`, hours.
+    pub deadline_h: Option<f64>,
+    /// Spending limit, USD per hour.
+    pub budget_usd_per_hour: Option<f64>,
     /// Parallel configuration.
     pub parallelism: ParallelismSpec,
 }

@@ -212,6 +212,10 @@ pub struct RawJob {
     pub arrival_s: Opt<f64>,
     /// Data-parallel all-reduce algorithm: auto | ring | tree | hierarchical.
     pub collective_algorithm: Opt<String>,
+    /// Deadline for training `train_tokens`, hours (objective cost-deadline).
+    pub deadline_h: Opt<f64>,
+    /// Spending limit, USD per hour (objective throughput-budget).
+    pub budget_usd_per_hour: Opt<f64>,
     /// `"auto"` or a table.
     pub parallelism: Opt<StrOrTable<RawParallelism>>,
 }

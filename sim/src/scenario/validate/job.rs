@@ -78,6 +78,12 @@ fn job(
         }
         None => Some(CollectiveAlgorithm::Auto),
     };
+    let mut positive = |v: &Option<toml::Spanned<f64>>, name: &str| match v {
+        Some(_) => ctx.number(v, &key(name), 0.0, false).map(Some),
+        None => Some(None),
+    };
+    let deadline_h = positive(&j.deadline_h, "deadline_h");
+    let budget = positive(&j.budget_usd_per_hour, "budget_usd_per_hour");
     let arrival_s = match &j.arrival_s {
         Some(_) => ctx.number(&j.arrival_s, &key("arrival_s"), 0.0, true),
         None => Some(0.0),
@@ -157,6 +163,8 @@ fn job(
         pools: pool_ids,
         arrival_s: arrival_s?,
         collective_algorithm: algorithm?,
+        deadline_h: deadline_h?,
+        budget_usd_per_hour: budget?,
         parallelism: par?,
     })
 }
@@ -360,7 +368,7 @@ fn figures_present(
     if d.mem_bw.is_none() {
         missing.push(("memory bandwidth", inline("mem_bw_gbyte_s")));
     }
-    if needs_cost && pool.usd_per_device_hour.is_none() {
+    if needs_cost && pool.price_per_device_hour().is_none() {
         missing.push((
             "price (needed with train_tokens)",
             "set `usd_per_device_hour` on the pool".to_owned(),
