@@ -108,7 +108,10 @@ impl Pool {
     /// The price paid per device-hour: the spot price on a spot pool,
     /// otherwise the on-demand price (if known).
     pub fn price_per_device_hour(&self) -> Option<f64> {
-        self.spot.as_ref().map(|s| s.usd_per_device_hour).or(self.usd_per_device_hour)
+        self.spot
+            .as_ref()
+            .map(|s| s.usd_per_device_hour)
+            .or(self.usd_per_device_hour)
     }
 
     /// Devices in the pool.

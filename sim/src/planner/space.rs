@@ -1,0 +1,195 @@
+//! The search space: placements (how many nodes of each pool) and parallel
+//! configurations, respecting the fields the scenario fixes and the rules the
+//! validator enforces (tensor parallelism inside a node, divisibility).
+
+use crate::parallelism::{ParallelConfig, Recompute, Schedule};
+use crate::scenario::{Choice, Job, ParallelismSpec, Scenario};
+
+/// How many nodes of each of the job's pools a candidate uses (0: unused).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Placement {
+    /// `(pool index, nodes)` for every pool with nodes > 0, in job order.
+    pub pools: Vec<(usize, u32)>,
+}
+
+/// How wide the search is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Breadth {
+    /// Dominated options left out: GPipe (1F1B has its time with less
+    /// memory), micro-batches beyond 8, slower recompute modes once a faster
+    /// one fits, and the finest node counts.
+    Pruned,
+    /// Every option.
+    Exhaustive,
+}
+
+/// Node counts tried for a pool of `n` nodes: none, and `n` times 1, 3/4,
+/// 1/2, 3/8, 1/4, 3/16 and 1/8 (whole nodes; exhaustive adds down to 1/32).
+fn node_options(n: u32, breadth: Breadth) -> Vec<u32> {
+    let fractions: &[(u32, u32)] = match breadth {
+        Breadth::Pruned => &[(1, 1), (3, 4), (1, 2), (3, 8), (1, 4), (3, 16), (1, 8)],
+        Breadth::Exhaustive => &[
+            (1, 1),
+            (3, 4),
+            (1, 2),
+            (3, 8),
+            (1, 4),
+            (3, 16),
+            (1, 8),
+            (3, 32),
+            (1, 16),
+            (1, 32),
+        ],
+    };
+    let mut out = vec![0];
+    out.extend(fractions.iter().map(|&(a, b)| n * a / b).filter(|&k| k > 0));
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// Every placement of the job over its pools (at least one node somewhere).
+pub fn placements(s: &Scenario, job: &Job, breadth: Breadth) -> Vec<Placement> {
+    let mut out = vec![Placement { pools: Vec::new() }];
+    for &p in &job.pools {
+        let mut next = Vec::new();
+        for base in &out {
+            for n in node_options(s.pools[p].nodes, breadth) {
+                let mut pools = base.pools.clone();
+                if n > 0 {
+                    pools.push((p, n));
+                }
+                next.push(Placement { pools });
+            }
+        }
+        out = next;
+    }
+    out.retain(|pl| !pl.pools.is_empty());
+    out
+}
+
+fn divisors(n: u32) -> impl Iterator<Item = u32> {
+    (1..=n).filter(move |d| n.is_multiple_of(*d))
+}
+
+fn allowed<T: Copy + PartialEq>(choice: Choice<T>, options: &[T]) -> Vec<T> {
+    match choice {
+        Choice::Fixed(v) => vec![v],
+        Choice::Auto => options.to_vec(),
+    }
+}
+
+/// Every parallel configuration of `job` on `placement` that the validator
+/// would accept, with the scenario's fixed fields kept.
+pub fn configs(
+    s: &Scenario,
+    job: &Job,
+    spec: &ParallelismSpec,
+    placement: &Placement,
+    breadth: Breadth,
+) -> Vec<ParallelConfig> {
+    let pools: Vec<_> = placement
+        .pools
+        .iter()
+        .map(|&(p, n)| (&s.pools[p], n))
+        .collect();
+    let devices: Vec<u64> = pools
+        .iter()
+        .map(|(p, n)| u64::from(*n) * u64::from(p.devices_per_node))
+        .collect();
+    let total: u64 = devices.iter().sum();
+    let node_size = pools
+        .iter()
+        .filter(|(p, _)| !p.device.is_torus())
+        .map(|(p, _)| p.devices_per_node)
+        .min();
+    let m = &job.model;
+    let tps: Vec<u32> = divisors(node_size.unwrap_or(64).min(64))
+        .filter(|t| m.heads.is_multiple_of(*t))
+        .collect();
+    let pps: Vec<u32> = divisors(m.layers).filter(|&p| p <= 128).collect();
+    let mbs: &[u32] = if breadth == Breadth::Exhaustive {
+        &[1, 2, 4, 8, 16]
+    } else {
+        &[1, 2, 4, 8]
+    };
+    let vss: &[u32] = &[2, 3, 4, 6, 8];
+    let mut out = Vec::new();
+    for tp in allowed(spec.tp, &tps) {
+        for pp in allowed(spec.pp, &pps) {
+            let mp = u64::from(tp) * u64::from(pp);
+            if devices.iter().any(|d| !d.is_multiple_of(mp)) || !m.layers.is_multiple_of(pp) {
+                continue;
+            }
+            let Ok(dp) = u32::try_from(total / mp) else {
+                continue;
+            };
+            if spec.dp.fixed().is_some_and(|d| d != dp) {
+                continue;
+            }
+            for mb in allowed(spec.microbatch, mbs) {
+                let per_step = u64::from(mb) * u64::from(dp);
+                if !job.global_batch.is_multiple_of(per_step) {
+                    continue;
+                }
+                let micro = job.global_batch / per_step;
+                let mut schedules = vec![(Schedule::OneFOneB, 1)];
+                if pp > 1 {
+                    if breadth == Breadth::Exhaustive {
+                        schedules.push((Schedule::GPipe, 1));
+                    }
+                    for &v in vss {
+                        if m.layers.is_multiple_of(pp * v) && micro.is_multiple_of(u64::from(pp)) {
+                            schedules.push((Schedule::Interleaved1F1B, v));
+                        }
+                    }
+                }
+                for (schedule, v) in schedules {
+                    if spec.schedule.fixed().is_some_and(|s| s != schedule)
+                        || spec.virtual_stages.fixed().is_some_and(|x| x != v)
+                    {
+                        continue;
+                    }
+                    let zeros: &[u8] = if pp > 1 { &[0, 1] } else { &[0, 1, 2, 3] };
+                    for zero in allowed(spec.zero, zeros) {
+                        if zero >= 2 && pp > 1 {
+                            continue;
+                        }
+                        let sps: &[bool] = if tp > 1 { &[false, true] } else { &[false] };
+                        for sequence_parallel in allowed(spec.sequence_parallel, sps) {
+                            for recompute in allowed(spec.recompute, &Recompute::ALL) {
+                                out.push(ParallelConfig {
+                                    tp,
+                                    pp,
+                                    dp,
+                                    microbatch: mb,
+                                    schedule,
+                                    virtual_stages: v,
+                                    recompute,
+                                    zero,
+                                    sequence_parallel,
+                                });
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn node_options_halve() {
+        assert_eq!(
+            node_options(64, Breadth::Pruned),
+            vec![0, 8, 12, 16, 24, 32, 48, 64]
+        );
+        assert_eq!(node_options(1, Breadth::Pruned), vec![0, 1]);
+        assert_eq!(node_options(4, Breadth::Exhaustive), vec![0, 1, 2, 3, 4]);
+    }
+}
