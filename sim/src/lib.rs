@@ -43,6 +43,7 @@ pub mod fidelity;
 pub mod model;
 pub mod netsim;
 pub mod parallelism;
+pub mod plan;
 pub mod planner;
 pub mod result;
 pub mod scenario;

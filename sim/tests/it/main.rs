@@ -8,9 +8,12 @@
 //!   files from the current messages instead of comparing; then read the
 //!   diff before committing it.
 //! - `fuzz`: arbitrary and mutated text never makes the reader panic.
+//! - `gradients`: node gradients weighted by batch share equal the
+//!   full-batch gradient; equal weights do not.
 
 mod estimate;
 mod fuzz;
+mod gradients;
 mod invalid;
 mod scenarios;
 

@@ -1,0 +1,450 @@
+//! Plan file, format 1: what `cirrus plan -o plan.json` writes and `cirrus
+//! exec` reads. Plain serde data with a `format_version`: the job, its
+//! parallel configuration, which layers each pipeline stage (and model chunk)
+//! holds, and per node its pool, device, stages, data-parallel replicas and
+//! batch and learning-rate shares, with the predicted step. Change it only on
+//! purpose, with [`PLAN_FORMAT_VERSION`].
+//!
+//! ```text
+//! Scenario + ParallelConfig ──stepsim──► JobResult ──Plan::build──► Plan ──to_json──► plan.json
+//! plan.json ──Plan::from_json──► Plan ──apply(&Scenario)──► Scenario (job's parallelism fixed)
+//! ```
+
+use crate::model::TransformerSpec;
+use crate::parallelism::{ParallelConfig, Precision};
+use crate::result::JobResult;
+use crate::scenario::{Choice, Job, ParallelismSpec, Scenario};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use thiserror::Error;
+
+/// The plan format this build writes and reads.
+pub const PLAN_FORMAT_VERSION: u32 = 1;
+
+/// One job's execution plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Plan {
+    /// Always [`PLAN_FORMAT_VERSION`].
+    pub format_version: u32,
+    /// Scenario name.
+    pub scenario: String,
+    /// Job name.
+    pub job: String,
+    /// Model preset id, or `custom` for an inline model.
+    pub model: String,
+    /// The model's full shape (the executor builds it from this).
+    pub model_spec: TransformerSpec,
+    /// Tokens per sequence.
+    pub seq_len: u32,
+    /// Sequences per step.
+    pub global_batch: u64,
+    /// Math precision.
+    pub precision: Precision,
+    /// What the plan optimises: `time`, `cost`, `cost-deadline`,
+    /// `throughput-budget`, or `given` (the scenario's own configuration).
+    pub objective: String,
+    /// The parallel configuration.
+    pub parallelism: ParallelConfig,
+    /// Per pipeline stage and model chunk, in layer order: which layers.
+    pub stages: Vec<StagePlan>,
+    /// Per node used, pools in the job's order, nodes ascending.
+    pub nodes: Vec<NodePlan>,
+    /// The predicted step and end-to-end figures.
+    pub predicted: Prediction,
+}
+
+/// The layers one model chunk of one pipeline stage holds. Virtual stage
+/// `v = chunk · pp + stage` holds layers `[v·L/(pp·vs), (v+1)·L/(pp·vs))`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StagePlan {
+    /// Pipeline stage, 0-based.
+    pub stage: u32,
+    /// Model chunk of that stage (0 unless interleaved), 0-based.
+    pub chunk: u32,
+    /// Index of its first transformer layer.
+    pub first_layer: u32,
+    /// Number of consecutive layers it holds.
+    pub layers: u32,
+}
+
+/// What one node runs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodePlan {
+    /// Pool name.
+    pub pool: String,
+    /// Node index within the pool.
+    pub node: u32,
+    /// Catalogue id of its devices (`custom` for an inline device).
+    pub device: String,
+    /// Pipeline stages its devices hold, ascending.
+    pub stages: Vec<u32>,
+    /// Global data-parallel replica indices its devices belong to, ascending
+    /// (pools in the job's order, replicas numbered across pools).
+    pub replicas: Vec<u32>,
+    /// Fraction of the global batch (Σ over nodes = 1).
+    pub batch_share: f64,
+    /// Weight of its gradients in the combined update (Σ over nodes = 1).
+    pub lr_share: f64,
+}
+
+/// The predicted figures of the plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Prediction {
+    /// Seconds per training step.
+    pub step_time_s: f64,
+    /// Tokens per second.
+    pub tokens_per_s: f64,
+    /// Model FLOPs utilisation over the dense peak.
+    pub mfu: f64,
+    /// Peak memory of the most loaded device, GiB.
+    pub memory_gib_per_device: f64,
+    /// Whether that fits in the device's memory.
+    pub fits_memory: bool,
+    /// Seconds to train the job's `train_tokens` (null without them).
+    pub time_to_train_s: Option<f64>,
+    /// USD to train the job's `train_tokens` (null without them).
+    pub cost_usd: Option<f64>,
+}
+
+/// Why a plan could not be read or does not fit a scenario.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum PlanError {
+    /// The file could not be read.
+    #[error("failed to read plan {file}: {source}")]
+    Io {
+        /// The file as named.
+        file: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The text is not JSON, or not a plan (unknown, missing or mistyped key).
+    #[error("{file}:{line}:{column}: not a valid plan: {message}")]
+    Syntax {
+        /// The file as named.
+        file: String,
+        /// Line, 1-based.
+        line: usize,
+        /// Column, 1-based.
+        column: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// The plan is of another format.
+    #[error(
+        "{file}: plan `format_version` is {found}, but this build reads format {PLAN_FORMAT_VERSION} only; write the plan again with this build's `cirrus plan`"
+    )]
+    Version {
+        /// The file as named.
+        file: String,
+        /// The version the file declares.
+        found: String,
+    },
+    /// The scenario has no job of the plan's name.
+    #[error(
+        "plan for job `{job}` does not fit scenario {scenario}: it has no job `{job}` (its jobs: {jobs})"
+    )]
+    UnknownJob {
+        /// The scenario file.
+        scenario: String,
+        /// The plan's job.
+        job: String,
+        /// The scenario's jobs, comma-separated.
+        jobs: String,
+    },
+    /// The plan and the scenario's job disagree on a key.
+    #[error(
+        "plan for job `{job}` does not fit scenario {scenario}: `{key}` is {in_plan} in the plan but {in_scenario} in the scenario"
+    )]
+    Mismatch {
+        /// The scenario file.
+        scenario: String,
+        /// The job.
+        job: String,
+        /// The plan key that differs (e.g. `model_spec.layers`).
+        key: String,
+        /// Its value in the plan.
+        in_plan: String,
+        /// Its value in the scenario.
+        in_scenario: String,
+    },
+    /// A node of the plan lies outside the job's pools.
+    #[error("plan for job `{job}` does not fit scenario {scenario}: `nodes[{index}]`: {why}")]
+    Node {
+        /// The scenario file.
+        scenario: String,
+        /// The job.
+        job: String,
+        /// Index into the plan's `nodes`.
+        index: usize,
+        /// Why it does not fit.
+        why: String,
+    },
+}
+
+impl Plan {
+    /// Builds the plan of `job` (pools in `job.pools` order) under `par` from
+    /// its simulated `result` (each node's shares come from `result.shares`;
+    /// a node it does not list gets 0). `objective` names what chose `par`.
+    pub fn build(
+        s: &Scenario,
+        job: &Job,
+        par: &ParallelConfig,
+        result: &JobResult,
+        objective: &str,
+    ) -> Plan {
+        let tp = u64::from(par.tp.max(1));
+        let pp = par.pp.max(1);
+        let model_parallel = tp * u64::from(pp);
+        let mut nodes = Vec::new();
+        let mut remaining = u64::from(par.dp);
+        let mut first_replica = 0u64;
+        for &idx in &job.pools {
+            let Some(pool) = s.pools.get(idx) else {
+                continue;
+            };
+            let replicas = (pool.devices() / model_parallel).min(remaining);
+            if replicas == 0 {
+                continue;
+            }
+            remaining -= replicas;
+            // Megatron's rank order (tensor, then data, then pipeline):
+            // device g = j + tp·(r + R·stage).
+            let used = replicas * model_parallel;
+            let dpn = u64::from(pool.devices_per_node.max(1));
+            for node in 0..used.div_ceil(dpn) {
+                let mut stages = BTreeSet::new();
+                let mut reps = BTreeSet::new();
+                for g in node * dpn..((node + 1) * dpn).min(used) {
+                    stages.insert(to_u32(g / (tp * replicas)));
+                    reps.insert(to_u32(first_replica + (g / tp) % replicas));
+                }
+                let node = to_u32(node);
+                let share = result
+                    .shares
+                    .iter()
+                    .find(|sh| sh.pool == pool.name && sh.node == node);
+                nodes.push(NodePlan {
+                    pool: pool.name.clone(),
+                    node,
+                    device: pool.device.id.clone(),
+                    stages: stages.into_iter().collect(),
+                    replicas: reps.into_iter().collect(),
+                    batch_share: share.map_or(0.0, |sh| sh.batch_share),
+                    lr_share: share.map_or(0.0, |sh| sh.lr_share),
+                });
+            }
+            first_replica += replicas;
+        }
+        Plan {
+            format_version: PLAN_FORMAT_VERSION,
+            scenario: s.name.clone(),
+            job: job.name.clone(),
+            model: job.model_id.clone(),
+            model_spec: job.model.clone(),
+            seq_len: job.seq_len,
+            global_batch: job.global_batch,
+            precision: job.precision,
+            objective: objective.to_owned(),
+            parallelism: *par,
+            stages: stage_plans(job.model.layers, pp, par.virtual_stages.max(1)),
+            nodes,
+            predicted: Prediction {
+                step_time_s: result.step_time_s,
+                tokens_per_s: result.tokens_per_s,
+                mfu: result.mfu,
+                memory_gib_per_device: result.memory_gib_per_device,
+                fits_memory: result.fits_memory,
+                time_to_train_s: result.time_to_train_s,
+                cost_usd: result.cost_usd,
+            },
+        }
+    }
+
+    /// The plan as pretty JSON with a trailing newline; the same plan gives
+    /// the same bytes.
+    pub fn to_json(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self)
+            .expect("a plan has string keys and serialisable fields only");
+        text.push('\n');
+        text
+    }
+
+    /// Reads a plan from `text`; `file` names it in messages. A plan of
+    /// another `format_version` is refused before its keys are checked.
+    pub fn from_json(text: &str, file: &str) -> Result<Plan, PlanError> {
+        let syntax = |e: serde_json::Error| {
+            let position = format!(" at line {} column {}", e.line(), e.column());
+            let message = e.to_string();
+            let message = message
+                .strip_suffix(&position)
+                .map_or_else(|| message.clone(), str::to_owned);
+            PlanError::Syntax {
+                file: file.to_owned(),
+                line: e.line(),
+                column: e.column(),
+                message,
+            }
+        };
+        let value: serde_json::Value = serde_json::from_str(text).map_err(syntax)?;
+        if let Some(v) = value.get("format_version")
+            && v.as_u64() != Some(u64::from(PLAN_FORMAT_VERSION))
+        {
+            return Err(PlanError::Version {
+                file: file.to_owned(),
+                found: v.to_string(),
+            });
+        }
+        serde_json::from_str(text).map_err(syntax)
+    }
+
+    /// Reads the plan file at `path`.
+    pub fn load(path: &std::path::Path) -> Result<Plan, PlanError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| PlanError::Io {
+            file: file.clone(),
+            source,
+        })?;
+        Plan::from_json(&text, &file)
+    }
+
+    /// Checks the plan belongs to `s` (its job exists, with the same model
+    /// shape, sequence length, global batch and precision; its nodes lie in
+    /// the job's pools, with the same device) and returns `s` with that job's
+    /// parallelism fixed to the plan's.
+    pub fn apply(&self, s: &Scenario) -> Result<Scenario, PlanError> {
+        let Some(ji) = s.jobs.iter().position(|j| j.name == self.job) else {
+            return Err(PlanError::UnknownJob {
+                scenario: s.file.clone(),
+                job: self.job.clone(),
+                jobs: s
+                    .jobs
+                    .iter()
+                    .map(|j| format!("`{}`", j.name))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            });
+        };
+        let job = &s.jobs[ji];
+        let mismatch = |key: &str, in_plan: String, in_scenario: String| PlanError::Mismatch {
+            scenario: s.file.clone(),
+            job: self.job.clone(),
+            key: key.to_owned(),
+            in_plan,
+            in_scenario,
+        };
+        if let Some((key, a, b)) = shape_difference(&self.model_spec, &job.model) {
+            return Err(mismatch(&format!("model_spec.{key}"), a, b));
+        }
+        if self.seq_len != job.seq_len {
+            return Err(mismatch(
+                "seq_len",
+                self.seq_len.to_string(),
+                job.seq_len.to_string(),
+            ));
+        }
+        if self.global_batch != job.global_batch {
+            return Err(mismatch(
+                "global_batch",
+                self.global_batch.to_string(),
+                job.global_batch.to_string(),
+            ));
+        }
+        if self.precision != job.precision {
+            return Err(mismatch(
+                "precision",
+                format!("`{}`", self.precision),
+                format!("`{}`", job.precision),
+            ));
+        }
+        for (index, n) in self.nodes.iter().enumerate() {
+            let node_error = |why: String| PlanError::Node {
+                scenario: s.file.clone(),
+                job: self.job.clone(),
+                index,
+                why,
+            };
+            let Some(pool) = job
+                .pools
+                .iter()
+                .filter_map(|&i| s.pools.get(i))
+                .find(|p| p.name == n.pool)
+            else {
+                return Err(node_error(format!(
+                    "pool `{}` is not one of the job's pools",
+                    n.pool
+                )));
+            };
+            if n.node >= pool.nodes {
+                return Err(node_error(format!(
+                    "node {} lies outside pool `{}` ({} nodes)",
+                    n.node, pool.name, pool.nodes
+                )));
+            }
+            if n.device != pool.device.id {
+                return Err(node_error(format!(
+                    "device `{}`, but pool `{}` has `{}`",
+                    n.device, pool.name, pool.device.id
+                )));
+            }
+        }
+        let p = &self.parallelism;
+        let mut out = s.clone();
+        out.jobs[ji].parallelism = ParallelismSpec {
+            tp: Choice::Fixed(p.tp),
+            pp: Choice::Fixed(p.pp),
+            dp: Choice::Fixed(p.dp),
+            microbatch: Choice::Fixed(p.microbatch),
+            schedule: Choice::Fixed(p.schedule),
+            virtual_stages: Choice::Fixed(p.virtual_stages),
+            recompute: Choice::Fixed(p.recompute),
+            zero: Choice::Fixed(p.zero),
+            sequence_parallel: Choice::Fixed(p.sequence_parallel),
+        };
+        Ok(out)
+    }
+}
+
+/// Saturating conversion for indices that fit `u32` in any valid scenario.
+fn to_u32(x: u64) -> u32 {
+    u32::try_from(x).unwrap_or(u32::MAX)
+}
+
+/// Layer ranges of every virtual stage, in layer order (even split; the
+/// validator guarantees `pp · vs` divides `layers`).
+fn stage_plans(layers: u32, pp: u32, vs: u32) -> Vec<StagePlan> {
+    let total = u64::from(pp) * u64::from(vs);
+    let start = |v: u64| to_u32(v * u64::from(layers) / total);
+    (0..total)
+        .map(|v| StagePlan {
+            stage: to_u32(v % u64::from(pp)),
+            chunk: to_u32(v / u64::from(pp)),
+            first_layer: start(v),
+            layers: start(v + 1) - start(v),
+        })
+        .collect()
+}
+
+/// The first field (other than the display name) in which two model shapes
+/// differ: (key, value in `a`, value in `b`).
+fn shape_difference(a: &TransformerSpec, b: &TransformerSpec) -> Option<(String, String, String)> {
+    let object = |m: &TransformerSpec| match serde_json::to_value(m) {
+        Ok(serde_json::Value::Object(o)) => o,
+        _ => unreachable!("a model shape serialises to a JSON object"),
+    };
+    let (a, b) = (object(a), object(b));
+    a.iter()
+        .filter(|(k, _)| k.as_str() != "name")
+        .find_map(|(k, va)| {
+            let vb = b.get(k).unwrap_or(&serde_json::Value::Null);
+            (va != vb).then(|| (k.clone(), va.to_string(), vb.to_string()))
+        })
+}
+
+#[cfg(test)]
+mod tests;
