@@ -20,9 +20,14 @@ pub struct Cli {
 pub enum Command {
     /// Estimate step time, throughput, memory, time to train, cost and energy of a scenario's jobs.
     #[command(
-        after_help = "Examples:\n  cirrus simulate scenarios/quickstart.toml\n  cirrus simulate scenarios/gpt3-175b-1024-a100.toml --json > result.json\n  cirrus simulate scenarios/quickstart.toml --out results/"
+        after_help = "Examples:\n  cirrus simulate scenarios/quickstart.toml\n  cirrus simulate scenarios/gpt3-175b-1024-a100.toml --json > result.json\n  cirrus simulate scenarios/quickstart.toml --out results/\n  cirrus simulate scenarios/gpt3-175b-512a100-512h100.toml --plan plan.json\n\nA job whose parallelism is \"auto\" (or has \"auto\" fields) is planned first (fastest plan)."
     )]
     Simulate(SimulateArgs),
+    /// Search placements and parallel plans for the scenario's job; print the best and the Pareto front.
+    #[command(
+        after_help = "Examples:\n  cirrus plan scenarios/gpt3-175b-512a100-512h100.toml\n  cirrus plan scenarios/llama3-70b-deadline.toml --objective cost-deadline --deadline-h 720 -o plan.json\n  cirrus plan scenarios/quickstart.toml --exhaustive\n\nExit status 2 when no plan fits memory or meets the deadline or budget, with the nearest miss."
+    )]
+    Plan(PlanArgs),
     /// Validate a scenario and print every problem with file:line:column and key path.
     #[command(
         after_help = "Example:\n  cirrus check scenarios/quickstart.toml\n\nExit status: 0 valid, 2 invalid (every problem is printed to stderr)."
@@ -62,6 +67,9 @@ pub struct SimulateArgs {
     /// Which model answers: the event-level simulation, or the analytic fast path.
     #[arg(long, value_enum, default_value_t = StepModelKind::Event)]
     pub model: StepModelKind,
+    /// Simulate this plan (from `cirrus plan -o`) instead of the scenario's parallelism.
+    #[arg(long, value_name = "PLAN.json")]
+    pub plan: Option<PathBuf>,
 }
 
 /// The step model to use.
@@ -110,4 +118,45 @@ pub struct BenchArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `cirrus plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Scenario file (TOML, format 1); its first job is planned.
+    pub file: PathBuf,
+    /// What to optimise.
+    #[arg(long, value_enum, default_value_t = ObjectiveKind::Time)]
+    pub objective: ObjectiveKind,
+    /// Deadline in hours for `cost-deadline` (default: the job's `deadline_h`).
+    #[arg(long, value_name = "HOURS")]
+    pub deadline_h: Option<f64>,
+    /// Budget in USD per hour for `throughput-budget` (default: the job's `budget_usd_per_hour`).
+    #[arg(long, value_name = "USD")]
+    pub budget_usd_per_hour: Option<f64>,
+    /// Enumerate the whole space (no dominance pruning), to check the search.
+    #[arg(long)]
+    pub exhaustive: bool,
+    /// Candidates re-ranked by the event-level simulation.
+    #[arg(long, default_value_t = 16)]
+    pub rerank: usize,
+    /// Write the best plan (Plan file format 1) here, atomically.
+    #[arg(short = 'o', long = "output", value_name = "PLAN.json")]
+    pub output: Option<PathBuf>,
+    /// Print JSON (the best plan's SimResult entry and the Pareto front) instead of tables.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Planner objectives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ObjectiveKind {
+    /// Maximum throughput.
+    Time,
+    /// Least money to train `train_tokens`.
+    Cost,
+    /// Least money within the deadline.
+    CostDeadline,
+    /// Most throughput within the budget.
+    ThroughputBudget,
 }

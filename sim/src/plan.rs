@@ -13,7 +13,7 @@
 use crate::model::TransformerSpec;
 use crate::parallelism::{ParallelConfig, Precision};
 use crate::result::JobResult;
-use crate::scenario::{Choice, Job, ParallelismSpec, Scenario};
+use crate::scenario::{Job, Scenario};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use thiserror::Error;
@@ -393,19 +393,26 @@ impl Plan {
                 )));
             }
         }
-        let p = &self.parallelism;
-        let mut out = s.clone();
-        out.jobs[ji].parallelism = ParallelismSpec {
-            tp: Choice::Fixed(p.tp),
-            pp: Choice::Fixed(p.pp),
-            dp: Choice::Fixed(p.dp),
-            microbatch: Choice::Fixed(p.microbatch),
-            schedule: Choice::Fixed(p.schedule),
-            virtual_stages: Choice::Fixed(p.virtual_stages),
-            recompute: Choice::Fixed(p.recompute),
-            zero: Choice::Fixed(p.zero),
-            sequence_parallel: Choice::Fixed(p.sequence_parallel),
-        };
+        // The plan's placement: the nodes it lists of each of the job's pools.
+        let pools = job
+            .pools
+            .iter()
+            .filter_map(|&i| {
+                let used = self
+                    .nodes
+                    .iter()
+                    .filter(|n| n.pool == s.pools[i].name)
+                    .map(|n| n.node + 1)
+                    .max()?;
+                Some((i, used))
+            })
+            .collect();
+        let out = crate::planner::apply(
+            s,
+            ji,
+            &crate::planner::Placement { pools },
+            &self.parallelism,
+        );
         Ok(out)
     }
 }

@@ -3,6 +3,7 @@
 mod bench;
 mod catalogue;
 mod check;
+mod plan;
 mod simulate;
 mod validate;
 
@@ -16,6 +17,7 @@ pub fn dispatch(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Simulate(args) => simulate::run(&args),
         Command::Check(args) => check::run(&args),
+        Command::Plan(args) => plan::run(&args),
         Command::Catalogue(args) => catalogue::run(&args),
         Command::Bench(args) => bench::run(&args),
         Command::Validate(args) => validate::run(&args),
@@ -36,4 +38,11 @@ pub fn method(kind: crate::cli::StepModelKind) -> cirrus_sim::stepsim::Method {
         crate::cli::StepModelKind::Event => cirrus_sim::stepsim::Method::Event,
         crate::cli::StepModelKind::Analytic => cirrus_sim::stepsim::Method::Analytic,
     }
+}
+
+/// The Plan file (format 1) of a planner outcome.
+pub fn plan_file(o: &cirrus_sim::planner::Outcome, objective: &str) -> String {
+    let s = &o.scenario;
+    let job = &s.jobs[o.job];
+    cirrus_sim::plan::Plan::build(s, job, &o.best.parallelism, &o.best.result, objective).to_json()
 }

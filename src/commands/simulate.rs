@@ -1,16 +1,65 @@
-//! `cirrus simulate FILE [--json] [--seed N] [--out DIR]`.
+//! `cirrus simulate FILE [--json] [--seed N] [--out DIR] [--plan PLAN.json] [--model ...]`.
 
 use crate::Failure;
 use crate::cli::SimulateArgs;
 use crate::output;
 use anyhow::Context;
 use cirrus_sim::estimate::{self, EstimateError};
+use cirrus_sim::plan::Plan;
+use cirrus_sim::planner::{self, Breadth, Objective, Options, PlanError};
 use cirrus_sim::result::{FORMAT_VERSION, SimResult};
+use cirrus_sim::scenario::Scenario;
 use cirrus_sim::stepsim;
+
+/// Applies `--plan`, then plans every job whose parallelism has `"auto"`
+/// fields (fastest plan); returns the scenario to simulate and a line per
+/// planned job.
+fn resolve(
+    args: &SimulateArgs,
+    mut scenario: Scenario,
+) -> Result<(Scenario, Vec<String>), Failure> {
+    if let Some(path) = &args.plan {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Failure::BadInput(format!("error: failed to read plan {file}: {e}")))?;
+        let plan =
+            Plan::from_json(&text, &file).map_err(|e| Failure::BadInput(format!("error: {e}")))?;
+        scenario = plan
+            .apply(&scenario)
+            .map_err(|e| Failure::BadInput(format!("error: {e}")))?;
+    }
+    let mut notes = Vec::new();
+    for i in 0..scenario.jobs.len() {
+        if scenario.jobs[i].parallelism.fixed().is_some() {
+            continue;
+        }
+        let opts = Options {
+            objective: Objective::Time,
+            breadth: Breadth::Pruned,
+            rerank: 16,
+        };
+        let outcome = planner::plan(&scenario, i, &opts).map_err(|e| match e {
+            PlanError::Estimate(e) => Failure::Runtime(anyhow::Error::new(e)),
+            other => Failure::BadInput(format!("{}: error: {other}", args.file.display())),
+        })?;
+        notes.push(format!(
+            "planned job \"{}\" (fastest of {} candidates): {}",
+            scenario.jobs[i].name,
+            outcome.feasible,
+            planner::describe(
+                &scenario,
+                &outcome.best.placement,
+                &outcome.best.parallelism
+            )
+        ));
+        scenario = outcome.scenario;
+    }
+    Ok((scenario, notes))
+}
 
 /// Estimates the scenario's job and prints tables or SimResult JSON.
 pub fn run(args: &SimulateArgs) -> Result<(), Failure> {
-    let scenario = super::load(&args.file)?;
+    let (scenario, notes) = resolve(args, super::load(&args.file)?)?;
     let seed = args.seed.unwrap_or(scenario.seed);
     let failure = |e: EstimateError| match e {
         EstimateError::NeedsPlanner { .. } | EstimateError::Layout { .. } => {
@@ -40,6 +89,9 @@ pub fn run(args: &SimulateArgs) -> Result<(), Failure> {
     if args.json {
         println!("{json}");
     } else {
+        for note in &notes {
+            println!("{note}");
+        }
         print!(
             "{}",
             output::render_simulation(&scenario, seed, &topo, &estimates)

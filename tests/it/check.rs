@@ -59,7 +59,14 @@ fn a_missing_file_is_bad_input() {
 
 #[test]
 fn every_subcommand_has_help_with_an_example() {
-    for cmd in ["simulate", "check", "catalogue", "validate", "bench"] {
+    for cmd in [
+        "simulate",
+        "check",
+        "plan",
+        "catalogue",
+        "validate",
+        "bench",
+    ] {
         let o = cirrus(&[cmd, "--help"]);
         assert!(o.status.success());
         assert!(stdout(&o).contains("Example"), "{cmd}: {}", stdout(&o));

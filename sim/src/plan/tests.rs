@@ -1,5 +1,6 @@
 use super::*;
 use crate::scenario;
+use crate::scenario::ParallelismSpec;
 use crate::stepsim;
 use proptest::prelude::*;
 

@@ -312,6 +312,18 @@ pub fn simulate_job_split(
                         (p, n)
                     })
                     .collect();
+                // Hierarchical needs the same number of ranks on every node.
+                let per_node = ranks.len() / nodes.len().max(1);
+                let even = nodes.iter().all(|n| {
+                    ranks
+                        .iter()
+                        .filter(|d| {
+                            let (p, node, _) = topo.locate(**d);
+                            (p, node) == *n
+                        })
+                        .count()
+                        == per_node
+                });
                 let eff = if nodes.len() == 1 {
                     min_eff(|c| c.intra_link_eff)
                 } else {
@@ -321,7 +333,9 @@ pub fn simulate_job_split(
                     CollectiveAlgorithm::Ring => Algorithm::Ring,
                     CollectiveAlgorithm::Tree => Algorithm::Tree,
                     CollectiveAlgorithm::Hierarchical => Algorithm::Hierarchical,
-                    CollectiveAlgorithm::Auto if nodes.len() == ranks.len() || nodes.len() == 1 => {
+                    CollectiveAlgorithm::Auto
+                        if nodes.len() == ranks.len() || nodes.len() == 1 || !even =>
+                    {
                         Algorithm::Ring
                     }
                     CollectiveAlgorithm::Auto => Algorithm::Hierarchical,

@@ -1,0 +1,109 @@
+//! `cirrus plan` and `cirrus simulate --plan`.
+
+use super::{cirrus, files, root, stderr, stdout};
+use cirrus_sim::result::SimResult;
+use std::path::Path;
+
+/// Every bundled scenario gets a plan and a Pareto table; the written plan
+/// simulates (`simulate --plan`) to the step time the planner predicted.
+#[test]
+fn every_bundled_scenario_plans_and_its_plan_simulates() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for path in files(Path::new("scenarios"), "toml") {
+        let rel = path
+            .strip_prefix(root())
+            .expect("under root")
+            .to_string_lossy()
+            .into_owned();
+        let out = dir.path().join("plan.json");
+        let out = out.to_str().expect("utf-8");
+        let o = cirrus(&["plan", &rel, "-o", out]);
+        assert!(o.status.success(), "{rel}: {}", stderr(&o));
+        let text = stdout(&o);
+        assert!(
+            text.contains("  best ") && text.contains("Pareto front"),
+            "{rel}: {text}"
+        );
+        let plan: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out).expect("plan written"))
+                .expect("JSON");
+        assert_eq!(plan["format_version"], 1);
+        let predicted = plan["predicted"]["step_time_s"]
+            .as_f64()
+            .expect("prediction");
+        let o = cirrus(&["simulate", &rel, "--plan", out, "--json"]);
+        assert!(o.status.success(), "{rel}: {}", stderr(&o));
+        let r: SimResult = serde_json::from_slice(&o.stdout).expect("SimResult");
+        assert!(
+            (r.jobs[0].step_time_s - predicted).abs() <= 1e-9 * predicted,
+            "{rel}"
+        );
+    }
+}
+
+/// Issue 4: at least five Pareto points when they exist, and the mixed
+/// cluster's plan reported with equal shares beside it.
+#[test]
+fn pareto_front_has_at_least_five_points() {
+    let o = cirrus(&[
+        "plan",
+        "scenarios/gpt3-175b-512a100-512h100.toml",
+        "--objective",
+        "cost",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    let front = v["pareto"].as_array().expect("pareto");
+    assert!(front.len() >= 5, "{}", front.len());
+    let t: Vec<f64> = front
+        .iter()
+        .filter_map(|p| p["time_to_train_s"].as_f64())
+        .collect();
+    let c: Vec<f64> = front
+        .iter()
+        .filter_map(|p| p["cost_usd"].as_f64())
+        .collect();
+    for i in 1..t.len() {
+        assert!(t[i] >= t[i - 1] && c[i] < c[i - 1], "not a front at {i}");
+    }
+}
+
+#[test]
+fn infeasible_plans_exit_2_with_the_nearest_miss() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("huge.toml");
+    std::fs::write(
+        &path,
+        "[[pool]]\nname = \"a\"\ndevice = \"a100-sxm4-80gb\"\nnodes = 1\n[[job]]\nmodel = \"gpt3-175b\"\nseq_len = 2048\nglobal_batch = 8\nparallelism = \"auto\"\n",
+    )
+    .expect("write");
+    let o = cirrus(&["plan", path.to_str().expect("utf-8")]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("nearest miss"), "{}", stderr(&o));
+    let o = cirrus(&[
+        "plan",
+        "scenarios/llama3-70b-deadline.toml",
+        "--objective",
+        "cost-deadline",
+        "--deadline-h",
+        "1",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("within 1 h"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_plan_for_another_scenario_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("plan.json");
+    let out = out.to_str().expect("utf-8");
+    assert!(
+        cirrus(&["plan", "scenarios/quickstart.toml", "-o", out])
+            .status
+            .success()
+    );
+    let o = cirrus(&["simulate", "scenarios/tpu-v5p-slice.toml", "--plan", out]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("plan for job"), "{}", stderr(&o));
+}
