@@ -4,6 +4,7 @@
 
 use crate::engine::{HOLD_QUEUE_SIZE, benchmark_events_per_second};
 use crate::netsim::{Algorithm, Collective, CollectiveKind, Efficiency, simulate_concurrent};
+use crate::planner::{self, Breadth, Objective, Options};
 use crate::scenario;
 use crate::stepsim::{self, Method};
 use crate::topology::{Fabric, IntraNodeShape, NetworkSpec, PoolSpec, Topology, TopologySpec};
@@ -24,7 +25,7 @@ pub struct Figure {
 
 /// The bundled scenarios the benchmarks use (compiled in, so the benchmark
 /// runs from any directory).
-const SCENARIOS: [(&str, &str); 6] = [
+const SCENARIOS: [(&str, &str); 9] = [
     (
         "quickstart",
         include_str!("../../scenarios/quickstart.toml"),
@@ -48,6 +49,18 @@ const SCENARIOS: [(&str, &str); 6] = [
     (
         "tpu-v5p-slice",
         include_str!("../../scenarios/tpu-v5p-slice.toml"),
+    ),
+    (
+        "executor-mixed-small",
+        include_str!("../../scenarios/executor-mixed-small.toml"),
+    ),
+    (
+        "gpt3-175b-512a100-512h100 (planned)",
+        include_str!("../../scenarios/gpt3-175b-512a100-512h100.toml"),
+    ),
+    (
+        "llama3-70b-deadline (planned)",
+        include_str!("../../scenarios/llama3-70b-deadline.toml"),
     ),
 ];
 
@@ -118,13 +131,48 @@ pub fn run(quick: bool) -> Result<Vec<Figure>, String> {
         unit: "µs",
         target: Some("≤ 50 µs"),
     });
+    if !quick {
+        // The planner on GPT-3 175B over 512 A100 + 512 H100: pruned search
+        // against the exhaustive enumeration of the same space.
+        let (_, mixed) = SCENARIOS[7];
+        let s = scenario::parse(mixed, "mixed.toml").map_err(|d| d.to_string())?;
+        let mut found = Vec::new();
+        for (breadth, label) in [
+            (Breadth::Pruned, "pruned"),
+            (Breadth::Exhaustive, "exhaustive"),
+        ] {
+            let opts = Options {
+                objective: Objective::Time,
+                breadth,
+                rerank: 16,
+            };
+            let t = Instant::now();
+            let plan = planner::plan(&s, 0, &opts).map_err(|e| e.to_string())?;
+            out.push(Figure {
+                name: format!(
+                    "planner ({label}), GPT-3 175B on 512 A100 + 512 H100, {} candidates",
+                    plan.considered
+                ),
+                value: t.elapsed().as_secs_f64(),
+                unit: "s",
+                target: Some("≤ 60 s (aim ≤ 5 s)"),
+            });
+            found.push(plan.best.result.tokens_per_s);
+        }
+        out.push(Figure {
+            name: "planner: pruned plan's throughput short of the exhaustive optimum's".to_owned(),
+            value: 100.0 * (found[1] - found[0]) / found[1],
+            unit: "%",
+            target: Some("≤ 1 %"),
+        });
+    }
     for (name, text) in SCENARIOS {
         // A smoke run skips the 16,384-device scenario (seconds in a debug build).
         if quick && name.contains("16384") {
             continue;
         }
-        let event = step(text, Method::Event)?;
-        let analytic = step(text, Method::Analytic)?;
+        // Jobs left "auto" are planned first (fastest plan).
+        let (event, analytic) = both_models(text)?;
         out.push(Figure {
             name: format!("analytic vs event-level step time, {name}"),
             value: 100.0 * (analytic - event) / event,
@@ -133,6 +181,31 @@ pub fn run(quick: bool) -> Result<Vec<Figure>, String> {
         });
     }
     Ok(out)
+}
+
+/// Step times of a scenario's first job by the event-level and analytic
+/// models (after planning it when its parallelism is left "auto").
+fn both_models(text: &str) -> Result<(f64, f64), String> {
+    let mut s = scenario::parse(text, "bench.toml").map_err(|d| d.to_string())?;
+    if s.jobs
+        .first()
+        .is_some_and(|j| j.parallelism.fixed().is_none())
+    {
+        let opts = Options {
+            objective: Objective::Time,
+            breadth: Breadth::Pruned,
+            rerank: 4,
+        };
+        s = planner::plan(&s, 0, &opts)
+            .map_err(|e| e.to_string())?
+            .scenario;
+    }
+    let event = stepsim::simulate(&s, s.seed, Method::Event).map_err(|e| e.to_string())?;
+    let analytic = stepsim::simulate(&s, s.seed, Method::Analytic).map_err(|e| e.to_string())?;
+    match (event.jobs.first(), analytic.jobs.first()) {
+        (Some(e), Some(a)) => Ok((e.step_time_s, a.step_time_s)),
+        _ => Err("no job".to_owned()),
+    }
 }
 
 /// Step time of a scenario's first job by `method`.
