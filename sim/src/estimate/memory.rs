@@ -99,6 +99,54 @@ pub fn peak_memory(
     }
 }
 
+/// Memory of a device of pipeline stage `stage` holding `layers` layers
+/// (stages of uneven size, over mixed hardware): under 1F1B stage `s` keeps
+/// `min(m, pp − s)` micro-batches in flight, GPipe all `m`.
+pub fn stage_memory(
+    model: &TransformerSpec,
+    seq_len: u32,
+    precision: Precision,
+    par: &ParallelConfig,
+    microbatches: u64,
+    stage: u32,
+    layers: u32,
+) -> Memory {
+    let per_layer = model.activation_bytes_per_layer(
+        seq_len,
+        par.microbatch,
+        par.tp,
+        par.sequence_parallel,
+        par.recompute,
+    );
+    let in_flight = match par.schedule {
+        Schedule::GPipe => microbatches as f64,
+        _ => (microbatches as f64).min(f64::from(par.pp - stage)),
+    };
+    let mut activations = per_layer * (f64::from(layers) * in_flight);
+    if par.recompute == Recompute::Full {
+        activations += model.activation_bytes_per_layer(
+            seq_len,
+            par.microbatch,
+            par.tp,
+            par.sequence_parallel,
+            Recompute::None,
+        );
+    }
+    if stage + 1 == par.pp {
+        activations += Bytes(
+            4.0 * f64::from(seq_len) * f64::from(par.microbatch) * f64::from(model.vocab)
+                / f64::from(par.tp.max(1)),
+        );
+    }
+    let params = model.params_of_stage(par.tp, par.pp, stage, layers);
+    Memory {
+        state: model
+            .state_bytes_per_device(params, precision, par.zero, par.dp)
+            .total(),
+        activations,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,10 +5,10 @@ use super::EstimateError;
 use super::calibration::{Calibration, for_generation};
 use super::comm::{self, Link};
 use super::compute::{DeviceRates, Shape, StageTimes, stage_times};
-use super::memory::{Memory, peak_memory};
+use super::memory::{Memory, peak_memory, stage_memory};
 use crate::parallelism::{ParallelConfig, Precision};
 use crate::result::{Breakdown, JobResult, NodeShare};
-use crate::scenario::{CollectiveAlgorithm, Job, Pool, Scenario};
+use crate::scenario::{CollectiveAlgorithm, Job, Pool, Scenario, StageLayout};
 use crate::topology::Topology;
 use crate::units::{Bytes, BytesPerSec, Seconds};
 
@@ -51,21 +51,43 @@ pub struct PoolEstimate {
 pub(crate) struct Class<'a> {
     /// The pool.
     pub pool: &'a Pool,
-    /// Its index in the scenario.
-    pub pool_index: usize,
     /// Data-parallel replicas on it.
     pub replicas: u64,
     /// Device rates and calibration.
     pub rates: DeviceRates,
     /// One micro-batch through the slowest (last) stage.
     pub stage: StageTimes,
-    /// One tensor-parallel collective of the activations.
-    pub tp_collective: Seconds,
     /// One pipeline send of the activations.
     pub p2p: Seconds,
     /// Intra-node link.
     pub intra: Link,
     /// Inter-node link per device.
+    pub inter: Link,
+    /// Per pipeline stage: where it runs and what it holds.
+    pub slots: Vec<Slot<'a>>,
+    /// Whether the stages lie on different pools (a job `layout`).
+    pub spans_pools: bool,
+}
+
+/// One pipeline stage of a class's replicas.
+pub(crate) struct Slot<'a> {
+    /// The pool it runs on.
+    pub pool: &'a Pool,
+    /// Its index in the scenario.
+    pub pool_index: usize,
+    /// Its block of ranks on that pool (0 for the pool's first stage).
+    pub local: u32,
+    /// Layers it holds.
+    pub layers: u32,
+    /// Device rates and calibration.
+    pub rates: DeviceRates,
+    /// One micro-batch through it.
+    pub times: StageTimes,
+    /// One tensor-parallel collective there.
+    pub tp_collective: Seconds,
+    /// Links of its pool.
+    pub intra: Link,
+    /// Inter-node link of its pool.
     pub inter: Link,
 }
 
@@ -73,6 +95,18 @@ impl Class<'_> {
     /// Time of one micro-batch on the slowest stage.
     pub fn microbatch_time(&self) -> Seconds {
         self.stage.total()
+    }
+
+    /// Pipeline fill and drain: `(pp − 1)/v` micro-batch times when the
+    /// stages are alike; over uneven stages (1F1B) every stage but the
+    /// slowest adds its own time once.
+    pub fn fill_time(&self, par: &ParallelConfig) -> Seconds {
+        if self.spans_pools {
+            let sum: Seconds = self.slots.iter().map(|s| s.times.total()).sum();
+            sum - self.microbatch_time()
+        } else {
+            self.microbatch_time() * (f64::from(par.pp - 1) / f64::from(par.virtual_stages.max(1)))
+        }
     }
 }
 
@@ -141,6 +175,64 @@ pub(crate) fn classes<'s>(
     let tokens_mb = f64::from(job.seq_len) * f64::from(par.microbatch);
     let act_bytes = Bytes(tokens_mb * f64::from(job.model.hidden) * e);
     let layers = job.model.layers / par.pp;
+    let shape = Shape::of(job, &par);
+    // Rates and links of a pool, and the tensor-parallel collective there.
+    let pool_view = |idx: usize| -> Result<(DeviceRates, Link, Link, Seconds), EstimateError> {
+        let pool = &s.pools[idx];
+        let d = &pool.device;
+        let cal = for_generation(&d.generation);
+        let (peak, mem_bw) = match (d.peak(job.precision), d.mem_bw) {
+            (Some(p), Some(m)) => (p, m),
+            _ => {
+                return Err(layout(format!(
+                    "pool `{}` lacks peak or memory bandwidth",
+                    pool.name
+                )));
+            }
+        };
+        let (intra, inter) = pool_links(topo, idx, pool, &cal);
+        let tp_link = if pool.device.is_torus() || par.tp <= pool.devices_per_node {
+            intra
+        } else {
+            inter
+        };
+        let tp_collective = comm::all_reduce(act_bytes, u64::from(par.tp), tp_link);
+        Ok((
+            DeviceRates { peak, mem_bw, cal },
+            intra,
+            inter,
+            tp_collective,
+        ))
+    };
+    let slot = |idx: usize,
+                stage: u32,
+                local: u32,
+                stage_layers: u32|
+     -> Result<Slot<'s>, EstimateError> {
+        let (rates, intra, inter, tp_collective) = pool_view(idx)?;
+        let head = stage + 1 == par.pp;
+        Ok(Slot {
+            pool: &s.pools[idx],
+            pool_index: idx,
+            local,
+            layers: stage_layers,
+            rates,
+            times: stage_times(
+                &shape,
+                &rates,
+                stage_layers,
+                head,
+                par.recompute,
+                tp_collective,
+            ),
+            tp_collective,
+            intra,
+            inter,
+        })
+    };
+    if let Some(lay) = &job.layout {
+        return spanning_class(s, job, &par, topo, lay, act_bytes, &slot);
+    }
     let mut classes = Vec::new();
     let mut remaining = u64::from(par.dp);
     for &idx in &job.pools {
@@ -157,26 +249,7 @@ pub(crate) fn classes<'s>(
         }
         let replicas = (pool.devices() / model_parallel).min(remaining);
         remaining -= replicas;
-        let d = &pool.device;
-        let cal = for_generation(&d.generation);
-        let (peak, mem_bw) = match (d.peak(job.precision), d.mem_bw) {
-            (Some(p), Some(m)) => (p, m),
-            _ => {
-                return Err(layout(format!(
-                    "pool `{}` lacks peak or memory bandwidth",
-                    pool.name
-                )));
-            }
-        };
-        let rates = DeviceRates { peak, mem_bw, cal };
-        let shape = Shape::of(job, &par);
-        let (intra, inter) = pool_links(topo, idx, pool, &cal);
-        let tp_link = if pool.device.is_torus() || par.tp <= pool.devices_per_node {
-            intra
-        } else {
-            inter
-        };
-        let tp_collective = comm::all_reduce(act_bytes, u64::from(par.tp), tp_link);
+        let (rates, intra, inter, tp_collective) = pool_view(idx)?;
         // The slowest stage sets the pipeline's pace: the last (output head).
         let stage = stage_times(&shape, &rates, layers, true, par.recompute, tp_collective);
         // Megatron's order is tp, dp, pp: consecutive stages are tp·dp ranks apart.
@@ -191,16 +264,31 @@ pub(crate) fn classes<'s>(
         } else {
             Seconds::ZERO
         };
+        // Alike stages: time one plain stage once; the last holds the head.
+        let plain = stage_times(&shape, &rates, layers, false, par.recompute, tp_collective);
+        let slots = (0..par.pp)
+            .map(|st| Slot {
+                pool,
+                pool_index: idx,
+                local: st,
+                layers,
+                rates,
+                times: if st + 1 == par.pp { stage } else { plain },
+                tp_collective,
+                intra,
+                inter,
+            })
+            .collect();
         classes.push(Class {
             pool,
-            pool_index: idx,
             replicas,
             rates,
             stage,
-            tp_collective,
             p2p,
             intra,
             inter,
+            slots,
+            spans_pools: false,
         });
     }
     if remaining > 0 || classes.is_empty() {
@@ -218,6 +306,106 @@ pub(crate) fn classes<'s>(
         _ => None,
     };
     Ok((par, classes, cross_latency))
+}
+
+/// The one class of a job whose stages lie on different pools: every
+/// replica has stage `st` on pool `layout.pools[st]` with `layout.layers[st]`
+/// layers.
+#[allow(clippy::type_complexity)]
+fn spanning_class<'s>(
+    s: &'s Scenario,
+    job: &Job,
+    par: &ParallelConfig,
+    topo: &Topology,
+    lay: &StageLayout,
+    act_bytes: Bytes,
+    slot: &dyn Fn(usize, u32, u32, u32) -> Result<Slot<'s>, EstimateError>,
+) -> Result<(ParallelConfig, Vec<Class<'s>>, Option<Seconds>), EstimateError> {
+    let layout = |why: String| EstimateError::Layout {
+        job: job.name.clone(),
+        why,
+    };
+    if lay.pools.len() != par.pp as usize || lay.layers.len() != par.pp as usize {
+        return Err(layout(format!(
+            "its stage layout lists {} stages, pp is {}",
+            lay.pools.len(),
+            par.pp
+        )));
+    }
+    if lay.layers.iter().sum::<u32>() != job.model.layers || lay.layers.contains(&0) {
+        return Err(layout(
+            "its stage layout does not split the model's layers".to_owned(),
+        ));
+    }
+    if par.virtual_stages > 1 {
+        return Err(layout(
+            "stages spread over pools run 1F1B or GPipe, not interleaved".to_owned(),
+        ));
+    }
+    let dp = u64::from(par.dp);
+    for &p in &lay.pools {
+        let need = dp * u64::from(par.tp) * lay.stages_on(p) as u64;
+        if s.pools[p].devices() < need {
+            return Err(layout(format!(
+                "pool `{}` has {} devices; its stages need {need}",
+                s.pools[p].name,
+                s.pools[p].devices()
+            )));
+        }
+    }
+    let slots = (0..par.pp)
+        .map(|st| {
+            let i = st as usize;
+            slot(lay.pools[i], st, lay.local(i) as u32, lay.layers[i])
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let slowest = slots
+        .iter()
+        .max_by(|a, b| a.times.total().get().total_cmp(&b.times.total().get()))
+        .expect("pp ≥ 1");
+    // Stage boundaries: inside a pool over the NICs; between pools every
+    // replica's transfer of every tensor rank shares the link between them.
+    let mut p2p = Seconds::ZERO;
+    for w in slots.windows(2) {
+        let mut link = if w[0].pool_index == w[1].pool_index {
+            w[0].inter
+        } else {
+            let mut l = w[0].inter;
+            l.bandwidth = l.bandwidth.min(w[1].inter.bandwidth);
+            if let Some(g) = s.network.inter_pool_gbit_s {
+                let share = BytesPerSec::from_gbit_s(g)
+                    * (w[0].rates.cal.network_eff / (dp * u64::from(par.tp)) as f64);
+                l.bandwidth = l.bandwidth.min(share);
+            }
+            l
+        };
+        if let (Some(a), Some(b)) = (
+            topo.device(w[0].pool_index, 0, 0),
+            topo.device(w[1].pool_index, 0, 0),
+        ) {
+            link.latency = link.latency.max(topo.route(a, b).latency);
+        }
+        p2p = p2p.max(comm::send(act_bytes / f64::from(par.tp), link));
+    }
+    let min_link = |f: &dyn Fn(&Slot<'s>) -> Link| {
+        slots
+            .iter()
+            .map(f)
+            .min_by(|a, b| a.bandwidth.get().total_cmp(&b.bandwidth.get()))
+            .expect("pp ≥ 1")
+    };
+    let class = Class {
+        pool: slots[0].pool,
+        replicas: dp,
+        rates: slowest.rates,
+        stage: slowest.times,
+        p2p,
+        intra: min_link(&|s| s.intra),
+        inter: min_link(&|s| s.inter),
+        spans_pools: true,
+        slots,
+    };
+    Ok((*par, vec![class], None))
 }
 
 fn finish(
@@ -238,7 +426,7 @@ fn finish(
     let v = f64::from(par.virtual_stages.max(1));
     let pipeline = |c: &Class<'_>| {
         let m = replica_share(c) * mb_per_step;
-        let bubble = c.microbatch_time() * ((pp - 1.0) / v);
+        let bubble = c.fill_time(par);
         let pp_comm = c.p2p * (2.0 * (m * v + pp - 1.0));
         (
             m,
@@ -354,13 +542,16 @@ pub(crate) fn optimizer_time(
     c: &Class<'_>,
     stage: u32,
 ) -> Seconds {
-    let params = job.model.params_per_stage(par.tp, par.pp, stage) as f64;
+    let slot = &c.slots[stage as usize];
+    let params = job
+        .model
+        .params_of_stage(par.tp, par.pp, stage, slot.layers) as f64;
     let mine = if par.zero >= 1 {
         params / f64::from(par.dp)
     } else {
         params
     };
-    Bytes(mine * OPTIMIZER_BYTES_PER_PARAM) / (c.rates.mem_bw * c.rates.cal.mem_eff)
+    Bytes(mine * OPTIMIZER_BYTES_PER_PARAM) / (slot.rates.mem_bw * slot.rates.cal.mem_eff)
 }
 
 /// ZeRO-3 gathers a stage's 16-bit parameters from every data-parallel rank
@@ -414,7 +605,11 @@ pub(crate) fn assemble(
     let model_tflops = flops.model_total.get() / step / devices as f64 / 1e12;
     let peak_sum: f64 = classes
         .iter()
-        .map(|c| c.rates.peak.get() * (c.replicas * model_parallel) as f64)
+        .flat_map(|c| {
+            c.slots
+                .iter()
+                .map(move |sl| sl.rates.peak.get() * (c.replicas * u64::from(par.tp)) as f64)
+        })
         .sum();
     let megatron = job
         .model
@@ -431,10 +626,32 @@ pub(crate) fn assemble(
     for (c, class_shares) in classes.iter().zip(shares) {
         let largest = class_shares.iter().copied().fold(0.0, f64::max);
         let m_c = (largest * mb_per_step).ceil() as u64;
-        let mem: Memory = peak_memory(&job.model, job.seq_len, job.precision, par, m_c);
-        let cap = c.pool.device.memory.map_or(0.0, |b| b.as_gib());
-        let gib = mem.total().as_gib();
-        fits &= gib <= cap;
+        // Memory, against each stage's own device when stages lie on
+        // different pools.
+        let (gib, cap) = if c.spans_pools {
+            c.slots
+                .iter()
+                .enumerate()
+                .fold((0.0f64, f64::INFINITY), |(g, cap), (st, sl)| {
+                    let m = stage_memory(
+                        &job.model,
+                        job.seq_len,
+                        job.precision,
+                        par,
+                        m_c,
+                        st as u32,
+                        sl.layers,
+                    );
+                    let have = sl.pool.device.memory.map_or(0.0, |b| b.as_gib());
+                    fits &= m.total().as_gib() <= have;
+                    (g.max(m.total().as_gib()), cap.min(have))
+                })
+        } else {
+            let mem: Memory = peak_memory(&job.model, job.seq_len, job.precision, par, m_c);
+            let cap = c.pool.device.memory.map_or(0.0, |b| b.as_gib());
+            fits &= mem.total().as_gib() <= cap;
+            (mem.total().as_gib(), cap)
+        };
         mem_max = mem_max.max(gib);
         pools.push(PoolEstimate {
             pool: c.pool.name.clone(),
@@ -445,25 +662,51 @@ pub(crate) fn assemble(
             capacity_gib: cap,
             calibration: c.rates.cal.source,
         });
-        // Megatron's rank order (tp, then dp, then pp): device g of the pool
-        // belongs to replica (g / tp) mod R.
-        let dpn = u64::from(c.pool.devices_per_node);
-        let used = c.replicas * model_parallel;
-        let mut per_node = vec![0.0; usize::try_from(used.div_ceil(dpn)).unwrap_or(0)];
-        for g in 0..used {
-            let r = usize::try_from((g / u64::from(par.tp)) % c.replicas).unwrap_or(0);
-            let share = class_shares.get(r).copied().unwrap_or(0.0);
-            if let Some(slot) = per_node.get_mut(usize::try_from(g / dpn).unwrap_or(usize::MAX)) {
-                *slot += share / model_parallel as f64;
+        // Megatron's rank order (tensor, then data, then pipeline) on each
+        // stage's pool: tensor rank j of replica r of the pool's `local`-th
+        // stage is device j + tp·(r + R·local).
+        // Pools in the order of their first stage, each with a share per node.
+        let mut per_pool: Vec<(usize, &Pool, Vec<f64>)> = Vec::new();
+        for sl in &c.slots {
+            let dpn = u64::from(sl.pool.devices_per_node);
+            let at = match per_pool.iter().position(|(p, _, _)| *p == sl.pool_index) {
+                Some(i) => i,
+                None => {
+                    per_pool.push((sl.pool_index, sl.pool, Vec::new()));
+                    per_pool.len() - 1
+                }
+            };
+            let nodes = &mut per_pool[at].2;
+            let tp = u64::from(par.tp);
+            for r in 0..c.replicas {
+                let share = class_shares
+                    .get(usize::try_from(r).unwrap_or(usize::MAX))
+                    .copied()
+                    .unwrap_or(0.0);
+                let first = tp * (r + c.replicas * u64::from(sl.local));
+                // The replica's tp devices of this stage, node by node.
+                let mut g = first;
+                while g < first + tp {
+                    let node = g / dpn;
+                    let end = ((node + 1) * dpn).min(first + tp);
+                    let n = usize::try_from(node).unwrap_or(usize::MAX);
+                    if nodes.len() <= n {
+                        nodes.resize(n + 1, 0.0);
+                    }
+                    nodes[n] += share * (end - g) as f64 / model_parallel as f64;
+                    g = end;
+                }
             }
         }
-        for (node, share) in per_node.into_iter().enumerate() {
-            node_shares.push(NodeShare {
-                pool: c.pool.name.clone(),
-                node: u32::try_from(node).unwrap_or(u32::MAX),
-                batch_share: share,
-                lr_share: share,
-            });
+        for (_, pool, nodes) in per_pool {
+            for (node, share) in nodes.into_iter().enumerate() {
+                node_shares.push(NodeShare {
+                    pool: pool.name.clone(),
+                    node: u32::try_from(node).unwrap_or(u32::MAX),
+                    batch_share: share,
+                    lr_share: share,
+                });
+            }
         }
     }
     let shares = node_shares;
@@ -476,9 +719,11 @@ pub(crate) fn assemble(
             let mut cost = 0.0;
             let mut energy = 0.0;
             for c in classes {
-                let n = (c.replicas * u64::from(par.tp) * u64::from(par.pp)) as f64;
-                cost += n * c.pool.price_per_device_hour().unwrap_or(0.0) * secs / 3600.0;
-                energy += n * c.pool.device.tdp_w.unwrap_or(0.0) * secs / 3.6e6;
+                for sl in &c.slots {
+                    let n = (c.replicas * u64::from(par.tp)) as f64;
+                    cost += n * sl.pool.price_per_device_hour().unwrap_or(0.0) * secs / 3600.0;
+                    energy += n * sl.pool.device.tdp_w.unwrap_or(0.0) * secs / 3.6e6;
+                }
             }
             (Some(secs), Some(cost), Some(energy))
         }

@@ -321,6 +321,18 @@ impl TransformerSpec {
             return 0;
         }
         let layers = self.layers / pp + u32::from(stage < self.layers % pp);
+        self.params_of_stage(tp as u32, pp, stage, layers)
+    }
+
+    /// Parameters held by one device of pipeline stage `stage` of `pp` when
+    /// that stage holds `layers` layers (uneven splits over mixed hardware);
+    /// otherwise as [`TransformerSpec::params_per_stage`].
+    pub fn params_of_stage(&self, tp: u32, pp: u32, stage: u32, layers: u32) -> u64 {
+        let tp = u64::from(tp.max(1));
+        let pp = pp.max(1);
+        if stage >= pp {
+            return 0;
+        }
         let (split_bias, replicated_bias) = self.bias_params_per_layer();
         let per_layer = (self.matrix_params_per_layer() + split_bias).div_ceil(tp)
             + replicated_bias

@@ -225,8 +225,37 @@ pub struct Job {
     pub deadline_h: Option<f64>,
     /// Spending limit, USD per hour.
     pub budget_usd_per_hour: Option<f64>,
+    /// Pipeline stages spread over pools (set by the planner or a plan file;
+    /// `None`: every replica inside one pool, layers split evenly).
+    pub layout: Option<StageLayout>,
     /// Parallel configuration.
     pub parallelism: ParallelismSpec,
+}
+
+/// Pipeline stages placed on different pools: stage `s` of every replica
+/// runs on pool `pools[s]` and holds `layers[s]` layers (faster stages take
+/// more), so one replica spans pools.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct StageLayout {
+    /// Pool index of each stage.
+    pub pools: Vec<usize>,
+    /// Layers of each stage (they sum to the model's layers).
+    pub layers: Vec<u32>,
+}
+
+impl StageLayout {
+    /// Index of `stage` among the stages on its own pool (its rank block).
+    pub fn local(&self, stage: usize) -> usize {
+        self.pools[..stage]
+            .iter()
+            .filter(|&&p| p == self.pools[stage])
+            .count()
+    }
+
+    /// Stages on pool `pool`.
+    pub fn stages_on(&self, pool: usize) -> usize {
+        self.pools.iter().filter(|&&p| p == pool).count()
+    }
 }
 
 /// The algorithm of a job's data-parallel gradient all-reduce (NCCL's

@@ -41,7 +41,7 @@ mod validate;
 pub use diag::{Diagnostics, Problem};
 pub use domain::{
     Choice, CollectiveAlgorithm, DeviceProfile, Job, Network, ParallelismSpec, Pool, Scenario,
-    Scheduler, Spot, Workload,
+    Scheduler, Spot, StageLayout, Workload,
 };
 
 use diag::Collector;

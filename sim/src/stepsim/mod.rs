@@ -165,10 +165,11 @@ fn apportion(units: u64, speeds: &[f64]) -> Vec<u64> {
 /// The device of tensor rank `j` of `stage` of replica `r` of a class
 /// (Megatron's rank order: tensor, then data, then pipeline).
 fn device(topo: &Topology, c: &Class<'_>, tp: u32, r: u64, stage: u32, j: u32) -> Option<DeviceId> {
-    let g = u64::from(j) + u64::from(tp) * (r + c.replicas * u64::from(stage));
-    let dpn = u64::from(c.pool.devices_per_node);
+    let slot = c.slots.get(stage as usize)?;
+    let g = u64::from(j) + u64::from(tp) * (r + c.replicas * u64::from(slot.local));
+    let dpn = u64::from(slot.pool.devices_per_node);
     topo.device(
-        c.pool_index,
+        slot.pool_index,
         u32::try_from(g / dpn).ok()?,
         u32::try_from(g % dpn).ok()?,
     )
@@ -262,7 +263,9 @@ pub fn simulate_job_split(
             groups.push(Group {
                 microbatches: u32::try_from(m).unwrap_or(u32::MAX),
                 devices,
-                costs: op_costs(job, &par, c, lpc),
+                costs: (0..par.pp)
+                    .map(|st| op_costs(job, &par, c, st, v))
+                    .collect(),
                 optimizer: (0..par.pp)
                     .map(|st| crate::estimate::optimizer_time(job, &par, c, st).get())
                     .collect(),
@@ -291,7 +294,8 @@ pub fn simulate_job_split(
     };
     let one_nic_per_device = classes
         .iter()
-        .all(|c| c.pool.nics_per_node >= c.pool.devices_per_node);
+        .flat_map(|c| c.slots.iter())
+        .all(|sl| sl.pool.nics_per_node >= sl.pool.devices_per_node);
     let ranks_simulated = if one_nic_per_device { 1 } else { par.tp };
     let mut reductions = Vec::new();
     let min_eff =
@@ -416,16 +420,20 @@ pub fn simulate_job_split(
     })
 }
 
-/// Op costs of a class: `[pass][last virtual stage?]`.
+/// Op costs of stage `stage` of a class: `[pass][last virtual stage?]`
+/// for one of its `v` chunks.
 fn op_costs(
     job: &Job,
     par: &crate::parallelism::ParallelConfig,
     c: &Class<'_>,
-    lpc: u32,
+    stage: u32,
+    v: u32,
 ) -> [[OpCost; 2]; 2] {
+    let slot = &c.slots[stage as usize];
+    let lpc = slot.layers / v;
     let shape = Shape::of(job, par);
     let fwd_tp = if par.tp > 1 {
-        c.tp_collective.get() * 2.0 * f64::from(lpc)
+        slot.tp_collective.get() * 2.0 * f64::from(lpc)
     } else {
         0.0
     };
@@ -434,13 +442,20 @@ fn op_costs(
     // gather behind the pass, so only what outlasts it is exposed.
     let gather = if par.zero == 3 && par.dp > 1 {
         let (inner, outer) = crate::estimate::dp_layout(c, par);
-        crate::estimate::zero3_gather(job, par, (inner, c.intra), (outer, c.inter)).get()
+        crate::estimate::zero3_gather(job, par, (inner, slot.intra), (outer, slot.inter)).get()
     } else {
         0.0
     };
     let mut out = [[OpCost::default(); 2]; 2];
     for (k, head) in [false, true].into_iter().enumerate() {
-        let t = stage_times(&shape, &c.rates, lpc, head, par.recompute, c.tp_collective);
+        let t = stage_times(
+            &shape,
+            &slot.rates,
+            lpc,
+            head,
+            par.recompute,
+            slot.tp_collective,
+        );
         let fwd = t.forward.get();
         let bwd = t.backward.get() + t.recompute.get();
         out[0][k] = OpCost {

@@ -81,9 +81,9 @@ pub struct Group {
     pub microbatches: u32,
     /// Devices of the representative: `[stage][tp rank]`.
     pub devices: Vec<Vec<DeviceId>>,
-    /// Op costs: `[pass][chunk-kind]` with chunk-kind 0 = plain, 1 = last
+    /// Op costs per stage: `[stage][pass][chunk-kind]` with chunk-kind 0 = plain, 1 = last
     /// virtual stage (output head).
-    pub costs: [[OpCost; 2]; 2],
+    pub costs: Vec<[[OpCost; 2]; 2]>,
     /// Optimizer time of each stage's device.
     pub optimizer: Vec<f64>,
 }
@@ -292,7 +292,8 @@ impl StepModel {
         let bubble = (producer_end.min(start) - last).max(0.0);
         let transfer = (start - producer_end.max(last)).max(0.0);
         let kind = usize::from(vs + 1 == vs_total);
-        let cost = self.groups[g].costs[usize::from(op.pass == Pass::Backward)][kind];
+        let cost = self.groups[g].costs[self.workers[w].stage as usize]
+            [usize::from(op.pass == Pass::Backward)][kind];
         let end = start + cost.total();
         let k = &mut self.workers[w];
         k.bubble += bubble;

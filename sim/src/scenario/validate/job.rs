@@ -165,6 +165,7 @@ fn job(
         collective_algorithm: algorithm?,
         deadline_h: deadline_h?,
         budget_usd_per_hour: budget?,
+        layout: None,
         parallelism: par?,
     })
 }
