@@ -13,7 +13,7 @@
 use crate::model::TransformerSpec;
 use crate::parallelism::{ParallelConfig, Precision};
 use crate::result::JobResult;
-use crate::scenario::{Job, Scenario};
+use crate::scenario::{Job, Scenario, StageLayout};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use thiserror::Error;
@@ -67,6 +67,9 @@ pub struct StagePlan {
     pub first_layer: u32,
     /// Number of consecutive layers it holds.
     pub layers: u32,
+    /// The pool running this stage when a replica's stages lie on different
+    /// pools (`null`: every pool runs whole replicas).
+    pub pool: Option<String>,
 }
 
 /// What one node runs.
@@ -204,7 +207,14 @@ impl Plan {
         let mut nodes = Vec::new();
         let mut remaining = u64::from(par.dp);
         let mut first_replica = 0u64;
-        for &idx in &job.pools {
+        let in_pool: &[usize] = match &job.layout {
+            Some(lay) => {
+                nodes = spread_nodes(s, lay, par, result);
+                &[]
+            }
+            None => &job.pools,
+        };
+        for &idx in in_pool {
             let Some(pool) = s.pools.get(idx) else {
                 continue;
             };
@@ -252,7 +262,10 @@ impl Plan {
             precision: job.precision,
             objective: objective.to_owned(),
             parallelism: *par,
-            stages: stage_plans(job.model.layers, pp, par.virtual_stages.max(1)),
+            stages: match &job.layout {
+                Some(lay) => spread_stages(s, lay),
+                None => stage_plans(job.model.layers, pp, par.virtual_stages.max(1)),
+            },
             nodes,
             predicted: Prediction {
                 step_time_s: result.step_time_s,
@@ -407,10 +420,38 @@ impl Plan {
                 Some((i, used))
             })
             .collect();
+        // Stages spread over pools come back as the job's stage layout.
+        let stages = if self.stages.iter().any(|st| st.pool.is_some()) {
+            let mut pools_of = Vec::new();
+            for (i, st) in self.stages.iter().enumerate() {
+                let name = st.pool.as_deref().unwrap_or("");
+                let idx = job
+                    .pools
+                    .iter()
+                    .copied()
+                    .find(|&p| s.pools[p].name == name)
+                    .ok_or_else(|| PlanError::Node {
+                        scenario: s.file.clone(),
+                        job: self.job.clone(),
+                        index: i,
+                        why: format!(
+                            "stage {} runs on pool `{name}`, which is not one of the job's pools",
+                            st.stage
+                        ),
+                    })?;
+                pools_of.push(idx);
+            }
+            Some(StageLayout {
+                pools: pools_of,
+                layers: self.stages.iter().map(|st| st.layers).collect(),
+            })
+        } else {
+            None
+        };
         let out = crate::planner::apply(
             s,
             ji,
-            &crate::planner::Placement { pools },
+            &crate::planner::Placement { pools, stages },
             &self.parallelism,
         );
         Ok(out)
@@ -433,6 +474,82 @@ fn stage_plans(layers: u32, pp: u32, vs: u32) -> Vec<StagePlan> {
             chunk: to_u32(v / u64::from(pp)),
             first_layer: start(v),
             layers: start(v + 1) - start(v),
+            pool: None,
+        })
+        .collect()
+}
+
+/// Layer ranges of stages spread over pools.
+fn spread_stages(s: &Scenario, lay: &StageLayout) -> Vec<StagePlan> {
+    let mut first = 0;
+    lay.pools
+        .iter()
+        .zip(&lay.layers)
+        .enumerate()
+        .map(|(st, (&p, &n))| {
+            let plan = StagePlan {
+                stage: to_u32(st as u64),
+                chunk: 0,
+                first_layer: first,
+                layers: n,
+                pool: Some(s.pools[p].name.clone()),
+            };
+            first += n;
+            plan
+        })
+        .collect()
+}
+
+/// The nodes of a job whose stages lie on different pools: on each stage's
+/// pool, tensor rank j of replica r of the pool's `local`-th stage is device
+/// j + tp·(r + dp·local).
+fn spread_nodes(
+    s: &Scenario,
+    lay: &StageLayout,
+    par: &ParallelConfig,
+    result: &JobResult,
+) -> Vec<NodePlan> {
+    let tp = u64::from(par.tp.max(1));
+    let dp = u64::from(par.dp.max(1));
+    // (pool, node) → (stages, replicas), in stage order of first appearance.
+    type Held = ((usize, u64), BTreeSet<u32>, BTreeSet<u32>);
+    let mut held: Vec<Held> = Vec::new();
+    for (st, &p) in lay.pools.iter().enumerate() {
+        let dpn = u64::from(s.pools[p].devices_per_node.max(1));
+        let local = lay.local(st) as u64;
+        for r in 0..dp {
+            for j in 0..tp {
+                let key = (p, (j + tp * (r + dp * local)) / dpn);
+                let at = match held.iter().position(|(k, _, _)| *k == key) {
+                    Some(i) => i,
+                    None => {
+                        held.push((key, BTreeSet::new(), BTreeSet::new()));
+                        held.len() - 1
+                    }
+                };
+                held[at].1.insert(to_u32(st as u64));
+                held[at].2.insert(to_u32(r));
+            }
+        }
+    }
+    held.sort_by_key(|((p, n), _, _)| (lay.pools.iter().position(|q| q == p), *n));
+    held.into_iter()
+        .map(|((p, node), stages, reps)| {
+            let pool = &s.pools[p];
+            let node = to_u32(node);
+            let share = result
+                .shares
+                .iter()
+                .find(|sh| sh.pool == pool.name && sh.node == node);
+            NodePlan {
+                pool: pool.name.clone(),
+                node,
+                device: pool.device.id.clone(),
+                stages: stages.into_iter().collect(),
+                replicas: reps.into_iter().collect(),
+                batch_share: share.map_or(0.0, |sh| sh.batch_share),
+                lr_share: share.map_or(0.0, |sh| sh.lr_share),
+            }
         })
         .collect()
 }

@@ -41,13 +41,19 @@ fn every_bundled_scenario_plans_and_its_plan_simulates() {
     }
 }
 
-/// Issue 4: at least five Pareto points when they exist, and the mixed
-/// cluster's plan reported with equal shares beside it.
+/// Issue 4: at least five Pareto points when they exist (GPT-3 175B on
+/// 1,024 A100, left to the planner: fewer nodes are slower and cheaper).
 #[test]
 fn pareto_front_has_at_least_five_points() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("auto.toml");
+    let text = std::fs::read_to_string(root().join("scenarios/gpt3-175b-1024-a100.toml"))
+        .expect("scenario");
+    let cut = text.find("[job.parallelism]").expect("a parallelism table");
+    std::fs::write(&path, format!("{}parallelism = \"auto\"\n", &text[..cut])).expect("write");
     let o = cirrus(&[
         "plan",
-        "scenarios/gpt3-175b-512a100-512h100.toml",
+        path.to_str().expect("utf-8"),
         "--objective",
         "cost",
         "--json",

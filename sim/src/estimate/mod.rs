@@ -18,7 +18,8 @@ pub mod memory;
 mod step;
 
 pub(crate) use step::{
-    Class, assemble, classes, dp_layout, gradient_bytes_per_param, optimizer_time, zero3_gather,
+    Class, assemble, classes, dp_layout, gradient_bytes_per_param, layer_time, optimizer_time,
+    zero3_gather,
 };
 pub use step::{JobEstimate, PoolEstimate, estimate_job};
 

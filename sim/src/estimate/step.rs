@@ -119,12 +119,7 @@ fn link(bandwidth: BytesPerSec, eff: f64, latency: Seconds) -> Link {
 
 /// Intra-node and inter-node links of a pool, from the topology.
 fn pool_links(topo: &Topology, idx: usize, pool: &Pool, cal: &Calibration) -> (Link, Link) {
-    let first = topo.device(idx, 0, 0);
-    let latency = |b: Option<crate::topology::DeviceId>| match (first, b) {
-        (Some(a), Some(b)) => topo.route(a, b).latency,
-        _ => Seconds::ZERO,
-    };
-    let intra_lat = latency(topo.device(idx, 0, 1));
+    let (intra_lat, inter_lat) = topo.pool_latencies(idx);
     let intra = link(
         topo.intra_node_bandwidth(idx),
         cal.intra_link_eff,
@@ -134,7 +129,6 @@ fn pool_links(topo: &Topology, idx: usize, pool: &Pool, cal: &Calibration) -> (L
         // The ICI torus carries every collective inside a slice.
         return (intra, intra);
     }
-    let inter_lat = latency(topo.device(idx, 1, 0));
     let inter = link(
         topo.inter_node_bandwidth_per_device(idx),
         cal.network_eff,
@@ -427,7 +421,12 @@ fn finish(
     let pipeline = |c: &Class<'_>| {
         let m = replica_share(c) * mb_per_step;
         let bubble = c.fill_time(par);
-        let pp_comm = c.p2p * (2.0 * (m * v + pp - 1.0));
+        // Transfers between stages overlap the neighbours' other passes in
+        // the steady state; the fill and the drain wait for one each way per
+        // boundary, and a link slower than a pass holds every micro-batch up.
+        let pass = c.microbatch_time() * 0.5;
+        let pp_comm =
+            c.p2p * (2.0 * v * (pp - 1.0)) + (c.p2p - pass).max(Seconds::ZERO) * (2.0 * m * v);
         (
             m,
             bubble,
@@ -552,6 +551,47 @@ pub(crate) fn optimizer_time(
         params
     };
     Bytes(mine * OPTIMIZER_BYTES_PER_PARAM) / (slot.rates.mem_bw * slot.rates.cal.mem_eff)
+}
+
+/// Time of one micro-batch through one layer (forward, backward, recompute,
+/// tensor-parallel traffic) on a device of pool `pool`: what a balanced
+/// split of the layers over mixed stages is weighed by.
+pub(crate) fn layer_time(
+    s: &Scenario,
+    job: &Job,
+    par: &ParallelConfig,
+    topo: &Topology,
+    pool: usize,
+) -> Option<f64> {
+    let p = &s.pools[pool];
+    let cal = for_generation(&p.device.generation);
+    let rates = DeviceRates {
+        peak: p.device.peak(job.precision)?,
+        mem_bw: p.device.mem_bw?,
+        cal,
+    };
+    let (intra, inter) = pool_links(topo, pool, p, &cal);
+    let link = if p.device.is_torus() || par.tp <= p.devices_per_node {
+        intra
+    } else {
+        inter
+    };
+    let e = job.precision.bytes_per_element();
+    let act =
+        Bytes(f64::from(job.seq_len) * f64::from(par.microbatch) * f64::from(job.model.hidden) * e);
+    let tp_collective = comm::all_reduce(act, u64::from(par.tp), link);
+    Some(
+        stage_times(
+            &Shape::of(job, par),
+            &rates,
+            1,
+            false,
+            par.recompute,
+            tp_collective,
+        )
+        .total()
+        .get(),
+    )
 }
 
 /// ZeRO-3 gathers a stage's 16-bit parameters from every data-parallel rank

@@ -92,7 +92,8 @@ fn quickstart_plan_describes_the_job() {
             stage: 0,
             chunk: 0,
             first_layer: 0,
-            layers: 24
+            layers: 24,
+            pool: None,
         }]
     );
     assert!(plan.predicted.step_time_s > 0.0 && plan.predicted.time_to_train_s.is_some());

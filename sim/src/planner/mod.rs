@@ -19,8 +19,9 @@ pub use space::{Breadth, Placement};
 use crate::estimate::memory::peak_memory;
 use crate::estimate::{self, EstimateError};
 use crate::parallelism::ParallelConfig;
+use crate::parallelism::Schedule;
 use crate::result::JobResult;
-use crate::scenario::{Choice, Job, ParallelismSpec, Scenario};
+use crate::scenario::{Choice, Job, ParallelismSpec, Scenario, StageLayout};
 use crate::stepsim::{self, Split};
 use thiserror::Error;
 
@@ -174,9 +175,25 @@ pub fn describe(s: &Scenario, placement: &Placement, p: &ParallelConfig) -> Stri
     } else {
         String::new()
     };
+    let stages = placement.stages.as_ref().map_or_else(String::new, |l| {
+        // Runs of stages on one pool with one layer count: "a100 4×7".
+        let mut runs: Vec<(usize, u32, u32)> = Vec::new();
+        for (&p, &n) in l.pools.iter().zip(&l.layers) {
+            match runs.last_mut() {
+                Some((q, m, count)) if *q == p && *m == n => *count += 1,
+                _ => runs.push((p, n, 1)),
+            }
+        }
+        let parts: Vec<String> = runs
+            .iter()
+            .map(|&(p, n, count)| format!("{} {count}×{n}", s.pools[p].name))
+            .collect();
+        format!(" stages {} layers", parts.join(" → "))
+    });
     format!(
-        "[{}] tp {} pp {} dp {} mb {} {}{} rc {} zero {}{}",
+        "[{}]{} tp {} pp {} dp {} mb {} {}{} rc {} zero {}{}",
         pools.join(" + "),
+        stages,
         p.tp,
         p.pp,
         p.dp,
@@ -189,16 +206,52 @@ pub fn describe(s: &Scenario, placement: &Placement, p: &ParallelConfig) -> Stri
     )
 }
 
-/// `s` with job `job` placed on `placement` (the pools' node counts cut to
-/// it, the job's pool list set to it) and parallelism `par` fixed.
-pub fn apply(s: &Scenario, job: usize, placement: &Placement, par: &ParallelConfig) -> Scenario {
-    let mut out = s.clone();
-    for &(p, n) in &placement.pools {
-        out.pools[p].nodes = n;
+/// A stage layout over the placement's two pools, `order[0]`'s first: as
+/// many stages on each pool as its devices hold (`dp · tp` per stage), the
+/// layers split in proportion to each pool's speed.
+fn spread(
+    s: &Scenario,
+    j: &Job,
+    par: &ParallelConfig,
+    topo: &crate::topology::Topology,
+    placement: &Placement,
+    order: [usize; 2],
+) -> Option<StageLayout> {
+    let (a, na) = placement.pools[order[0]];
+    let (b, nb) = placement.pools[order[1]];
+    let per_stage = u64::from(par.dp) * u64::from(par.tp);
+    let dev_a = u64::from(na) * u64::from(s.pools[a].devices_per_node);
+    let dev_b = u64::from(nb) * u64::from(s.pools[b].devices_per_node);
+    if !dev_a.is_multiple_of(per_stage) || !dev_b.is_multiple_of(per_stage) {
+        return None;
     }
-    let j = &mut out.jobs[job];
-    j.pools = placement.pools.iter().map(|&(p, _)| p).collect();
-    j.parallelism = ParallelismSpec {
+    let (ka, kb) = (dev_a / per_stage, dev_b / per_stage);
+    if ka == 0 || kb == 0 || ka + kb != u64::from(par.pp) {
+        return None;
+    }
+    let (ta, tb) = (
+        estimate::layer_time(s, j, par, topo, a)?,
+        estimate::layer_time(s, j, par, topo, b)?,
+    );
+    let pools: Vec<usize> = (0..par.pp)
+        .map(|st| if u64::from(st) < ka { a } else { b })
+        .collect();
+    let speeds: Vec<f64> = pools
+        .iter()
+        .map(|&p| if p == a { 1.0 / ta } else { 1.0 / tb })
+        .collect();
+    // Every stage keeps at least one layer.
+    let extra = j.model.layers.checked_sub(par.pp)?;
+    let layers: Vec<u32> = stepsim::apportion(u64::from(extra), &speeds)
+        .into_iter()
+        .map(|x| u32::try_from(x).unwrap_or(u32::MAX).saturating_add(1))
+        .collect();
+    Some(StageLayout { pools, layers })
+}
+
+/// The parallelism of a scenario job with every field fixed to `par`.
+pub fn fixed(par: &ParallelConfig) -> ParallelismSpec {
+    ParallelismSpec {
         tp: Choice::Fixed(par.tp),
         pp: Choice::Fixed(par.pp),
         dp: Choice::Fixed(par.dp),
@@ -208,7 +261,20 @@ pub fn apply(s: &Scenario, job: usize, placement: &Placement, par: &ParallelConf
         recompute: Choice::Fixed(par.recompute),
         zero: Choice::Fixed(par.zero),
         sequence_parallel: Choice::Fixed(par.sequence_parallel),
-    };
+    }
+}
+
+/// `s` with job `job` placed on `placement` (the pools' node counts cut to
+/// it, the job's pool list set to it) and parallelism `par` fixed.
+pub fn apply(s: &Scenario, job: usize, placement: &Placement, par: &ParallelConfig) -> Scenario {
+    let mut out = s.clone();
+    for &(p, n) in &placement.pools {
+        out.pools[p].nodes = n;
+    }
+    let j = &mut out.jobs[job];
+    j.pools = placement.pools.iter().map(|&(p, _)| p).collect();
+    j.layout = placement.stages.clone();
+    j.parallelism = fixed(par);
     out
 }
 
@@ -281,6 +347,37 @@ pub fn plan(s: &Scenario, job: usize, opts: &Options) -> Result<Outcome, PlanErr
         let mut fitted_prefix: Option<ParallelConfig> = None;
         for par in configs {
             considered += 1;
+            // Over two pools, the same configuration with each replica's
+            // pipeline spread over both (layers balanced by speed).
+            if placement.pools.len() == 2
+                && par.pp >= 2
+                && par.virtual_stages == 1
+                && par.schedule == Schedule::OneFOneB
+            {
+                for order in [[0, 1], [1, 0]] {
+                    let Some(lay) = spread(s, j, &par, &topo, &placement, order) else {
+                        continue;
+                    };
+                    let spread_placement = Placement {
+                        pools: placement.pools.clone(),
+                        stages: Some(lay),
+                    };
+                    let mut spread_job = placed.jobs[job].clone();
+                    spread_job.parallelism = fixed(&par);
+                    spread_job.layout = spread_placement.stages.clone();
+                    if let Ok(est) = estimate::estimate_job(&placed, &spread_job, &topo)
+                        && est.result.fits_memory
+                    {
+                        considered += 1;
+                        candidates.push(Candidate {
+                            placement: spread_placement,
+                            parallelism: par,
+                            result: est.result,
+                            usd_per_hour,
+                        });
+                    }
+                }
+            }
             let same_but_recompute = fitted_prefix.is_some_and(|f| {
                 ParallelConfig {
                     recompute: par.recompute,
@@ -302,7 +399,7 @@ pub fn plan(s: &Scenario, job: usize, opts: &Options) -> Result<Outcome, PlanErr
                 continue;
             }
             let mut candidate_job = placed.jobs[job].clone();
-            candidate_job.parallelism = apply(s, job, &placement, &par).jobs[job].parallelism;
+            candidate_job.parallelism = fixed(&par);
             let Ok(est) = estimate::estimate_job(&placed, &candidate_job, &topo) else {
                 continue;
             };
@@ -360,7 +457,7 @@ pub fn plan(s: &Scenario, job: usize, opts: &Options) -> Result<Outcome, PlanErr
     let Some((_, best, placed)) = best else {
         return Err(constraint_miss(s, j, opts.objective, &candidates));
     };
-    let equal_shares = if best.placement.pools.len() > 1 {
+    let equal_shares = if best.placement.pools.len() > 1 && best.placement.stages.is_none() {
         let topo = estimate::topology(&placed)?;
         Some(
             stepsim::simulate_job_split(&placed, &placed.jobs[job], &topo, Split::Equal)?

@@ -3,13 +3,16 @@
 //! validator enforces (tensor parallelism inside a node, divisibility).
 
 use crate::parallelism::{ParallelConfig, Recompute, Schedule};
-use crate::scenario::{Choice, Job, ParallelismSpec, Scenario};
+use crate::scenario::{Choice, Job, ParallelismSpec, Scenario, StageLayout};
 
-/// How many nodes of each of the job's pools a candidate uses (0: unused).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// How many nodes of each of the job's pools a candidate uses (0: unused),
+/// and, when a replica's pipeline spans pools, which stage runs where.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Placement {
     /// `(pool index, nodes)` for every pool with nodes > 0, in job order.
     pub pools: Vec<(usize, u32)>,
+    /// Stages spread over the pools (`None`: every replica in one pool).
+    pub stages: Option<StageLayout>,
 }
 
 /// How wide the search is.
@@ -50,7 +53,10 @@ fn node_options(n: u32, breadth: Breadth) -> Vec<u32> {
 
 /// Every placement of the job over its pools (at least one node somewhere).
 pub fn placements(s: &Scenario, job: &Job, breadth: Breadth) -> Vec<Placement> {
-    let mut out = vec![Placement { pools: Vec::new() }];
+    let mut out = vec![Placement {
+        pools: Vec::new(),
+        stages: None,
+    }];
     for &p in &job.pools {
         let mut next = Vec::new();
         for base in &out {
@@ -59,7 +65,10 @@ pub fn placements(s: &Scenario, job: &Job, breadth: Breadth) -> Vec<Placement> {
                 if n > 0 {
                     pools.push((p, n));
                 }
-                next.push(Placement { pools });
+                next.push(Placement {
+                    pools,
+                    stages: None,
+                });
             }
         }
         out = next;

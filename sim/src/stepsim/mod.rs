@@ -141,7 +141,7 @@ pub fn simulate(
 
 /// Splits `units` of work over replicas in proportion to `speeds`: floors,
 /// then the largest remainders (earlier replicas first on ties).
-fn apportion(units: u64, speeds: &[f64]) -> Vec<u64> {
+pub(crate) fn apportion(units: u64, speeds: &[f64]) -> Vec<u64> {
     let total: f64 = speeds.iter().sum();
     let ideal: Vec<f64> = speeds.iter().map(|s| units as f64 * s / total).collect();
     let mut out: Vec<u64> = ideal.iter().map(|x| x.floor() as u64).collect();

@@ -216,3 +216,87 @@ zero = {zero}
     assert!((z3.step_time_s - z3a.step_time_s).abs() / z3.step_time_s < 0.10);
     assert!(z3.memory_gib_per_device < z1.memory_gib_per_device);
 }
+
+/// Two pools joined by a slow link: a replica whose first stages run on the
+/// A100s and last stages on the H100s (more layers on the faster H100s)
+/// sends only activations across the link, where data parallelism across the
+/// pools would send every gradient. Both models agree on it.
+#[test]
+fn pipelines_across_pools_balance_uneven_stages() {
+    let text = r#"
+[[pool]]
+name = "a100"
+device = "a100-sxm4-80gb"
+nodes = 2
+nics_per_node = 8
+nic_gbit_s = 200
+[[pool]]
+name = "h100"
+device = "h100-sxm5-80gb"
+nodes = 2
+[network]
+inter_pool_gbit_s = 100
+[[job]]
+model = "gpt3-6.7b"
+seq_len = 2048
+global_batch = 64
+[job.parallelism]
+tp = 4
+pp = 4
+dp = 2
+microbatch = 1
+recompute = "selective"
+sequence_parallel = true
+"#;
+    let (mut s, topo) = load(text);
+    let across_dp = simulate_job(&s, &s.jobs[0], &topo)
+        .expect("dp across pools")
+        .estimate
+        .result;
+    // Stages 0–1 on the A100 pool with 12 layers, 2–3 on the H100 pool with 20.
+    s.jobs[0].layout = Some(crate::scenario::StageLayout {
+        pools: vec![0, 0, 1, 1],
+        layers: vec![6, 6, 10, 10],
+    });
+    let event = simulate_job(&s, &s.jobs[0], &topo)
+        .expect("pipeline across pools")
+        .estimate
+        .result;
+    let analytic = crate::estimate::estimate_job(&s, &s.jobs[0], &topo)
+        .expect("analytic")
+        .result;
+    assert!(
+        event.step_time_s < across_dp.step_time_s,
+        "{} vs {}",
+        event.step_time_s,
+        across_dp.step_time_s
+    );
+    assert!(
+        (event.step_time_s - analytic.step_time_s).abs() / event.step_time_s < 0.10,
+        "{} vs {}",
+        event.step_time_s,
+        analytic.step_time_s
+    );
+    assert!((event.breakdown_s.total() - event.step_time_s).abs() < 1e-9 * event.step_time_s);
+    // Every device carries its share: 8 A100 + 8 H100 nodes' worth of ranks.
+    let pools: std::collections::BTreeSet<&str> =
+        event.shares.iter().map(|n| n.pool.as_str()).collect();
+    assert_eq!(pools.len(), 2);
+    let total: f64 = event.shares.iter().map(|n| n.batch_share).sum();
+    assert!((total - 1.0).abs() < 1e-9);
+    // An even split leaves the faster stages idle: slower than the balanced one.
+    s.jobs[0].layout = Some(crate::scenario::StageLayout {
+        pools: vec![0, 0, 1, 1],
+        layers: vec![8, 8, 8, 8],
+    });
+    let even = simulate_job(&s, &s.jobs[0], &topo)
+        .expect("even split")
+        .estimate
+        .result;
+    assert!(
+        event.step_time_s < even.step_time_s,
+        "{} vs {}",
+        event.step_time_s,
+        even.step_time_s
+    );
+}

@@ -92,6 +92,7 @@ pub(super) fn build(spec: &TopologySpec) -> Result<Topology, TopologyError> {
         spec: spec.clone(),
         devices: b.devices,
         pools: b.pools,
+        latencies: std::sync::OnceLock::new(),
     })
 }
 

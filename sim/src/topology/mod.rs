@@ -264,9 +264,32 @@ pub struct Topology {
     spec: TopologySpec,
     devices: Vec<DeviceInfo>,
     pools: Vec<PoolLayout>,
+    /// Per pool, once asked: route latency inside a node and between nodes.
+    latencies: std::sync::OnceLock<Vec<(Seconds, Seconds)>>,
 }
 
 impl Topology {
+    /// Route latency between the first two devices of a node of `pool` and
+    /// between the first devices of its first two nodes (zero where the pool
+    /// has no such pair); computed once per topology.
+    pub fn pool_latencies(&self, pool: usize) -> (Seconds, Seconds) {
+        let all = self.latencies.get_or_init(|| {
+            (0..self.spec.pools.len())
+                .map(|p| {
+                    let first = self.device(p, 0, 0);
+                    let lat = |b: Option<DeviceId>| match (first, b) {
+                        (Some(a), Some(b)) => self.route(a, b).latency,
+                        _ => Seconds::ZERO,
+                    };
+                    (lat(self.device(p, 0, 1)), lat(self.device(p, 1, 0)))
+                })
+                .collect()
+        });
+        all.get(pool)
+            .copied()
+            .unwrap_or((Seconds::ZERO, Seconds::ZERO))
+    }
+
     /// Builds the link graph; fails on inconsistent specs (torus dims that do
     /// not match the device count, non-positive bandwidths, unreachable pools).
     pub fn build(spec: &TopologySpec) -> Result<Topology, TopologyError> {
