@@ -166,6 +166,26 @@ pub fn run(quick: bool) -> Result<Vec<Figure>, String> {
             target: Some("≤ 1 %"),
         });
     }
+    // Heterogeneous data parallelism on the bundled mixed cluster: replicas'
+    // idle time with batch shares proportional to speed, and with equal ones.
+    {
+        let (_, mixed) = SCENARIOS[4];
+        let s = scenario::parse(mixed, "mixed.toml").map_err(|d| d.to_string())?;
+        let topo = crate::estimate::topology(&s).map_err(|e| e.to_string())?;
+        for (split, label) in [
+            (stepsim::Split::Proportional, "shares ∝ speed"),
+            (stepsim::Split::Equal, "equal shares"),
+        ] {
+            let sim = stepsim::simulate_job_split(&s, &s.jobs[0], &topo, split)
+                .map_err(|e| e.to_string())?;
+            out.push(Figure {
+                name: format!("replica idle time per step, mixed-a100-h100, {label}"),
+                value: 100.0 * sim.idle_fraction(),
+                unit: "% step",
+                target: (split == stepsim::Split::Proportional).then_some("≤ 2 %"),
+            });
+        }
+    }
     for (name, text) in SCENARIOS {
         // A smoke run skips the 16,384-device scenario (seconds in a debug build).
         if quick && name.contains("16384") {

@@ -95,6 +95,28 @@ pub struct StepSimulation {
     pub events: u64,
 }
 
+impl StepSimulation {
+    /// Idle time of the data-parallel replicas as a fraction of the step:
+    /// the time between the first and the last replica group finishing its
+    /// passes (what batch shares proportional to speed remove).
+    pub fn idle_fraction(&self) -> f64 {
+        let mut ends = vec![0.0f64; self.groups.len()];
+        for span in &self.spans {
+            if matches!(span.kind, SpanKind::Forward | SpanKind::Backward) {
+                ends[span.group] = ends[span.group].max(span.end);
+            }
+        }
+        let max = ends.iter().copied().fold(0.0, f64::max);
+        let min = ends.iter().copied().fold(f64::INFINITY, f64::min);
+        let step = self.estimate.result.step_time_s;
+        if step > 0.0 && min.is_finite() {
+            (max - min) / step
+        } else {
+            0.0
+        }
+    }
+}
+
 /// Which model answers a step-time question.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Method {

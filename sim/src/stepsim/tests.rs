@@ -93,15 +93,7 @@ microbatch = 2
 
 /// The time between the first and the last replica finishing its passes.
 fn idle_spread(sim: &StepSimulation) -> f64 {
-    let mut ends = vec![0.0f64; sim.groups.len()];
-    for span in &sim.spans {
-        if matches!(span.kind, SpanKind::Forward | SpanKind::Backward) {
-            ends[span.group] = ends[span.group].max(span.end);
-        }
-    }
-    let max = ends.iter().copied().fold(0.0, f64::max);
-    let min = ends.iter().copied().fold(f64::INFINITY, f64::min);
-    max - min
+    sim.idle_fraction() * sim.estimate.result.step_time_s
 }
 
 /// Issue 3: shares proportional to speed remove the idle time that equal
