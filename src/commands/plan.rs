@@ -148,6 +148,15 @@ fn render(s: &Scenario, o: &Outcome, opts: &Options, elapsed: f64) -> String {
             None => pools.push((n.pool.clone(), n.batch_share, 1)),
         }
     }
+    if b.placement.stages.is_some() {
+        let _ = writeln!(
+            out,
+            "  shares        each of the {} replicas runs its stages on both pools and takes {:.3}% of the batch (learning-rate weight the same)",
+            b.parallelism.dp,
+            100.0 / f64::from(b.parallelism.dp.max(1))
+        );
+        pools.clear();
+    }
     for (pool, share, nodes) in &pools {
         let _ = writeln!(
             out,
