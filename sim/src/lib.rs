@@ -5,11 +5,13 @@
 //! terminal, GPU or plotting code, and depends on no other Cirrus crate.
 //!
 //! ```text
-//! scenario.toml ──scenario::load──► Scenario ──estimate::simulate──► SimResult (result)
-//!                    │                  │
-//!                    │                  ├── catalogue: device figures with sources
-//!                    │                  ├── topology: petgraph of devices, links, NICs, switches
-//!                    │                  └── model: parameters, FLOPs, activation and state memory
+//! scenario.toml ──scenario::load──► Scenario ──planner::plan──► Plan (plan.json)
+//!                    │                  │                           │
+//!                    │                  └──stepsim::simulate / estimate (analytic)──► SimResult (result)
+//!                    │                        ├── engine: discrete events, seeded random streams
+//!                    │                        ├── netsim: max-min fair flows, collectives
+//!                    │                        ├── topology, catalogue, model (parameters, FLOPs, memory)
+//!                    │                        └── fidelity: held against published measurements
 //!                    └──► Diagnostics (file:line:column, key path, hint)
 //! ```
 //!
