@@ -33,6 +33,30 @@ fn objective(args: &PlanArgs, s: &Scenario) -> Result<Objective, Failure> {
     })
 }
 
+/// Batch share per pool of a candidate (each spread replica counts on both
+/// pools by its devices), as "pool NN%" pairs.
+fn pool_shares(c: &cirrus_sim::planner::Candidate) -> Vec<(String, f64)> {
+    let mut out: Vec<(String, f64)> = Vec::new();
+    for n in &c.result.shares {
+        match out.iter_mut().find(|p| p.0 == n.pool) {
+            Some(p) => p.1 += n.batch_share,
+            None => out.push((n.pool.clone(), n.batch_share)),
+        }
+    }
+    out
+}
+
+fn shares_text(c: &cirrus_sim::planner::Candidate) -> String {
+    if c.placement.stages.is_some() {
+        return "spread".to_owned();
+    }
+    pool_shares(c)
+        .iter()
+        .map(|(p, x)| format!("{p} {:.0}%", 100.0 * x))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Runs the planner on the scenario's first job.
 pub fn run(args: &PlanArgs) -> Result<(), Failure> {
     let s = super::load(&args.file)?;
@@ -73,6 +97,8 @@ pub fn run(args: &PlanArgs) -> Result<(), Failure> {
                     "time_to_train_s": c.result.time_to_train_s,
                     "cost_usd": c.result.cost_usd,
                     "usd_per_hour": c.usd_per_hour,
+                    "batch_share_by_pool": pool_shares(c).into_iter().collect::<std::collections::BTreeMap<_, _>>(),
+                    "stages_spread_over_pools": c.placement.stages.is_some(),
                 })
             })
             .collect();
@@ -176,7 +202,7 @@ fn render(s: &Scenario, o: &Outcome, opts: &Options, elapsed: f64) -> String {
     let _ = writeln!(out, "\nPareto front (time vs cost; analytic estimates):");
     let _ = writeln!(
         out,
-        "  {:<72} {:>10} {:>10} {:>12} {:>10}",
+        "  {:<72} {:>10} {:>10} {:>12} {:>10}  batch shares",
         "plan", "step s", "to train", "cost", "USD/h"
     );
     let step = (o.pareto.len() / 12).max(1);
@@ -186,12 +212,13 @@ fn render(s: &Scenario, o: &Outcome, opts: &Options, elapsed: f64) -> String {
         }
         let _ = writeln!(
             out,
-            "  {:<72} {:>10.3} {:>10} {:>12} {:>10.0}",
+            "  {:<72} {:>10.3} {:>10} {:>12} {:>10.0}  {}",
             planner::describe(s, &c.placement, &c.parallelism),
             c.result.step_time_s,
             hours(c.result.time_to_train_s),
             usd(c.result.cost_usd),
-            c.usd_per_hour
+            c.usd_per_hour,
+            shares_text(c)
         );
     }
     out
