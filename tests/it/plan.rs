@@ -113,3 +113,28 @@ fn a_plan_for_another_scenario_is_refused() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("plan for job"), "{}", stderr(&o));
 }
+
+/// Issue 4: on a homogeneous A100 cluster the planner's choice is at least as
+/// fast (predicted) as the hand-tuned Megatron configuration bundled for it.
+#[test]
+fn r4_planned_gpt3_is_at_least_as_fast_as_the_hand_tuned_configuration() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("auto.toml");
+    let text = std::fs::read_to_string(root().join("scenarios/gpt3-175b-1024-a100.toml"))
+        .expect("scenario");
+    let cut = text.find("[job.parallelism]").expect("a parallelism table");
+    std::fs::write(&path, format!("{}parallelism = \"auto\"\n", &text[..cut])).expect("write");
+    let planned = cirrus(&["plan", path.to_str().expect("utf-8"), "--json"]);
+    assert!(planned.status.success(), "{}", stderr(&planned));
+    let v: serde_json::Value = serde_json::from_slice(&planned.stdout).expect("JSON");
+    let best = v["best"]["step_time_s"].as_f64().expect("step");
+    let hand: SimResult = serde_json::from_slice(
+        &cirrus(&["simulate", "scenarios/gpt3-175b-1024-a100.toml", "--json"]).stdout,
+    )
+    .expect("SimResult");
+    assert!(
+        best <= hand.jobs[0].step_time_s,
+        "{best} vs {}",
+        hand.jobs[0].step_time_s
+    );
+}
