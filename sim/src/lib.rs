@@ -53,3 +53,4 @@ pub mod stepsim;
 pub mod suggest;
 pub mod topology;
 pub mod units;
+pub mod workload;

@@ -1,0 +1,150 @@
+//! Workloads for cluster scheduling: jobs read from public traces or drawn
+//! from generators, in one shape the cluster simulator consumes.
+//!
+//! ```text
+//! trace files ──importer (gavel | pollux | philly | alibaba-openb | alibaba-pai | helios)──┐
+//! generator (synthetic, seeded) ─────────────────────────────────────────────────────────────┴─► Workload { jobs, throughputs }
+//! ```
+//!
+//! Every importer streams its file, reports a malformed row with its row and
+//! column ([`WorkloadError::BadRow`]), or, with `skip_bad_rows`, skips and
+//! counts it ([`Workload::skipped_rows`]).
+
+use std::collections::BTreeMap;
+use thiserror::Error;
+
+/// How much work a job is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Work {
+    /// Training steps; the time per step on each device type comes from a
+    /// throughput table ([`Throughputs`], as in Gavel).
+    Steps {
+        /// Steps to run.
+        steps: f64,
+    },
+    /// Seconds of run time as the trace recorded it on `device` (a
+    /// catalogue id, when the trace names one) with the requested devices;
+    /// other device types scale by speed.
+    Seconds {
+        /// Recorded run time.
+        seconds: f64,
+        /// The device type it ran on, if known.
+        device: Option<String>,
+    },
+}
+
+/// One job of a workload.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TraceJob {
+    /// Identifier (from the trace, or generated).
+    pub id: String,
+    /// Submission time, seconds from the workload's start (≥ 0; workloads
+    /// are shifted so the first job arrives at 0).
+    pub arrival_s: f64,
+    /// Devices requested (fractional for shared GPUs, e.g. 0.5).
+    pub devices: f64,
+    /// Device types the job may run on (catalogue ids or pool names); empty:
+    /// any.
+    pub device_types: Vec<String>,
+    /// The job's work.
+    pub work: Work,
+    /// Job type for throughput lookups and reports (a Gavel job type, a model
+    /// name), if known.
+    pub kind: Option<String>,
+    /// Gavel's scale factor (the number of devices the throughput entry is
+    /// for); 1 otherwise.
+    pub scale_factor: u32,
+    /// Priority weight (fairness policies); 1 when absent.
+    pub priority: f64,
+    /// User or virtual cluster, if the trace has one.
+    pub user: Option<String>,
+}
+
+/// Measured throughput, steps per second, by (job type, scale factor) and
+/// device (worker) type: Gavel's `simulation_throughputs.json`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Throughputs {
+    /// `(job type, scale factor) → worker type → steps/s`.
+    pub table: BTreeMap<(String, u32), BTreeMap<String, f64>>,
+}
+
+impl Throughputs {
+    /// Steps per second of `kind` at `scale_factor` on `worker`, if measured.
+    pub fn get(&self, kind: &str, scale_factor: u32, worker: &str) -> Option<f64> {
+        self.table.get(&(kind.to_owned(), scale_factor))?.get(worker).copied()
+    }
+}
+
+/// Jobs to schedule.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Workload {
+    /// Jobs in arrival order (ties by id).
+    pub jobs: Vec<TraceJob>,
+    /// The trace's own throughput table, if it has one.
+    pub throughputs: Option<Throughputs>,
+    /// Rows skipped as malformed (with `skip_bad_rows`).
+    pub skipped_rows: u64,
+}
+
+/// Options every importer takes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ImportOptions {
+    /// Skip malformed rows (counted) instead of failing.
+    pub skip_bad_rows: bool,
+    /// Read at most this many jobs (after sorting by arrival: the first ones).
+    pub limit: Option<usize>,
+}
+
+/// Why a workload could not be read.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum WorkloadError {
+    /// The file could not be read.
+    #[error("failed to read {file}: {source}")]
+    Io {
+        /// The file.
+        file: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A row is malformed.
+    #[error("{file}: row {row}, column {column} (`{name}`): {message}")]
+    BadRow {
+        /// The file.
+        file: String,
+        /// 1-based row (line) number.
+        row: u64,
+        /// 1-based column number.
+        column: usize,
+        /// Column name.
+        name: String,
+        /// What is wrong and what was expected.
+        message: String,
+    },
+    /// The file as a whole is not in the expected format.
+    #[error("{file}: {message}")]
+    Format {
+        /// The file.
+        file: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+impl Workload {
+    /// Sorts jobs by (arrival, id), shifts arrivals so the first is at 0, and
+    /// keeps the first `limit`.
+    pub fn normalise(&mut self, limit: Option<usize>) {
+        self.jobs
+            .sort_by(|a, b| a.arrival_s.total_cmp(&b.arrival_s).then_with(|| a.id.cmp(&b.id)));
+        if let Some(first) = self.jobs.first().map(|j| j.arrival_s) {
+            for j in &mut self.jobs {
+                j.arrival_s -= first;
+            }
+        }
+        if let Some(n) = limit {
+            self.jobs.truncate(n);
+        }
+    }
+}
