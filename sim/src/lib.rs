@@ -39,6 +39,7 @@
 
 pub mod bench;
 pub mod catalogue;
+pub mod cluster;
 pub mod engine;
 pub mod estimate;
 pub mod fidelity;

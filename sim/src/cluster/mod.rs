@@ -1,0 +1,410 @@
+//! Cluster scheduling: many jobs sharing the scenario's pools over time, on
+//! the discrete-event engine. Policies decide (as data) which queued or
+//! running jobs hold devices; the engine applies the decisions, places jobs
+//! (gang, consolidated, fragmentation-aware for fractional devices), and
+//! counts what users pay for: completion times, waiting, utilisation, cost.
+//!
+//! ```text
+//! Workload (trace or generator) ──► arrivals ──► policy (FIFO, SJF, SRTF, LAS; heterogeneity-aware or not)
+//!        Vec<Decision> ──► engine: place / preempt ──► finish events ──► JobRecord per job ──► ClusterResult
+//! ```
+//!
+//! This first version runs jobs alone on their devices (no interference),
+//! in event-driven or round-based mode; failures, spot revocations,
+//! autoscaling and the LP-based fairness policies come next.
+
+mod policy;
+mod state;
+
+pub use policy::{Decision, Policy};
+
+use crate::engine::{Engine, EventId, Model, Scheduler, SimTime};
+use crate::result::ClusterResult;
+use crate::scenario::Scenario;
+use crate::workload::{TraceJob, Work, Workload};
+use state::Devices;
+use thiserror::Error;
+
+/// Settings of a cluster simulation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Config {
+    /// Scheduling policy.
+    pub policy: Policy,
+    /// Prefer the device type on which a job runs fastest (else the first
+    /// pool with room, in scenario order).
+    pub heterogeneity_aware: bool,
+    /// Re-decide every `round_s` seconds (Gavel's rounds) as well as on
+    /// arrivals and completions; `None`: only on events.
+    pub round_s: Option<f64>,
+    /// Seconds a preempted job loses to checkpoint and restore when it
+    /// starts again.
+    pub restore_s: f64,
+}
+
+/// What became of one job.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobRecord {
+    /// Job id.
+    pub id: String,
+    /// Arrival, s.
+    pub arrival_s: f64,
+    /// First start, s (`None`: never started).
+    pub start_s: Option<f64>,
+    /// Completion, s.
+    pub end_s: Option<f64>,
+    /// Devices it held while running.
+    pub devices: f64,
+    /// Device-seconds it held devices.
+    pub busy_device_s: f64,
+    /// Times it was preempted.
+    pub preemptions: u32,
+    /// Seconds spent restoring from checkpoints after preemptions.
+    pub restore_s: f64,
+    /// Why it never ran, if so.
+    pub rejected: Option<String>,
+    /// Pool it ran on last.
+    pub pool: Option<String>,
+}
+
+/// Everything a cluster simulation produces.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    /// The SimResult `cluster` block.
+    pub result: ClusterResult,
+    /// One record per job, in workload order.
+    pub jobs: Vec<JobRecord>,
+    /// Engine events processed.
+    pub events: u64,
+}
+
+/// Why a cluster simulation could not run.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum ClusterError {
+    /// The scenario has no pools with devices.
+    #[error("the scenario has no devices to schedule on")]
+    NoDevices,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Event {
+    Arrive(usize),
+    Finish(usize),
+    Round,
+}
+
+/// A running job: (pool, start time, finish event, devices taken).
+type Running = (usize, f64, EventId, Vec<(usize, u32)>);
+
+/// A job's state during the run.
+#[derive(Debug, Clone)]
+struct Live {
+    /// Seconds of work left on each pool (at that pool's speed), or `None`
+    /// when the job cannot run there.
+    total_s: Vec<Option<f64>>,
+    /// Fraction of the work done.
+    done: f64,
+    /// Running: where, since when, its finish event and devices.
+    running: Option<Running>,
+    arrived: bool,
+    finished: bool,
+    /// Device-seconds attained so far (for LAS).
+    attained: f64,
+    /// Restore delay owed at the next start.
+    owed_restore: f64,
+}
+
+struct Sim<'a> {
+    cfg: Config,
+    jobs: &'a [TraceJob],
+    live: Vec<Live>,
+    devices: Devices,
+    records: Vec<JobRecord>,
+    queue_len_max: usize,
+}
+
+/// Seconds of `job`'s work on `pool` of `s`, if it can run there.
+fn duration_on(s: &Scenario, w: &Workload, job: &TraceJob, pool: usize) -> Option<f64> {
+    let p = &s.pools[pool];
+    if !job.device_types.is_empty()
+        && !job
+            .device_types
+            .iter()
+            .any(|t| t == &p.name || t == &p.device.id)
+    {
+        return None;
+    }
+    match &job.work {
+        Work::Steps { steps } => {
+            let kind = job.kind.as_deref()?;
+            let rate = w
+                .throughputs
+                .as_ref()?
+                .get(kind, job.scale_factor, &p.name)?;
+            (rate > 0.0).then(|| steps / rate)
+        }
+        Work::Seconds { seconds, device } => {
+            // Scale by dense peak (the best precision both devices have).
+            let speed = |id: &str| {
+                crate::catalogue::lookup(id).and_then(|d| {
+                    [
+                        crate::parallelism::Precision::Bf16,
+                        crate::parallelism::Precision::Fp16,
+                        crate::parallelism::Precision::Fp32,
+                    ]
+                    .into_iter()
+                    .find_map(|pr| d.peak_tflops(pr).value())
+                })
+            };
+            let ratio = match device.as_deref().and_then(speed) {
+                Some(recorded) => p
+                    .device
+                    .peak(crate::parallelism::Precision::Bf16)
+                    .or(p.device.peak(crate::parallelism::Precision::Fp16))
+                    .or(p.device.peak(crate::parallelism::Precision::Fp32))
+                    .map_or(1.0, |here| recorded * 1e12 / here.get()),
+                None => 1.0,
+            };
+            Some(seconds * ratio)
+        }
+    }
+}
+
+impl Sim<'_> {
+    fn now_s(sched: &Scheduler<'_, Event>) -> f64 {
+        sched.now().as_secs_f64()
+    }
+
+    /// Stops job `j` at time `t`, crediting its progress.
+    fn stop(&mut self, j: usize, t: f64, sched: &mut Scheduler<'_, Event>) {
+        let Some((pool, start, ev, placement)) = self.live[j].running.take() else {
+            return;
+        };
+        sched.cancel(ev);
+        let total = self.live[j].total_s[pool].unwrap_or(f64::INFINITY);
+        let ran = t - start;
+        let restored = ran.min(self.live[j].owed_restore);
+        self.records[j].restore_s += restored;
+        let effective = (ran - restored).max(0.0);
+        self.live[j].owed_restore = 0.0;
+        self.live[j].done = (self.live[j].done + effective / total).min(1.0);
+        let held = self.jobs[j].devices * (t - start);
+        self.live[j].attained += held;
+        self.records[j].busy_device_s += held;
+        self.devices.release(pool, &placement, self.jobs[j].devices);
+    }
+
+    fn start(&mut self, j: usize, pool: usize, t: f64, sched: &mut Scheduler<'_, Event>) -> bool {
+        let Some(placement) = self.devices.place(pool, self.jobs[j].devices) else {
+            return false;
+        };
+        let total = self.live[j].total_s[pool].unwrap_or(f64::INFINITY);
+        let left = (1.0 - self.live[j].done) * total + self.live[j].owed_restore;
+        let ev = sched.schedule_at(SimTime::from_secs_f64(t + left), Event::Finish(j));
+        self.live[j].running = Some((pool, t, ev, placement));
+        let r = &mut self.records[j];
+        r.start_s.get_or_insert(t);
+        r.pool = Some(self.devices.pool_name(pool).to_owned());
+        true
+    }
+
+    /// Asks the policy and applies its decisions.
+    fn decide(&mut self, sched: &mut Scheduler<'_, Event>) {
+        let t = Self::now_s(sched);
+        let decisions = policy::decide(self.cfg, t, self.jobs, &self.live, &self.devices);
+        for d in decisions {
+            match d {
+                Decision::Preempt { job } => {
+                    self.stop(job, t, sched);
+                    self.live[job].owed_restore = self.cfg.restore_s;
+                    self.records[job].preemptions += 1;
+                }
+                Decision::Start { job, pool } => {
+                    let _ = self.start(job, pool, t, sched);
+                }
+            }
+        }
+        let waiting = self
+            .live
+            .iter()
+            .filter(|l| l.arrived && !l.finished && l.running.is_none())
+            .count();
+        self.queue_len_max = self.queue_len_max.max(waiting);
+    }
+}
+
+impl Model for Sim<'_> {
+    type Event = Event;
+
+    fn handle(&mut self, now: SimTime, event: Event, sched: &mut Scheduler<'_, Event>) {
+        let t = now.as_secs_f64();
+        match event {
+            Event::Arrive(j) => self.live[j].arrived = true,
+            Event::Finish(j) => {
+                self.stop(j, t, sched);
+                self.live[j].finished = true;
+                self.live[j].done = 1.0;
+                self.records[j].end_s = Some(t);
+            }
+            Event::Round => {
+                // Rounds continue while any job is still to finish.
+                if let Some(r) = self.cfg.round_s
+                    && self.live.iter().any(|l| !l.finished)
+                {
+                    sched.schedule_in(crate::engine::SimDuration::from_secs_f64(r), Event::Round);
+                }
+            }
+        }
+        self.decide(sched);
+    }
+}
+
+/// Simulates `workload` on the pools of `s`.
+pub fn simulate(s: &Scenario, workload: &Workload, cfg: &Config) -> Result<Outcome, ClusterError> {
+    let devices = Devices::new(s);
+    if devices.total() == 0 {
+        return Err(ClusterError::NoDevices);
+    }
+    let jobs = &workload.jobs;
+    let mut records = Vec::with_capacity(jobs.len());
+    let mut live = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        let total_s: Vec<Option<f64>> = (0..s.pools.len())
+            .map(|p| duration_on(s, workload, job, p).filter(|_| devices.fits(p, job.devices)))
+            .collect();
+        let rejected = total_s.iter().all(Option::is_none).then(|| {
+            format!(
+                "no pool can run it ({} devices{})",
+                job.devices,
+                if job.device_types.is_empty() {
+                    String::new()
+                } else {
+                    format!(" of type {}", job.device_types.join("|"))
+                }
+            )
+        });
+        records.push(JobRecord {
+            id: job.id.clone(),
+            arrival_s: job.arrival_s,
+            start_s: None,
+            end_s: None,
+            devices: job.devices,
+            busy_device_s: 0.0,
+            preemptions: 0,
+            restore_s: 0.0,
+            rejected: rejected.clone(),
+            pool: None,
+        });
+        live.push(Live {
+            total_s,
+            done: 0.0,
+            running: None,
+            arrived: false,
+            finished: rejected.is_some(),
+            attained: 0.0,
+            owed_restore: 0.0,
+        });
+    }
+    let mut sim = Sim {
+        cfg: *cfg,
+        jobs,
+        live,
+        devices,
+        records,
+        queue_len_max: 0,
+    };
+    let mut engine = Engine::new();
+    {
+        let mut sched = engine.scheduler();
+        for (j, job) in jobs.iter().enumerate() {
+            if sim.records[j].rejected.is_none() {
+                sched.schedule_at(SimTime::from_secs_f64(job.arrival_s), Event::Arrive(j));
+            }
+        }
+        if cfg.round_s.is_some() {
+            sched.schedule_at(SimTime::ZERO, Event::Round);
+        }
+    }
+    let stats = engine.run(&mut sim);
+    Ok(Outcome {
+        result: summarise(s, &sim.records),
+        jobs: sim.records,
+        events: stats.events,
+    })
+}
+
+fn percentile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() - 1) as f64 * q).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+/// The SimResult `cluster` block of a run.
+fn summarise(s: &Scenario, records: &[JobRecord]) -> ClusterResult {
+    let done: Vec<&JobRecord> = records.iter().filter(|r| r.end_s.is_some()).collect();
+    let mut jct: Vec<f64> = done
+        .iter()
+        .filter_map(|r| r.end_s.map(|e| e - r.arrival_s))
+        .collect();
+    jct.sort_by(f64::total_cmp);
+    let first = records
+        .iter()
+        .map(|r| r.arrival_s)
+        .fold(f64::INFINITY, f64::min);
+    let last = done.iter().filter_map(|r| r.end_s).fold(0.0, f64::max);
+    let makespan = if done.is_empty() {
+        0.0
+    } else {
+        last - first.min(last)
+    };
+    let queue: Vec<f64> = records
+        .iter()
+        .filter_map(|r| r.start_s.map(|st| st - r.arrival_s))
+        .collect();
+    let busy: f64 = records.iter().map(|r| r.busy_device_s).sum();
+    let total_devices: u64 = s.pools.iter().map(|p| p.devices()).sum();
+    // Busy device-hours at each pool's price and board power.
+    let (mut cost, mut energy) = (0.0, 0.0);
+    for r in records {
+        if let Some(p) = r
+            .pool
+            .as_ref()
+            .and_then(|n| s.pools.iter().find(|p| &p.name == n))
+        {
+            cost += r.busy_device_s / 3600.0 * p.price_per_device_hour().unwrap_or(0.0);
+            energy += r.busy_device_s / 3.6e6 * p.device.tdp_w.unwrap_or(0.0);
+        }
+    }
+    ClusterResult {
+        jobs_submitted: records.len() as u64,
+        jobs_completed: done.len() as u64,
+        avg_jct_s: if jct.is_empty() {
+            0.0
+        } else {
+            jct.iter().sum::<f64>() / jct.len() as f64
+        },
+        p50_jct_s: percentile(&jct, 0.5),
+        p99_jct_s: percentile(&jct, 0.99),
+        makespan_s: makespan,
+        avg_queue_s: if queue.is_empty() {
+            0.0
+        } else {
+            queue.iter().sum::<f64>() / queue.len() as f64
+        },
+        utilization: if makespan > 0.0 {
+            busy / (total_devices as f64 * makespan)
+        } else {
+            0.0
+        },
+        preemptions: records.iter().map(|r| u64::from(r.preemptions)).sum(),
+        failures: 0,
+        lost_work_s: 0.0,
+        cost_usd: cost,
+        energy_kwh: energy,
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,137 @@
+//! Scheduling policies: each orders the jobs that want devices and returns
+//! decisions as data (start this job on that pool, preempt that one), which
+//! the engine applies. FIFO and SJF never preempt; SRTF and LAS reconsider
+//! running jobs at every decision point.
+
+use super::state::Devices;
+use super::{Config, Live};
+use crate::workload::TraceJob;
+
+/// A scheduling policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Policy {
+    /// First come, first served (with backfilling: a job that fits may pass
+    /// one that does not).
+    Fifo,
+    /// Shortest job first (by its fastest duration), non-preemptive.
+    Sjf,
+    /// Shortest remaining time first, preemptive.
+    Srtf,
+    /// Least attained service (device-seconds) first, preemptive.
+    Las,
+}
+
+impl Policy {
+    /// The scenario spelling.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "fifo" => Some(Policy::Fifo),
+            "sjf" => Some(Policy::Sjf),
+            "srtf" => Some(Policy::Srtf),
+            "las" => Some(Policy::Las),
+            _ => None,
+        }
+    }
+
+    fn preemptive(self) -> bool {
+        matches!(self, Policy::Srtf | Policy::Las)
+    }
+}
+
+/// What the engine should do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Start (or resume) `job` on pool `pool`.
+    Start {
+        /// Job index.
+        job: usize,
+        /// Pool index.
+        pool: usize,
+    },
+    /// Stop `job`, to resume later.
+    Preempt {
+        /// Job index.
+        job: usize,
+    },
+}
+
+fn fastest(l: &Live) -> f64 {
+    l.total_s
+        .iter()
+        .flatten()
+        .copied()
+        .fold(f64::INFINITY, f64::min)
+}
+
+/// The decisions at time `t`.
+pub(super) fn decide(
+    cfg: Config,
+    _t: f64,
+    jobs: &[TraceJob],
+    live: &[Live],
+    devices: &Devices,
+) -> Vec<Decision> {
+    let mut want: Vec<usize> = (0..live.len())
+        .filter(|&j| live[j].arrived && !live[j].finished)
+        .filter(|&j| cfg.policy.preemptive() || live[j].running.is_none())
+        .collect();
+    let key = |j: usize| -> f64 {
+        match cfg.policy {
+            Policy::Fifo => jobs[j].arrival_s,
+            Policy::Sjf => fastest(&live[j]),
+            Policy::Srtf => (1.0 - live[j].done) * fastest(&live[j]),
+            Policy::Las => live[j].attained,
+        }
+    };
+    want.sort_by(|&a, &b| {
+        key(a)
+            .total_cmp(&key(b))
+            .then(jobs[a].arrival_s.total_cmp(&jobs[b].arrival_s))
+            .then(a.cmp(&b))
+    });
+    // Free devices per pool if every job this decision may move were stopped.
+    let mut free: Vec<f64> = (0..devices.len()).map(|p| devices.free(p)).collect();
+    if cfg.policy.preemptive() {
+        for &j in &want {
+            if let Some((p, ..)) = &live[j].running {
+                free[*p] += jobs[j].devices;
+            }
+        }
+    }
+    let mut keep = vec![false; live.len()];
+    let mut starts = Vec::new();
+    for &j in &want {
+        let need = jobs[j].devices;
+        if let Some((p, ..)) = &live[j].running {
+            if free[*p] + 1e-9 >= need {
+                free[*p] -= need;
+                keep[j] = true;
+            }
+            continue;
+        }
+        let pools =
+            (0..devices.len()).filter(|&p| live[j].total_s[p].is_some() && free[p] + 1e-9 >= need);
+        let choice = if cfg.heterogeneity_aware {
+            pools.min_by(|&a, &b| {
+                let (ta, tb) = (
+                    live[j].total_s[a].unwrap_or(f64::INFINITY),
+                    live[j].total_s[b].unwrap_or(f64::INFINITY),
+                );
+                ta.total_cmp(&tb).then(a.cmp(&b))
+            })
+        } else {
+            pools.min()
+        };
+        if let Some(p) = choice {
+            free[p] -= need;
+            starts.push(Decision::Start { job: j, pool: p });
+        }
+    }
+    let mut out: Vec<Decision> = want
+        .iter()
+        .filter(|&&j| live[j].running.is_some() && !keep[j])
+        .map(|&j| Decision::Preempt { job: j })
+        .collect();
+    out.extend(starts);
+    out
+}

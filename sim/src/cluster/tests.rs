@@ -1,0 +1,184 @@
+use super::*;
+use crate::workload::{ImportOptions, TraceJob, Work, Workload};
+use proptest::prelude::*;
+
+const CLUSTER: &str = r#"
+[[pool]]
+name = "v100"
+device = "v100-sxm2-32gb"
+nodes = 2
+devices_per_node = 4
+usd_per_device_hour = 2.0
+[[pool]]
+name = "a100"
+device = "a100-sxm4-80gb"
+nodes = 1
+devices_per_node = 4
+[workload]
+format = "synthetic"
+"#;
+
+fn scenario() -> Scenario {
+    crate::scenario::parse(CLUSTER, "c.toml").unwrap_or_else(|d| panic!("{d}"))
+}
+
+fn job(i: usize, arrival: f64, devices: f64, seconds: f64) -> TraceJob {
+    TraceJob {
+        id: format!("j{i}"),
+        arrival_s: arrival,
+        devices,
+        device_types: Vec::new(),
+        work: Work::Seconds {
+            seconds,
+            device: None,
+        },
+        kind: None,
+        scale_factor: 1,
+        priority: 1.0,
+        user: None,
+    }
+}
+
+fn cfg(policy: Policy) -> Config {
+    Config {
+        policy,
+        heterogeneity_aware: false,
+        round_s: None,
+        restore_s: 30.0,
+    }
+}
+
+#[test]
+fn fifo_known_answer() {
+    // 12 devices; two 8-device jobs of 100 s arriving together: the second
+    // waits for the first (8 + 8 > 12).
+    let w = Workload {
+        jobs: vec![job(0, 0.0, 8.0, 100.0), job(1, 0.0, 8.0, 100.0)],
+        ..Workload::default()
+    };
+    let out = simulate(&scenario(), &w, &cfg(Policy::Fifo)).expect("runs");
+    assert_eq!(out.jobs[0].end_s, Some(100.0));
+    assert_eq!(out.jobs[1].start_s, Some(100.0));
+    assert_eq!(out.jobs[1].end_s, Some(200.0));
+    assert_eq!(out.result.jobs_completed, 2);
+    assert!((out.result.avg_jct_s - 150.0).abs() < 1e-9);
+    assert!((out.result.makespan_s - 200.0).abs() < 1e-9);
+    assert!((out.result.avg_queue_s - 50.0).abs() < 1e-9);
+}
+
+#[test]
+fn srtf_preempts_a_long_job_for_a_short_one() {
+    let w = Workload {
+        jobs: vec![job(0, 0.0, 8.0, 1000.0), job(1, 10.0, 8.0, 10.0)],
+        ..Workload::default()
+    };
+    let out = simulate(&scenario(), &w, &cfg(Policy::Srtf)).expect("runs");
+    assert_eq!(out.jobs[0].preemptions, 1);
+    assert_eq!(out.jobs[1].end_s, Some(20.0));
+    // The long job resumes and pays the restore delay once.
+    let end = out.jobs[0].end_s.expect("finishes");
+    assert!((end - (1000.0 + 10.0 + 30.0)).abs() < 1e-6, "{end}");
+}
+
+#[test]
+fn jobs_that_fit_nowhere_are_rejected_with_a_reason() {
+    let w = Workload {
+        jobs: vec![job(0, 0.0, 64.0, 10.0), job(1, 0.0, 1.0, 10.0)],
+        ..Workload::default()
+    };
+    let out = simulate(&scenario(), &w, &cfg(Policy::Fifo)).expect("runs");
+    assert!(
+        out.jobs[0]
+            .rejected
+            .as_deref()
+            .is_some_and(|r| r.contains("no pool"))
+    );
+    assert_eq!(out.result.jobs_completed, 1);
+}
+
+#[test]
+fn heterogeneity_aware_placement_picks_the_faster_device() {
+    // Recorded on a V100: an A100 runs it faster.
+    let mut j = job(0, 0.0, 4.0, 100.0);
+    j.work = Work::Seconds {
+        seconds: 100.0,
+        device: Some("v100-sxm2-32gb".into()),
+    };
+    let w = Workload {
+        jobs: vec![j],
+        ..Workload::default()
+    };
+    let aware = simulate(
+        &scenario(),
+        &w,
+        &Config {
+            heterogeneity_aware: true,
+            ..cfg(Policy::Fifo)
+        },
+    )
+    .expect("runs");
+    let blind = simulate(&scenario(), &w, &cfg(Policy::Fifo)).expect("runs");
+    assert_eq!(aware.jobs[0].pool.as_deref(), Some("a100"));
+    assert_eq!(blind.jobs[0].pool.as_deref(), Some("v100"));
+    assert!(aware.jobs[0].end_s < blind.jobs[0].end_s);
+}
+
+fn random_workload() -> impl Strategy<Value = Workload> {
+    prop::collection::vec(
+        (
+            0.0f64..500.0,
+            prop::sample::select(vec![0.25, 0.5, 1.0, 2.0, 4.0, 8.0]),
+            1.0f64..300.0,
+        ),
+        1..40,
+    )
+    .prop_map(|v| {
+        let mut w = Workload {
+            jobs: v
+                .into_iter()
+                .enumerate()
+                .map(|(i, (a, d, s))| job(i, a, d, s))
+                .collect(),
+            ..Workload::default()
+        };
+        w.normalise(ImportOptions::default().limit);
+        w
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Every job completes; busy device-seconds equal the work done plus
+    /// restore delays; no pool is over-committed at any instant; reruns agree.
+    #[test]
+    fn invariants_hold(w in random_workload(), p in prop::sample::select(vec![Policy::Fifo, Policy::Sjf, Policy::Srtf, Policy::Las]), aware in any::<bool>(), rounds in any::<bool>()) {
+        let s = scenario();
+        let c = Config { heterogeneity_aware: aware, round_s: rounds.then_some(60.0), ..cfg(p) };
+        let out = simulate(&s, &w, &c).expect("runs");
+        prop_assert_eq!(out.result.jobs_completed as usize, w.jobs.len());
+        let mut intervals: Vec<(f64, f64)> = Vec::new();
+        for (r, j) in out.jobs.iter().zip(&w.jobs) {
+            let (start, end) = (r.start_s.expect("started"), r.end_s.expect("ended"));
+            prop_assert!(start >= j.arrival_s - 1e-9 && end > start);
+            // Work conservation: held time ≥ work, and exactly work plus
+            // the restore delays paid.
+            let Work::Seconds { seconds, .. } = j.work else { unreachable!() };
+            let held = r.busy_device_s / j.devices;
+            let expected = seconds + r.restore_s;
+            prop_assert!(r.restore_s <= f64::from(r.preemptions) * c.restore_s + 1e-9);
+            prop_assert!((held - expected).abs() <= 1e-6 * expected.max(1.0) + 1e-6, "{} vs {}", held, expected);
+            intervals.push((start, end));
+        }
+        // Demand at any instant never exceeds the 12 devices (checked at
+        // every start; preempted jobs make this an upper bound).
+        for &(t, _) in &intervals {
+            let demand: f64 = out.jobs.iter().zip(&intervals)
+                .filter(|(r, (s0, e0))| *s0 <= t && t < *e0 && r.preemptions == 0)
+                .map(|(r, _)| r.devices)
+                .sum();
+            prop_assert!(demand <= 12.0 + 1e-9, "{} at {}", demand, t);
+        }
+        prop_assert_eq!(simulate(&s, &w, &c).expect("again"), out);
+    }
+}
