@@ -10,6 +10,8 @@
 //! column ([`WorkloadError::BadRow`]), or, with `skip_bad_rows`, skips and
 //! counts it ([`Workload::skipped_rows`]).
 
+pub mod gavel;
+
 use std::collections::BTreeMap;
 use thiserror::Error;
 
