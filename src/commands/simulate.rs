@@ -59,7 +59,11 @@ fn resolve(
 
 /// Estimates the scenario's job and prints tables or SimResult JSON.
 pub fn run(args: &SimulateArgs) -> Result<(), Failure> {
-    let (scenario, notes) = resolve(args, super::load(&args.file)?)?;
+    let loaded = super::load(&args.file)?;
+    if loaded.workload.is_some() {
+        return cluster(args, &loaded);
+    }
+    let (scenario, notes) = resolve(args, loaded)?;
     let seed = args.seed.unwrap_or(scenario.seed);
     let failure = |e: EstimateError| match e {
         EstimateError::NeedsPlanner { .. } | EstimateError::Layout { .. } => {
@@ -97,5 +101,71 @@ pub fn run(args: &SimulateArgs) -> Result<(), Failure> {
             output::render_simulation(&scenario, seed, &topo, &estimates)
         );
     }
+    Ok(())
+}
+
+/// A scenario with a `[workload]`: many jobs scheduled on its pools.
+fn cluster(args: &SimulateArgs, s: &Scenario) -> Result<(), Failure> {
+    use cirrus_sim::cluster;
+    use cirrus_sim::workload::{self, ImportOptions};
+    let bad = |e: String| Failure::BadInput(format!("{}: error: {e}", args.file.display()));
+    let spec = s
+        .workload
+        .as_ref()
+        .ok_or_else(|| bad("no [workload]".to_owned()))?;
+    let w = workload::load(spec, ImportOptions::default()).map_err(|e| bad(e.to_string()))?;
+    let cfg = cluster::config(s).map_err(|e| bad(e.to_string()))?;
+    let out = cluster::simulate(s, &w, &cfg).map_err(|e| bad(e.to_string()))?;
+    let result = SimResult {
+        format_version: FORMAT_VERSION,
+        scenario: s.name.clone(),
+        seed: args.seed.unwrap_or(s.seed),
+        jobs: Vec::new(),
+        cluster: Some(out.result.clone()),
+    };
+    let json = serde_json::to_string_pretty(&result).context("failed to encode the SimResult")?;
+    if let Some(dir) = &args.out {
+        output::write_atomically(&dir.join("result.json"), format!("{json}\n").as_bytes())?;
+    }
+    if args.json {
+        println!("{json}");
+        return Ok(());
+    }
+    let c = &out.result;
+    let rejected = out.jobs.iter().filter(|r| r.rejected.is_some()).count();
+    println!(
+        "Scenario \"{}\": {} jobs ({} format) on {} pools, policy {:?}{}",
+        s.name,
+        c.jobs_submitted,
+        spec.format,
+        s.pools.len(),
+        cfg.policy,
+        if cfg.heterogeneity_aware {
+            ", heterogeneity-aware"
+        } else {
+            ""
+        }
+    );
+    println!(
+        "  completed            {} ({} rejected: fit no pool)",
+        c.jobs_completed, rejected
+    );
+    println!(
+        "  job completion time  mean {:.2} h   p50 {:.2} h   p99 {:.2} h",
+        c.avg_jct_s / 3600.0,
+        c.p50_jct_s / 3600.0,
+        c.p99_jct_s / 3600.0
+    );
+    println!(
+        "  queueing delay       mean {:.2} h",
+        c.avg_queue_s / 3600.0
+    );
+    println!("  makespan             {:.2} h", c.makespan_s / 3600.0);
+    println!("  utilisation          {:.1}%", 100.0 * c.utilization);
+    println!("  preemptions          {}", c.preemptions);
+    println!(
+        "  cost                 ${:.0}   energy {:.0} kWh (busy device-hours)",
+        c.cost_usd, c.energy_kwh
+    );
     Ok(())
 }

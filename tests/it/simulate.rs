@@ -141,3 +141,27 @@ fn mixed_cluster_gives_faster_nodes_larger_shares() {
     let total: f64 = job.shares.iter().map(|s| s.lr_share).sum();
     assert!((total - 1.0).abs() < 1e-9);
 }
+
+/// A `[workload]` scenario schedules every job of its trace on the pools and
+/// reports the SimResult `cluster` block, the same bytes on every run.
+#[test]
+fn gavel_replay_schedules_every_job() {
+    let a = cirrus(&["simulate", "scenarios/gavel-replay.toml", "--json"]);
+    assert!(a.status.success(), "{}", stderr(&a));
+    assert_eq!(
+        a.stdout,
+        cirrus(&["simulate", "scenarios/gavel-replay.toml", "--json"]).stdout
+    );
+    let r: SimResult = serde_json::from_slice(&a.stdout).expect("SimResult");
+    let c = r.cluster.expect("a cluster block");
+    assert_eq!((c.jobs_submitted, c.jobs_completed), (50, 50));
+    // Gavel's generator draws 1 to 4 hours on a V100; heterogeneity-aware
+    // FIFO puts jobs on V100s first, so completion times lie in that range.
+    assert!(
+        c.p50_jct_s >= 3600.0 && c.p99_jct_s <= 4.0 * 3600.0 * 1.01,
+        "{c:?}"
+    );
+    assert!(c.utilization > 0.0 && c.utilization < 1.0);
+    let human = stdout(&cirrus(&["simulate", "scenarios/gavel-replay.toml"]));
+    assert!(human.contains("completed            50"), "{human}");
+}

@@ -84,7 +84,32 @@ pub enum ClusterError {
     /// The scenario has no pools with devices.
     #[error("the scenario has no devices to schedule on")]
     NoDevices,
+    /// The policy is accepted by the scenario format but not simulated yet.
+    #[error(
+        "scheduler policy `{0}` is accepted by the scenario format but not simulated by this build yet (fifo, sjf, srtf and las are)"
+    )]
+    Policy(String),
 }
+
+/// The cluster settings a scenario's `[scheduler]` asks for (FIFO,
+/// agnostic, 360 s rounds when it has none).
+pub fn config(s: &Scenario) -> Result<Config, ClusterError> {
+    let (policy, aware, round) = match &s.scheduler {
+        Some(sch) => (sch.policy.as_str(), sch.heterogeneity_aware, sch.round_s),
+        None => ("fifo", false, 360.0),
+    };
+    Ok(Config {
+        policy: Policy::parse(policy).ok_or_else(|| ClusterError::Policy(policy.to_owned()))?,
+        heterogeneity_aware: aware,
+        round_s: Some(round),
+        restore_s: DEFAULT_RESTORE_S,
+    })
+}
+
+/// Checkpoint-restore delay after a preemption: a documented modelling
+/// default (Gavel's simulator charges no delay; Tiresias reports seconds to
+/// tens of seconds for its models), until scenarios can set it.
+pub const DEFAULT_RESTORE_S: f64 = 30.0;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Event {

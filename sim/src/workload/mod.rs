@@ -137,6 +137,37 @@ pub enum WorkloadError {
     },
 }
 
+/// Reads the workload a scenario's `[workload]` table names (relative
+/// paths already resolved against the scenario's directory).
+pub fn load(
+    spec: &crate::scenario::Workload,
+    opts: ImportOptions,
+) -> Result<Workload, WorkloadError> {
+    let path = |what: &str| {
+        spec.path.as_deref().ok_or_else(|| WorkloadError::Format {
+            file: "scenario".to_owned(),
+            message: format!("`[workload] format = \"{}\"` needs `{what}`", spec.format),
+        })
+    };
+    match spec.format.as_str() {
+        "gavel" => {
+            let mut w = gavel::read(path("path")?, opts)?;
+            let table = spec.throughputs.as_deref().ok_or_else(|| WorkloadError::Format {
+                file: "scenario".to_owned(),
+                message: "`[workload] format = \"gavel\"` needs `throughputs` (Gavel's simulation_throughputs.json)".to_owned(),
+            })?;
+            w.throughputs = Some(gavel::read_throughputs(table)?);
+            Ok(w)
+        }
+        other => Err(WorkloadError::Format {
+            file: "scenario".to_owned(),
+            message: format!(
+                "workload format `{other}` is accepted by the scenario format but not simulated by this build yet"
+            ),
+        }),
+    }
+}
+
 impl Workload {
     /// Sorts jobs by (arrival, id), shifts arrivals so the first is at 0, and
     /// keeps the first `limit`.
