@@ -11,6 +11,7 @@
 //! counts it ([`Workload::skipped_rows`]).
 
 pub mod gavel;
+pub mod philly;
 pub mod pollux;
 
 use std::collections::BTreeMap;
