@@ -161,6 +161,7 @@ pub fn load(
             w.throughputs = Some(gavel::read_throughputs(table)?);
             Ok(w)
         }
+        "philly" => philly::read(path("path")?, opts),
         other => Err(WorkloadError::Format {
             file: "scenario".to_owned(),
             message: format!(
