@@ -13,6 +13,10 @@
 use std::collections::BTreeMap;
 use thiserror::Error;
 
+pub mod openb;
+pub mod pai;
+mod textcsv;
+
 /// How much work a job is.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Work {
@@ -71,7 +75,10 @@ pub struct Throughputs {
 impl Throughputs {
     /// Steps per second of `kind` at `scale_factor` on `worker`, if measured.
     pub fn get(&self, kind: &str, scale_factor: u32, worker: &str) -> Option<f64> {
-        self.table.get(&(kind.to_owned(), scale_factor))?.get(worker).copied()
+        self.table
+            .get(&(kind.to_owned(), scale_factor))?
+            .get(worker)
+            .copied()
     }
 }
 
@@ -136,8 +143,11 @@ impl Workload {
     /// Sorts jobs by (arrival, id), shifts arrivals so the first is at 0, and
     /// keeps the first `limit`.
     pub fn normalise(&mut self, limit: Option<usize>) {
-        self.jobs
-            .sort_by(|a, b| a.arrival_s.total_cmp(&b.arrival_s).then_with(|| a.id.cmp(&b.id)));
+        self.jobs.sort_by(|a, b| {
+            a.arrival_s
+                .total_cmp(&b.arrival_s)
+                .then_with(|| a.id.cmp(&b.id))
+        });
         if let Some(first) = self.jobs.first().map(|j| j.arrival_s) {
             for j in &mut self.jobs {
                 j.arrival_s -= first;
