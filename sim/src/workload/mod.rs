@@ -13,6 +13,7 @@
 use std::collections::BTreeMap;
 use thiserror::Error;
 
+pub mod helios;
 pub mod openb;
 pub mod pai;
 mod textcsv;
