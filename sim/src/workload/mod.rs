@@ -16,6 +16,7 @@ use thiserror::Error;
 pub mod helios;
 pub mod openb;
 pub mod pai;
+pub mod synthetic;
 mod textcsv;
 
 /// How much work a job is.
