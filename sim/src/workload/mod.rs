@@ -17,6 +17,12 @@ pub mod pollux;
 use std::collections::BTreeMap;
 use thiserror::Error;
 
+pub mod helios;
+pub mod openb;
+pub mod pai;
+pub mod synthetic;
+mod textcsv;
+
 /// How much work a job is.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Work {

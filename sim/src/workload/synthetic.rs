@@ -1,0 +1,327 @@
+//! A seeded workload generator: arrivals, run times, device counts and job
+//! kinds drawn from simple distributions, sampled by hand (inverse CDF and
+//! Box–Muller) from the `"synthetic"` stream of
+//! [`RngStreams`](crate::engine::RngStreams).
+//!
+//! Same spec and seed ⇒ the same workload, bit for bit.
+
+use super::{TraceJob, Work, Workload};
+use crate::engine::RngStreams;
+use rand::RngExt;
+use rand_chacha::ChaCha8Rng;
+
+/// How jobs arrive.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Arrival {
+    /// A Poisson process: exponential gaps with this mean (seconds).
+    Poisson {
+        /// Mean gap between arrivals, seconds.
+        mean_interarrival_s: f64,
+    },
+    /// Bursts: a two-phase hyperexponential with the same mean. Each gap is,
+    /// with even odds, short (mean `mean / burst_factor`) or long (mean
+    /// `mean · (2 − 1 / burst_factor)`); `burst_factor` 1 is Poisson.
+    Bursty {
+        /// Mean gap between arrivals, seconds.
+        mean_interarrival_s: f64,
+        /// How much shorter gaps inside a burst are (≥ 1).
+        burst_factor: f64,
+    },
+}
+
+/// How long jobs run (recorded run time, seconds).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Duration {
+    /// Log-normal: `median_s · e^(sigma · Z)`, Z standard normal.
+    LogNormal {
+        /// Median run time, seconds.
+        median_s: f64,
+        /// Standard deviation of the log of the run time.
+        sigma: f64,
+    },
+    /// Weibull: `scale_s · (−ln(1 − U))^(1 / shape)`.
+    Weibull {
+        /// Scale, seconds.
+        scale_s: f64,
+        /// Shape (< 1: heavy tail).
+        shape: f64,
+    },
+}
+
+/// What to generate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SyntheticSpec {
+    /// Number of jobs.
+    pub jobs: usize,
+    /// Arrival process.
+    pub arrival: Arrival,
+    /// Run-time distribution.
+    pub duration: Duration,
+    /// Device counts and their weights (`(devices, weight)`); empty: 1
+    /// device each. Weights need not sum to 1; non-positive ones are never
+    /// drawn.
+    pub devices: Vec<(f64, f64)>,
+    /// Job kinds and their weights; empty: no kind.
+    pub kinds: Vec<(String, f64)>,
+}
+
+/// A uniform draw in (0, 1].
+fn open_unit(rng: &mut ChaCha8Rng) -> f64 {
+    1.0 - rng.random::<f64>()
+}
+
+fn exponential(rng: &mut ChaCha8Rng, mean: f64) -> f64 {
+    // −mean · ln(1 − u), u ∈ [0, 1).
+    -mean * open_unit(rng).ln()
+}
+
+fn standard_normal(rng: &mut ChaCha8Rng) -> f64 {
+    let u1 = open_unit(rng);
+    let u2 = rng.random::<f64>();
+    (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+}
+
+/// Index drawn in proportion to `weights` (non-positive ones never), or
+/// `None` when none is positive.
+fn weighted(rng: &mut ChaCha8Rng, weights: impl Iterator<Item = f64> + Clone) -> Option<usize> {
+    let total: f64 = weights.clone().map(|w| w.max(0.0)).sum();
+    if total <= 0.0 || !total.is_finite() {
+        return None;
+    }
+    let mut x = rng.random::<f64>() * total;
+    let mut last = None;
+    for (i, w) in weights.enumerate() {
+        if w <= 0.0 {
+            continue;
+        }
+        last = Some(i);
+        if x < w {
+            return Some(i);
+        }
+        x -= w;
+    }
+    last
+}
+
+fn gap(rng: &mut ChaCha8Rng, arrival: &Arrival) -> f64 {
+    match *arrival {
+        Arrival::Poisson {
+            mean_interarrival_s,
+        } => exponential(rng, mean_interarrival_s),
+        Arrival::Bursty {
+            mean_interarrival_s,
+            burst_factor,
+        } => {
+            let b = burst_factor.max(1.0);
+            let mean = if rng.random::<f64>() < 0.5 {
+                mean_interarrival_s / b
+            } else {
+                mean_interarrival_s * (2.0 - 1.0 / b)
+            };
+            exponential(rng, mean)
+        }
+    }
+}
+
+fn run_time(rng: &mut ChaCha8Rng, duration: &Duration) -> f64 {
+    match *duration {
+        Duration::LogNormal { median_s, sigma } => median_s * (sigma * standard_normal(rng)).exp(),
+        Duration::Weibull { scale_s, shape } => scale_s * (-open_unit(rng).ln()).powf(1.0 / shape),
+    }
+}
+
+/// Generates `spec.jobs` jobs (ids `syn-000000`, …; the first arrives at 0)
+/// from `seed`.
+pub fn generate(spec: &SyntheticSpec, seed: u64) -> Workload {
+    let mut rng = RngStreams::new(seed).stream("synthetic");
+    let mut t = 0.0;
+    let mut jobs = Vec::with_capacity(spec.jobs);
+    for i in 0..spec.jobs {
+        if i > 0 {
+            t += gap(&mut rng, &spec.arrival);
+        }
+        let seconds = run_time(&mut rng, &spec.duration);
+        let devices = weighted(&mut rng, spec.devices.iter().map(|d| d.1))
+            .and_then(|k| spec.devices.get(k))
+            .map_or(1.0, |d| d.0);
+        let kind = weighted(&mut rng, spec.kinds.iter().map(|k| k.1))
+            .and_then(|k| spec.kinds.get(k))
+            .map(|k| k.0.clone());
+        jobs.push(TraceJob {
+            id: format!("syn-{i:06}"),
+            arrival_s: t,
+            devices,
+            device_types: Vec::new(),
+            work: Work::Seconds {
+                seconds,
+                device: None,
+            },
+            kind,
+            scale_factor: 1,
+            priority: 1.0,
+            user: None,
+        });
+    }
+    let mut w = Workload {
+        jobs,
+        throughputs: None,
+        skipped_rows: 0,
+    };
+    w.normalise(None);
+    w
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(jobs: usize, arrival: Arrival, duration: Duration) -> SyntheticSpec {
+        SyntheticSpec {
+            jobs,
+            arrival,
+            duration,
+            devices: vec![(1.0, 0.6), (2.0, 0.25), (8.0, 0.15)],
+            kinds: vec![("resnet".into(), 1.0), ("bert".into(), 3.0)],
+        }
+    }
+
+    fn poisson() -> Arrival {
+        Arrival::Poisson {
+            mean_interarrival_s: 120.0,
+        }
+    }
+
+    fn lognormal() -> Duration {
+        Duration::LogNormal {
+            median_s: 3600.0,
+            sigma: 1.2,
+        }
+    }
+
+    fn seconds(j: &TraceJob) -> f64 {
+        match j.work {
+            Work::Seconds { seconds, .. } => seconds,
+            Work::Steps { .. } => f64::NAN,
+        }
+    }
+
+    fn mean_gap(w: &Workload) -> f64 {
+        let n = w.jobs.len();
+        (w.jobs[n - 1].arrival_s - w.jobs[0].arrival_s) / (n - 1) as f64
+    }
+
+    #[test]
+    fn same_seed_same_workload_other_seed_differs() {
+        let s = spec(500, poisson(), lognormal());
+        let a = generate(&s, 42);
+        assert_eq!(a, generate(&s, 42));
+        assert_ne!(a, generate(&s, 43));
+        assert_eq!(a.jobs.len(), 500);
+        assert_eq!(a.jobs[0].arrival_s, 0.0);
+        assert!(a.jobs.windows(2).all(|p| p[0].arrival_s <= p[1].arrival_s));
+    }
+
+    #[test]
+    fn poisson_and_bursty_mean_interarrival_within_5_percent() {
+        for arrival in [
+            poisson(),
+            Arrival::Bursty {
+                mean_interarrival_s: 120.0,
+                burst_factor: 8.0,
+            },
+        ] {
+            let w = generate(&spec(20_000, arrival.clone(), lognormal()), 7);
+            let m = mean_gap(&w);
+            assert!((m / 120.0 - 1.0).abs() < 0.05, "{arrival:?}: mean gap {m}");
+        }
+    }
+
+    #[test]
+    fn bursty_gaps_vary_more_than_poisson() {
+        let cv = |w: &Workload| {
+            let gaps: Vec<f64> = w
+                .jobs
+                .windows(2)
+                .map(|p| p[1].arrival_s - p[0].arrival_s)
+                .collect();
+            let m = gaps.iter().sum::<f64>() / gaps.len() as f64;
+            let v = gaps.iter().map(|g| (g - m).powi(2)).sum::<f64>() / gaps.len() as f64;
+            v.sqrt() / m
+        };
+        let p = generate(&spec(20_000, poisson(), lognormal()), 3);
+        let b = generate(
+            &spec(
+                20_000,
+                Arrival::Bursty {
+                    mean_interarrival_s: 120.0,
+                    burst_factor: 8.0,
+                },
+                lognormal(),
+            ),
+            3,
+        );
+        assert!((cv(&p) - 1.0).abs() < 0.05, "Poisson CV {}", cv(&p));
+        assert!(cv(&b) > 1.2, "bursty CV {}", cv(&b));
+    }
+
+    #[test]
+    fn lognormal_median_within_5_percent() {
+        let w = generate(&spec(20_000, poisson(), lognormal()), 11);
+        let mut d: Vec<f64> = w.jobs.iter().map(seconds).collect();
+        d.sort_by(f64::total_cmp);
+        let median = d[d.len() / 2];
+        assert!((median / 3600.0 - 1.0).abs() < 0.05, "median {median}");
+    }
+
+    #[test]
+    fn weibull_median_matches_closed_form() {
+        // Weibull median = scale · (ln 2)^(1/shape).
+        let w = generate(
+            &spec(
+                20_000,
+                poisson(),
+                Duration::Weibull {
+                    scale_s: 1000.0,
+                    shape: 0.7,
+                },
+            ),
+            5,
+        );
+        let mut d: Vec<f64> = w.jobs.iter().map(seconds).collect();
+        d.sort_by(f64::total_cmp);
+        let expect = 1000.0 * std::f64::consts::LN_2.powf(1.0 / 0.7);
+        let median = d[d.len() / 2];
+        assert!(
+            (median / expect - 1.0).abs() < 0.05,
+            "median {median} vs {expect}"
+        );
+    }
+
+    #[test]
+    fn device_and_kind_mix_within_2_percent() {
+        let w = generate(&spec(20_000, poisson(), lognormal()), 9);
+        let n = w.jobs.len() as f64;
+        for (devices, share) in [(1.0, 0.6), (2.0, 0.25), (8.0, 0.15)] {
+            let got = w.jobs.iter().filter(|j| j.devices == devices).count() as f64 / n;
+            assert!((got - share).abs() < 0.02, "{devices} devices: {got}");
+        }
+        let bert = w
+            .jobs
+            .iter()
+            .filter(|j| j.kind.as_deref() == Some("bert"))
+            .count() as f64
+            / n;
+        assert!((bert - 0.75).abs() < 0.02, "bert share {bert}");
+    }
+
+    #[test]
+    fn empty_mixes_default_to_one_device_and_no_kind() {
+        let s = SyntheticSpec {
+            devices: vec![],
+            kinds: vec![],
+            ..spec(10, poisson(), lognormal())
+        };
+        let w = generate(&s, 1);
+        assert!(w.jobs.iter().all(|j| j.devices == 1.0 && j.kind.is_none()));
+    }
+}
