@@ -113,7 +113,8 @@ fn cluster(args: &SimulateArgs, s: &Scenario) -> Result<(), Failure> {
         .workload
         .as_ref()
         .ok_or_else(|| bad("no [workload]".to_owned()))?;
-    let w = workload::load(spec, ImportOptions::default()).map_err(|e| bad(e.to_string()))?;
+    let w = workload::load(spec, args.seed.unwrap_or(s.seed), ImportOptions::default())
+        .map_err(|e| bad(e.to_string()))?;
     let cfg = cluster::config(s).map_err(|e| bad(e.to_string()))?;
     let out = cluster::simulate(s, &w, &cfg).map_err(|e| bad(e.to_string()))?;
     let result = SimResult {

@@ -136,7 +136,7 @@ mod tests {
 
     fn pools(nodes: u32, dpn: u32) -> Devices {
         let text = format!(
-            "[[pool]]\nname = \"p\"\ndevice = \"a100-sxm4-80gb\"\nnodes = {nodes}\ndevices_per_node = {dpn}\n[workload]\nformat = \"synthetic\"\n"
+            "[[pool]]\nname = \"p\"\ndevice = \"a100-sxm4-80gb\"\nnodes = {nodes}\ndevices_per_node = {dpn}\n[workload]\nformat = \"synthetic\"\njobs = 1\n"
         );
         Devices::new(&crate::scenario::parse(&text, "t.toml").expect("valid"))
     }

@@ -16,6 +16,7 @@ nodes = 1
 devices_per_node = 4
 [workload]
 format = "synthetic"
+jobs = 1
 "#;
 
 fn scenario() -> Scenario {

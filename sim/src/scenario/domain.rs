@@ -281,6 +281,14 @@ pub struct Workload {
     pub path: Option<PathBuf>,
     /// Gavel throughput table, resolved likewise.
     pub throughputs: Option<PathBuf>,
+    /// At most this many jobs (all for a trace; required for `synthetic`).
+    pub jobs: Option<u32>,
+    /// Synthetic arrivals: mean gap, s, and burstiness (1: Poisson).
+    pub arrivals: (f64, f64),
+    /// Synthetic durations: log-normal median, s, and sigma.
+    pub durations: (f64, f64),
+    /// Synthetic device counts, equally likely.
+    pub devices: Vec<f64>,
 }
 
 /// Scheduler settings.

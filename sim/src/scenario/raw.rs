@@ -276,6 +276,18 @@ pub struct RawWorkload {
     pub path: Opt<String>,
     /// Gavel throughput table.
     pub throughputs: Opt<String>,
+    /// Read (or generate) at most this many jobs.
+    pub jobs: Opt<i64>,
+    /// Synthetic: mean seconds between arrivals (Poisson).
+    pub mean_interarrival_s: Opt<f64>,
+    /// Synthetic: burstiness (1 = Poisson).
+    pub burst_factor: Opt<f64>,
+    /// Synthetic: median job duration, s (log-normal).
+    pub duration_median_s: Opt<f64>,
+    /// Synthetic: log-normal sigma of durations.
+    pub duration_sigma: Opt<f64>,
+    /// Synthetic: devices per job to draw from (equally likely).
+    pub devices: Opt<Vec<Spanned<f64>>>,
 }
 
 /// `[scheduler]`.

@@ -149,8 +149,13 @@ pub enum WorkloadError {
 /// paths already resolved against the scenario's directory).
 pub fn load(
     spec: &crate::scenario::Workload,
+    seed: u64,
     opts: ImportOptions,
 ) -> Result<Workload, WorkloadError> {
+    let opts = ImportOptions {
+        limit: opts.limit.or(spec.jobs.map(|n| n as usize)),
+        ..opts
+    };
     let path = |what: &str| {
         spec.path.as_deref().ok_or_else(|| WorkloadError::Format {
             file: "scenario".to_owned(),
@@ -168,6 +173,31 @@ pub fn load(
             Ok(w)
         }
         "philly" => philly::read(path("path")?, opts),
+        "alibaba-openb" => openb::read(path("path")?, opts),
+        "alibaba-pai" => pai::read(path("path")?, opts),
+        "helios" => helios::read(path("path")?, opts),
+        "synthetic" => {
+            let spec = synthetic::SyntheticSpec {
+                jobs: spec.jobs.map_or(0, |n| n as usize),
+                arrival: if spec.arrivals.1 > 1.0 {
+                    synthetic::Arrival::Bursty {
+                        mean_interarrival_s: spec.arrivals.0,
+                        burst_factor: spec.arrivals.1,
+                    }
+                } else {
+                    synthetic::Arrival::Poisson {
+                        mean_interarrival_s: spec.arrivals.0,
+                    }
+                },
+                duration: synthetic::Duration::LogNormal {
+                    median_s: spec.durations.0,
+                    sigma: spec.durations.1,
+                },
+                devices: spec.devices.iter().map(|&d| (d, 1.0)).collect(),
+                kinds: Vec::new(),
+            };
+            Ok(synthetic::generate(&spec, seed))
+        }
         other => Err(WorkloadError::Format {
             file: "scenario".to_owned(),
             message: format!(

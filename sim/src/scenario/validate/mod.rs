@@ -258,10 +258,54 @@ fn workload(raw: &Spanned<RawWorkload>, dir: &Path, ctx: &mut Ctx<'_, '_>) -> Op
     let format = ctx.required(&raw.format, &span, "workload.format")?;
     ctx.one_of(format, "workload.format", &WORKLOAD_FORMATS)?;
     let resolve = |p: &Opt<String>| p.as_ref().map(|p| dir.join(p.get_ref()));
+    let jobs = match &raw.jobs {
+        Some(_) => Some(ctx.count(&raw.jobs, "workload.jobs", 1)?),
+        None => None,
+    };
+    let synthetic = format.get_ref() == "synthetic";
+    if synthetic && jobs.is_none() && !ctx.dropped.contains("workload.jobs") {
+        ctx.error(
+            span.clone(),
+            "workload.jobs",
+            "missing required key `jobs` (how many jobs to generate)",
+        );
+        return None;
+    }
+    let mut num = |v: &Opt<f64>, key: &str, default: f64| match v {
+        Some(_) => ctx.number(v, key, 0.0, false),
+        None => Some(default),
+    };
+    let mean = num(
+        &raw.mean_interarrival_s,
+        "workload.mean_interarrival_s",
+        600.0,
+    )?;
+    let burst = num(&raw.burst_factor, "workload.burst_factor", 1.0)?;
+    let median = num(&raw.duration_median_s, "workload.duration_median_s", 3600.0)?;
+    let sigma = num(&raw.duration_sigma, "workload.duration_sigma", 1.0)?;
+    let mut devices = Vec::new();
+    for (i, d) in raw
+        .devices
+        .as_ref()
+        .map(|v| v.get_ref().as_slice())
+        .unwrap_or(&[])
+        .iter()
+        .enumerate()
+    {
+        let v = Some(d.clone());
+        devices.push(ctx.number(&v, &format!("workload.devices[{i}]"), 0.0, false)?);
+    }
+    if devices.is_empty() {
+        devices.push(1.0);
+    }
     Some(Workload {
         format: format.get_ref().clone(),
         path: resolve(&raw.path),
         throughputs: resolve(&raw.throughputs),
+        jobs,
+        arrivals: (mean, burst),
+        durations: (median, sigma),
+        devices,
     })
 }
 
