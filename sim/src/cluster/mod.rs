@@ -146,6 +146,8 @@ struct Sim<'a> {
     devices: Devices,
     records: Vec<JobRecord>,
     queue_len_max: usize,
+    /// Jobs arrived and not finished, by index (what policies look at).
+    active: std::collections::BTreeSet<usize>,
 }
 
 /// Seconds of `job`'s work on `pool` of `s`, if it can run there.
@@ -236,7 +238,8 @@ impl Sim<'_> {
     /// Asks the policy and applies its decisions.
     fn decide(&mut self, sched: &mut Scheduler<'_, Event>) {
         let t = Self::now_s(sched);
-        let decisions = policy::decide(self.cfg, t, self.jobs, &self.live, &self.devices);
+        let active: Vec<usize> = self.active.iter().copied().collect();
+        let decisions = policy::decide(self.cfg, t, self.jobs, &self.live, &active, &self.devices);
         for d in decisions {
             match d {
                 Decision::Preempt { job } => {
@@ -264,8 +267,12 @@ impl Model for Sim<'_> {
     fn handle(&mut self, now: SimTime, event: Event, sched: &mut Scheduler<'_, Event>) {
         let t = now.as_secs_f64();
         match event {
-            Event::Arrive(j) => self.live[j].arrived = true,
+            Event::Arrive(j) => {
+                self.live[j].arrived = true;
+                self.active.insert(j);
+            }
             Event::Finish(j) => {
+                self.active.remove(&j);
                 self.stop(j, t, sched);
                 self.live[j].finished = true;
                 self.live[j].done = 1.0;
@@ -274,7 +281,8 @@ impl Model for Sim<'_> {
             Event::Round => {
                 // Rounds continue while any job is still to finish.
                 if let Some(r) = self.cfg.round_s
-                    && self.live.iter().any(|l| !l.finished)
+                    && (!self.active.is_empty()
+                        || self.live.iter().any(|l| !l.arrived && !l.finished))
                 {
                     sched.schedule_in(crate::engine::SimDuration::from_secs_f64(r), Event::Round);
                 }
@@ -337,6 +345,7 @@ pub fn simulate(s: &Scenario, workload: &Workload, cfg: &Config) -> Result<Outco
         devices,
         records,
         queue_len_max: 0,
+        active: std::collections::BTreeSet::new(),
     };
     let mut engine = Engine::new();
     {

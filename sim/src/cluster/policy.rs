@@ -69,10 +69,12 @@ pub(super) fn decide(
     _t: f64,
     jobs: &[TraceJob],
     live: &[Live],
+    active: &[usize],
     devices: &Devices,
 ) -> Vec<Decision> {
-    let mut want: Vec<usize> = (0..live.len())
-        .filter(|&j| live[j].arrived && !live[j].finished)
+    let mut want: Vec<usize> = active
+        .iter()
+        .copied()
         .filter(|&j| cfg.policy.preemptive() || live[j].running.is_none())
         .collect();
     let key = |j: usize| -> f64 {
@@ -98,14 +100,14 @@ pub(super) fn decide(
             }
         }
     }
-    let mut keep = vec![false; live.len()];
+    let mut keep = std::collections::BTreeSet::new();
     let mut starts = Vec::new();
     for &j in &want {
         let need = jobs[j].devices;
         if let Some((p, ..)) = &live[j].running {
             if free[*p] + 1e-9 >= need {
                 free[*p] -= need;
-                keep[j] = true;
+                keep.insert(j);
             }
             continue;
         }
@@ -129,7 +131,7 @@ pub(super) fn decide(
     }
     let mut out: Vec<Decision> = want
         .iter()
-        .filter(|&&j| live[j].running.is_some() && !keep[j])
+        .filter(|&&j| live[j].running.is_some() && !keep.contains(&j))
         .map(|&j| Decision::Preempt { job: j })
         .collect();
     out.extend(starts);
