@@ -263,13 +263,13 @@ fn workload(raw: &Spanned<RawWorkload>, dir: &Path, ctx: &mut Ctx<'_, '_>) -> Op
         None => None,
     };
     let synthetic = format.get_ref() == "synthetic";
-    if synthetic && jobs.is_none() && !ctx.dropped.contains("workload.jobs") {
+    let missing_jobs = synthetic && jobs.is_none();
+    if missing_jobs && !ctx.dropped.contains("workload.jobs") {
         ctx.error(
             span.clone(),
             "workload.jobs",
             "missing required key `jobs` (how many jobs to generate)",
         );
-        return None;
     }
     let mut num = |v: &Opt<f64>, key: &str, default: f64| match v {
         Some(_) => ctx.number(v, key, 0.0, false),
@@ -279,10 +279,10 @@ fn workload(raw: &Spanned<RawWorkload>, dir: &Path, ctx: &mut Ctx<'_, '_>) -> Op
         &raw.mean_interarrival_s,
         "workload.mean_interarrival_s",
         600.0,
-    )?;
-    let burst = num(&raw.burst_factor, "workload.burst_factor", 1.0)?;
-    let median = num(&raw.duration_median_s, "workload.duration_median_s", 3600.0)?;
-    let sigma = num(&raw.duration_sigma, "workload.duration_sigma", 1.0)?;
+    );
+    let burst = num(&raw.burst_factor, "workload.burst_factor", 1.0);
+    let median = num(&raw.duration_median_s, "workload.duration_median_s", 3600.0);
+    let sigma = num(&raw.duration_sigma, "workload.duration_sigma", 1.0);
     let mut devices = Vec::new();
     for (i, d) in raw
         .devices
@@ -297,6 +297,10 @@ fn workload(raw: &Spanned<RawWorkload>, dir: &Path, ctx: &mut Ctx<'_, '_>) -> Op
     }
     if devices.is_empty() {
         devices.push(1.0);
+    }
+    let (mean, burst, median, sigma) = (mean?, burst?, median?, sigma?);
+    if missing_jobs {
+        return None;
     }
     Some(Workload {
         format: format.get_ref().clone(),
