@@ -165,6 +165,11 @@ fn cluster(args: &SimulateArgs, s: &Scenario) -> Result<(), Failure> {
     println!("  utilisation          {:.1}%", 100.0 * c.utilization);
     println!("  preemptions          {}", c.preemptions);
     println!(
+        "  node failures        {}   work lost {:.1} device-hours",
+        c.failures,
+        c.lost_work_s / 3600.0
+    );
+    println!(
         "  cost                 ${:.0}   energy {:.0} kWh (busy device-hours)",
         c.cost_usd, c.energy_kwh
     );

@@ -36,9 +36,13 @@ pub struct Config {
     /// Re-decide every `round_s` seconds (Gavel's rounds) as well as on
     /// arrivals and completions; `None`: only on events.
     pub round_s: Option<f64>,
-    /// Seconds a preempted job loses to checkpoint and restore when it
-    /// starts again.
+    /// Seconds a preempted or failed job spends restoring its checkpoint
+    /// when it starts again.
     pub restore_s: f64,
+    /// Seconds of run time between a job's checkpoints: a node failure
+    /// loses the work since the last one (a preemption checkpoints first and
+    /// loses nothing).
+    pub checkpoint_s: f64,
 }
 
 /// What became of one job.
@@ -60,6 +64,10 @@ pub struct JobRecord {
     pub preemptions: u32,
     /// Seconds spent restoring from checkpoints after preemptions.
     pub restore_s: f64,
+    /// Node failures that stopped it.
+    pub failures: u32,
+    /// Device-seconds of work lost to failures (run since the last checkpoint).
+    pub lost_device_s: f64,
     /// Why it never ran, if so.
     pub rejected: Option<String>,
     /// Pool it ran on last.
@@ -94,15 +102,22 @@ pub enum ClusterError {
 /// The cluster settings a scenario's `[scheduler]` asks for (FIFO,
 /// agnostic, 360 s rounds when it has none).
 pub fn config(s: &Scenario) -> Result<Config, ClusterError> {
-    let (policy, aware, round) = match &s.scheduler {
-        Some(sch) => (sch.policy.as_str(), sch.heterogeneity_aware, sch.round_s),
-        None => ("fifo", false, 360.0),
+    let (policy, aware, round, checkpoint, restore) = match &s.scheduler {
+        Some(sch) => (
+            sch.policy.as_str(),
+            sch.heterogeneity_aware,
+            sch.round_s,
+            sch.checkpoint_interval_s,
+            sch.restore_s,
+        ),
+        None => ("fifo", false, 360.0, 3600.0, DEFAULT_RESTORE_S),
     };
     Ok(Config {
         policy: Policy::parse(policy).ok_or_else(|| ClusterError::Policy(policy.to_owned()))?,
         heterogeneity_aware: aware,
         round_s: Some(round),
-        restore_s: DEFAULT_RESTORE_S,
+        restore_s: restore,
+        checkpoint_s: checkpoint,
     })
 }
 
@@ -116,6 +131,10 @@ enum Event {
     Arrive(usize),
     Finish(usize),
     Round,
+    /// Node (pool, node) fails.
+    Fail(usize, usize),
+    /// Node (pool, node) is repaired.
+    Repair(usize, usize),
 }
 
 /// A running job: (pool, start time, finish event, devices taken).
@@ -148,6 +167,16 @@ struct Sim<'a> {
     queue_len_max: usize,
     /// Jobs arrived and not finished, by index (what policies look at).
     active: std::collections::BTreeSet<usize>,
+    /// Jobs not yet finished (rejected ones excluded).
+    remaining: usize,
+    /// Per pool: mean seconds between failures of a node, if modelled.
+    mtbf_s: Vec<Option<f64>>,
+    /// Per pool: seconds to repair a node.
+    repair_s: Vec<f64>,
+    /// Per pool and node: its failure-time stream.
+    failure_rng: Vec<Vec<rand_chacha::ChaCha8Rng>>,
+    /// Node failures so far.
+    node_failures: u64,
 }
 
 /// Seconds of `job`'s work on `pool` of `s`, if it can run there.
@@ -198,12 +227,23 @@ fn duration_on(s: &Scenario, w: &Workload, job: &TraceJob, pool: usize) -> Optio
 }
 
 impl Sim<'_> {
+    /// Schedules the next failure of node `n` of pool `p` after `t`
+    /// (exponential with the pool's MTBF).
+    fn next_failure(&mut self, p: usize, n: usize, t: f64, sched: &mut Scheduler<'_, Event>) {
+        use rand::RngExt;
+        let Some(mtbf) = self.mtbf_s[p] else { return };
+        let u: f64 = self.failure_rng[p][n].random::<f64>();
+        let gap = -mtbf * (1.0 - u).ln();
+        sched.schedule_at(SimTime::from_secs_f64(t + gap), Event::Fail(p, n));
+    }
+
     fn now_s(sched: &Scheduler<'_, Event>) -> f64 {
         sched.now().as_secs_f64()
     }
 
-    /// Stops job `j` at time `t`, crediting its progress.
-    fn stop(&mut self, j: usize, t: f64, sched: &mut Scheduler<'_, Event>) {
+    /// Stops job `j` at time `t`, crediting its progress (up to its last
+    /// checkpoint only when `lose`: a failure).
+    fn stop(&mut self, j: usize, t: f64, lose: bool, sched: &mut Scheduler<'_, Event>) {
         let Some((pool, start, ev, placement)) = self.live[j].running.take() else {
             return;
         };
@@ -212,7 +252,13 @@ impl Sim<'_> {
         let ran = t - start;
         let restored = ran.min(self.live[j].owed_restore);
         self.records[j].restore_s += restored;
-        let effective = (ran - restored).max(0.0);
+        let mut effective = (ran - restored).max(0.0);
+        if lose {
+            let k = self.cfg.checkpoint_s.max(1e-9);
+            let kept = (effective / k).floor() * k;
+            self.records[j].lost_device_s += (effective - kept) * self.jobs[j].devices;
+            effective = kept;
+        }
         self.live[j].owed_restore = 0.0;
         self.live[j].done = (self.live[j].done + effective / total).min(1.0);
         let held = self.jobs[j].devices * (t - start);
@@ -243,7 +289,7 @@ impl Sim<'_> {
         for d in decisions {
             match d {
                 Decision::Preempt { job } => {
-                    self.stop(job, t, sched);
+                    self.stop(job, t, false, sched);
                     self.live[job].owed_restore = self.cfg.restore_s;
                     self.records[job].preemptions += 1;
                 }
@@ -273,10 +319,45 @@ impl Model for Sim<'_> {
             }
             Event::Finish(j) => {
                 self.active.remove(&j);
-                self.stop(j, t, sched);
+                self.remaining -= 1;
+                self.stop(j, t, false, sched);
                 self.live[j].finished = true;
                 self.live[j].done = 1.0;
                 self.records[j].end_s = Some(t);
+            }
+            Event::Fail(p, n) => {
+                if self.remaining == 0 {
+                    return;
+                }
+                let hit: Vec<usize> = self
+                    .active
+                    .iter()
+                    .copied()
+                    .filter(|&j| {
+                        self.live[j]
+                            .running
+                            .as_ref()
+                            .is_some_and(|(q, _, _, taken)| {
+                                *q == p
+                                    && taken.iter().any(|&(d, _)| self.devices.node_of(p, d) == n)
+                            })
+                    })
+                    .collect();
+                for j in hit {
+                    self.stop(j, t, true, sched);
+                    self.live[j].owed_restore = self.cfg.restore_s;
+                    self.records[j].failures += 1;
+                }
+                self.devices.take_down(p, n);
+                self.node_failures += 1;
+                let repair = self.repair_s[p];
+                sched.schedule_at(SimTime::from_secs_f64(t + repair), Event::Repair(p, n));
+            }
+            Event::Repair(p, n) => {
+                self.devices.bring_up(p, n);
+                if self.remaining > 0 {
+                    self.next_failure(p, n, t, sched);
+                }
             }
             Event::Round => {
                 // Rounds continue while any job is still to finish.
@@ -325,6 +406,8 @@ pub fn simulate(s: &Scenario, workload: &Workload, cfg: &Config) -> Result<Outco
             busy_device_s: 0.0,
             preemptions: 0,
             restore_s: 0.0,
+            failures: 0,
+            lost_device_s: 0.0,
             rejected: rejected.clone(),
             pool: None,
         });
@@ -343,9 +426,31 @@ pub fn simulate(s: &Scenario, workload: &Workload, cfg: &Config) -> Result<Outco
         jobs,
         live,
         devices,
+        remaining: records.iter().filter(|r| r.rejected.is_none()).count(),
         records,
         queue_len_max: 0,
         active: std::collections::BTreeSet::new(),
+        mtbf_s: s
+            .pools
+            .iter()
+            .map(|p| p.mtbf_hours_per_node.map(|h| h * 3600.0))
+            .collect(),
+        repair_s: s.pools.iter().map(|p| p.repair_hours * 3600.0).collect(),
+        failure_rng: s
+            .pools
+            .iter()
+            .map(|p| {
+                let streams = crate::engine::RngStreams::new(s.seed);
+                if p.mtbf_hours_per_node.is_some() {
+                    (0..p.nodes)
+                        .map(|n| streams.stream(&format!("failures/{}/{n}", p.name)))
+                        .collect()
+                } else {
+                    Vec::new()
+                }
+            })
+            .collect(),
+        node_failures: 0,
     };
     let mut engine = Engine::new();
     {
@@ -358,10 +463,19 @@ pub fn simulate(s: &Scenario, workload: &Workload, cfg: &Config) -> Result<Outco
         if cfg.round_s.is_some() {
             sched.schedule_at(SimTime::ZERO, Event::Round);
         }
+        if sim.remaining > 0 {
+            for (p, pool) in s.pools.iter().enumerate() {
+                for n in 0..pool.nodes as usize {
+                    sim.next_failure(p, n, 0.0, &mut sched);
+                }
+            }
+        }
     }
     let stats = engine.run(&mut sim);
+    let mut result = summarise(s, &sim.records);
+    result.failures = sim.node_failures;
     Ok(Outcome {
-        result: summarise(s, &sim.records),
+        result,
         jobs: sim.records,
         events: stats.events,
     })
@@ -434,7 +548,7 @@ fn summarise(s: &Scenario, records: &[JobRecord]) -> ClusterResult {
         },
         preemptions: records.iter().map(|r| u64::from(r.preemptions)).sum(),
         failures: 0,
-        lost_work_s: 0.0,
+        lost_work_s: records.iter().map(|r| r.lost_device_s).sum(),
         cost_usd: cost,
         energy_kwh: energy,
     }

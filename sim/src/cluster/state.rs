@@ -119,6 +119,34 @@ impl Devices {
         Some(taken)
     }
 
+    /// Takes node `node` of pool `p` out of service (its jobs already
+    /// released): its devices count as used until [`Devices::bring_up`].
+    pub fn take_down(&mut self, p: usize, node: usize) {
+        let pool = &mut self.pools[p];
+        let range = node * pool.per_node..((node + 1) * pool.per_node).min(pool.free.len());
+        let n = range.len() as f64;
+        for d in range {
+            pool.free[d] = 0;
+        }
+        pool.used += n;
+    }
+
+    /// Returns node `node` of pool `p` to service, all devices free.
+    pub fn bring_up(&mut self, p: usize, node: usize) {
+        let pool = &mut self.pools[p];
+        let range = node * pool.per_node..((node + 1) * pool.per_node).min(pool.free.len());
+        let n = range.len() as f64;
+        for d in range {
+            pool.free[d] = WHOLE;
+        }
+        pool.used = (pool.used - n).max(0.0);
+    }
+
+    /// The node of device `d` of pool `p`.
+    pub fn node_of(&self, p: usize, d: usize) -> usize {
+        d / self.pools[p].per_node.max(1)
+    }
+
     /// Frees what `place` took.
     pub fn release(&mut self, p: usize, taken: &[(usize, u32)], devices: f64) {
         let pool = &mut self.pools[p];

@@ -46,6 +46,7 @@ fn cfg(policy: Policy) -> Config {
         heterogeneity_aware: false,
         round_s: None,
         restore_s: 30.0,
+        checkpoint_s: 600.0,
     }
 }
 
@@ -166,7 +167,7 @@ proptest! {
             // the restore delays paid.
             let Work::Seconds { seconds, .. } = j.work else { unreachable!() };
             let held = r.busy_device_s / j.devices;
-            let expected = seconds + r.restore_s;
+            let expected = seconds + r.restore_s + r.lost_device_s / j.devices;
             prop_assert!(r.restore_s <= f64::from(r.preemptions) * c.restore_s + 1e-9);
             prop_assert!((held - expected).abs() <= 1e-6 * expected.max(1.0) + 1e-6, "{} vs {}", held, expected);
             intervals.push((start, end));
@@ -181,5 +182,55 @@ proptest! {
             prop_assert!(demand <= 12.0 + 1e-9, "{} at {}", demand, t);
         }
         prop_assert_eq!(simulate(&s, &w, &c).expect("again"), out);
+    }
+}
+
+/// Issue 5: with checkpoints every k seconds, no job loses more than k
+/// seconds of work per failure; the work it does lose is redone, and every
+/// job still completes.
+#[test]
+fn failures_lose_at_most_one_checkpoint_interval() {
+    let text = CLUSTER.replace(
+        "usd_per_device_hour = 2.0",
+        "usd_per_device_hour = 2.0\nmtbf_hours_per_node = 3\nrepair_hours = 0.5",
+    );
+    let s = crate::scenario::parse(&text, "f.toml").unwrap_or_else(|d| panic!("{d}"));
+    let w = Workload {
+        jobs: (0..20)
+            .map(|i| job(i, 60.0 * i as f64, [1.0, 2.0, 4.0][i % 3], 4.0 * 3600.0))
+            .collect(),
+        ..Workload::default()
+    };
+    for k in [300.0, 1800.0] {
+        let c = Config {
+            checkpoint_s: k,
+            ..cfg(Policy::Fifo)
+        };
+        let out = simulate(&s, &w, &c).expect("runs");
+        assert!(
+            out.result.failures > 0,
+            "failures happen with a 3 h MTBF over a day of work"
+        );
+        assert_eq!(out.result.jobs_completed, 20);
+        let mut hit = 0;
+        for (r, j) in out.jobs.iter().zip(&w.jobs) {
+            assert!(
+                r.lost_device_s <= f64::from(r.failures) * k * j.devices + 1e-6,
+                "{r:?}"
+            );
+            let held = r.busy_device_s / j.devices;
+            assert!(
+                (held - (4.0 * 3600.0 + r.restore_s + r.lost_device_s / j.devices)).abs() < 1e-6,
+                "{r:?}"
+            );
+            hit += r.failures;
+        }
+        assert!(hit > 0);
+        assert!(
+            (out.result.lost_work_s - out.jobs.iter().map(|r| r.lost_device_s).sum::<f64>()).abs()
+                < 1e-9
+        );
+        // Same seed, same failures.
+        assert_eq!(simulate(&s, &w, &c).expect("again"), out);
     }
 }

@@ -100,6 +100,8 @@ pub struct Pool {
     pub spot: Option<Spot>,
     /// Node MTBF in hours, if failures are modelled.
     pub mtbf_hours_per_node: Option<f64>,
+    /// Hours a failed node takes to repair.
+    pub repair_hours: f64,
     /// TPU slice shape (product = devices in the pool), for torus devices.
     pub torus_dims: Option<Vec<u32>>,
 }
@@ -300,4 +302,8 @@ pub struct Scheduler {
     pub heterogeneity_aware: bool,
     /// Round length, seconds.
     pub round_s: f64,
+    /// Seconds of run time between a job's checkpoints.
+    pub checkpoint_interval_s: f64,
+    /// Seconds to restore a checkpoint after a preemption or failure.
+    pub restore_s: f64,
 }

@@ -125,6 +125,8 @@ pub struct RawPool {
     pub spot: Opt<RawSpot>,
     /// Mean time between failures of one node, in hours.
     pub mtbf_hours_per_node: Opt<f64>,
+    /// Hours a failed node takes to come back.
+    pub repair_hours: Opt<f64>,
     /// TPU slice shape, e.g. `[4, 4, 4]`.
     pub torus_dims: Opt<Vec<Spanned<i64>>>,
 }
@@ -300,4 +302,9 @@ pub struct RawScheduler {
     pub heterogeneity_aware: Opt<bool>,
     /// Round length, seconds.
     pub round_s: Opt<f64>,
+    /// Seconds of run time between a job's checkpoints.
+    pub checkpoint_interval_s: Opt<f64>,
+    /// Seconds a job spends restoring its checkpoint when it (re)starts after
+    /// a preemption or failure.
+    pub restore_s: Opt<f64>,
 }

@@ -340,6 +340,19 @@ fn scheduler(raw: &Spanned<RawScheduler>, ctx: &mut Ctx<'_, '_>) -> Option<Sched
         Some(_) => ctx.number(&raw.round_s, "scheduler.round_s", 0.0, false)?,
         None => 360.0,
     };
+    let checkpoint = match &raw.checkpoint_interval_s {
+        Some(_) => ctx.number(
+            &raw.checkpoint_interval_s,
+            "scheduler.checkpoint_interval_s",
+            0.0,
+            false,
+        )?,
+        None => 3600.0,
+    };
+    let restore = match &raw.restore_s {
+        Some(_) => ctx.number(&raw.restore_s, "scheduler.restore_s", 0.0, true)?,
+        None => 30.0,
+    };
     Some(Scheduler {
         policy,
         heterogeneity_aware: raw
@@ -347,5 +360,7 @@ fn scheduler(raw: &Spanned<RawScheduler>, ctx: &mut Ctx<'_, '_>) -> Option<Sched
             .as_ref()
             .is_some_and(|b| *b.get_ref()),
         round_s,
+        checkpoint_interval_s: checkpoint,
+        restore_s: restore,
     })
 }

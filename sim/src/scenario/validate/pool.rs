@@ -10,6 +10,10 @@ use crate::units::{Bytes, BytesPerSec};
 use std::collections::BTreeMap;
 use toml::Spanned;
 
+/// Hours a failed node is out when the scenario does not say: a modelling
+/// default (a reboot and health check; hardware swaps take longer).
+pub const DEFAULT_REPAIR_HOURS: f64 = 2.0;
+
 /// Validates every pool; `None` if any is invalid.
 pub(super) fn pools(
     raw: &[Spanned<RawPool>],
@@ -127,6 +131,10 @@ fn pool(
             }
         }
     };
+    let repair = match &p.repair_hours {
+        Some(_) => ctx.number(&p.repair_hours, &key("repair_hours"), 0.0, false),
+        None => Some(DEFAULT_REPAIR_HOURS),
+    };
     let mtbf = match ctx.number(
         &p.mtbf_hours_per_node,
         &key("mtbf_hours_per_node"),
@@ -154,6 +162,7 @@ fn pool(
         usd_per_device_hour: price?,
         spot: spot?,
         mtbf_hours_per_node: mtbf?,
+        repair_hours: repair?,
         torus_dims: torus,
     })
 }
