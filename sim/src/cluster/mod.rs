@@ -133,8 +133,10 @@ enum Event {
     Round,
     /// Node (pool, node) fails.
     Fail(usize, usize),
-    /// Node (pool, node) is repaired.
+    /// Node (pool, node) is repaired (or, on a spot pool, replaced).
     Repair(usize, usize),
+    /// Spot node (pool, node) is revoked (with notice: jobs checkpoint).
+    Revoke(usize, usize),
 }
 
 /// A running job: (pool, start time, finish event, devices taken).
@@ -173,6 +175,12 @@ struct Sim<'a> {
     mtbf_s: Vec<Option<f64>>,
     /// Per pool: seconds to repair a node.
     repair_s: Vec<f64>,
+    /// Per spot pool: mean seconds between revocations of a node.
+    revoke_mean_s: Vec<Option<f64>>,
+    /// Per pool: seconds until a revoked node is replaced.
+    reacquire_s: Vec<f64>,
+    /// Spot revocations so far.
+    revocations: u64,
     /// Per pool and node: its failure-time stream.
     failure_rng: Vec<Vec<rand_chacha::ChaCha8Rng>>,
     /// Node failures so far.
@@ -227,14 +235,48 @@ fn duration_on(s: &Scenario, w: &Workload, job: &TraceJob, pool: usize) -> Optio
 }
 
 impl Sim<'_> {
-    /// Schedules the next failure of node `n` of pool `p` after `t`
-    /// (exponential with the pool's MTBF).
+    /// Running jobs with a device on node `n` of pool `p`.
+    fn jobs_on(&self, p: usize, n: usize) -> Vec<usize> {
+        self.active
+            .iter()
+            .copied()
+            .filter(|&j| {
+                self.live[j]
+                    .running
+                    .as_ref()
+                    .is_some_and(|(q, _, _, taken)| {
+                        *q == p && taken.iter().any(|&(d, _)| self.devices.node_of(p, d) == n)
+                    })
+            })
+            .collect()
+    }
+
+    /// Schedules the next interruption of node `n` of pool `p` after `t`:
+    /// the sooner of a failure (exponential with the pool's MTBF) and, on a
+    /// spot pool, a revocation (exponential with its revocation rate).
     fn next_failure(&mut self, p: usize, n: usize, t: f64, sched: &mut Scheduler<'_, Event>) {
         use rand::RngExt;
-        let Some(mtbf) = self.mtbf_s[p] else { return };
-        let u: f64 = self.failure_rng[p][n].random::<f64>();
-        let gap = -mtbf * (1.0 - u).ln();
-        sched.schedule_at(SimTime::from_secs_f64(t + gap), Event::Fail(p, n));
+        if self.mtbf_s[p].is_none() && self.revoke_mean_s[p].is_none() {
+            return;
+        }
+        let Some(rng) = self.failure_rng.get_mut(p).and_then(|r| r.get_mut(n)) else {
+            return;
+        };
+        let mut draw = |mean: f64| -mean * (1.0 - rng.random::<f64>()).ln();
+        let fail = self.mtbf_s[p].map(&mut draw);
+        let revoke = self.revoke_mean_s[p].map(&mut draw);
+        match (fail, revoke) {
+            (Some(f), Some(r)) if r < f => {
+                sched.schedule_at(SimTime::from_secs_f64(t + r), Event::Revoke(p, n));
+            }
+            (Some(f), _) => {
+                sched.schedule_at(SimTime::from_secs_f64(t + f), Event::Fail(p, n));
+            }
+            (None, Some(r)) => {
+                sched.schedule_at(SimTime::from_secs_f64(t + r), Event::Revoke(p, n));
+            }
+            (None, None) => {}
+        }
     }
 
     fn now_s(sched: &Scheduler<'_, Event>) -> f64 {
@@ -353,6 +395,24 @@ impl Model for Sim<'_> {
                 let repair = self.repair_s[p];
                 sched.schedule_at(SimTime::from_secs_f64(t + repair), Event::Repair(p, n));
             }
+            Event::Revoke(p, n) => {
+                if self.remaining == 0 {
+                    return;
+                }
+                // The provider's notice lets every job on the node checkpoint:
+                // nothing is lost, but each resumes later and restores.
+                for j in self.jobs_on(p, n) {
+                    self.stop(j, t, false, sched);
+                    self.live[j].owed_restore = self.cfg.restore_s;
+                    self.records[j].preemptions += 1;
+                }
+                self.devices.take_down(p, n);
+                self.revocations += 1;
+                sched.schedule_at(
+                    SimTime::from_secs_f64(t + self.reacquire_s[p]),
+                    Event::Repair(p, n),
+                );
+            }
             Event::Repair(p, n) => {
                 self.devices.bring_up(p, n);
                 if self.remaining > 0 {
@@ -436,12 +496,38 @@ pub fn simulate(s: &Scenario, workload: &Workload, cfg: &Config) -> Result<Outco
             .map(|p| p.mtbf_hours_per_node.map(|h| h * 3600.0))
             .collect(),
         repair_s: s.pools.iter().map(|p| p.repair_hours * 3600.0).collect(),
+        revoke_mean_s: s
+            .pools
+            .iter()
+            .map(|p| {
+                p.spot
+                    .as_ref()
+                    .filter(|sp| sp.preemptions_per_device_hour > 0.0)
+                    .map(|sp| {
+                        3600.0 / (sp.preemptions_per_device_hour * f64::from(p.devices_per_node))
+                    })
+            })
+            .collect(),
+        reacquire_s: s
+            .pools
+            .iter()
+            .map(|p| {
+                p.spot
+                    .as_ref()
+                    .map_or(0.0, |sp| sp.reacquire_hours * 3600.0)
+            })
+            .collect(),
+        revocations: 0,
         failure_rng: s
             .pools
             .iter()
             .map(|p| {
                 let streams = crate::engine::RngStreams::new(s.seed);
-                if p.mtbf_hours_per_node.is_some() {
+                if p.mtbf_hours_per_node.is_some()
+                    || p.spot
+                        .as_ref()
+                        .is_some_and(|sp| sp.preemptions_per_device_hour > 0.0)
+                {
                     (0..p.nodes)
                         .map(|n| streams.stream(&format!("failures/{}/{n}", p.name)))
                         .collect()

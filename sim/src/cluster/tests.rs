@@ -234,3 +234,46 @@ fn failures_lose_at_most_one_checkpoint_interval() {
         assert_eq!(simulate(&s, &w, &c).expect("again"), out);
     }
 }
+
+/// Spot revocations come with notice: jobs checkpoint, lose nothing, and
+/// resume after paying the restore time; every job still completes.
+#[test]
+fn spot_revocations_preempt_without_losing_work() {
+    let text = CLUSTER.replace(
+        "usd_per_device_hour = 2.0",
+        "usd_per_device_hour = 2.0\nspot = { usd_per_device_hour = 0.8, preemptions_per_device_hour = 0.05, reacquire_hours = 0.25 }",
+    );
+    let s = crate::scenario::parse(&text, "spot.toml").unwrap_or_else(|d| panic!("{d}"));
+    let w = Workload {
+        jobs: (0..12)
+            .map(|i| job(i, 30.0 * i as f64, 2.0, 3.0 * 3600.0))
+            .collect(),
+        ..Workload::default()
+    };
+    let out = simulate(&s, &w, &cfg(Policy::Fifo)).expect("runs");
+    assert_eq!(out.result.jobs_completed, 12);
+    assert!(
+        out.result.preemptions > 0,
+        "0.05 revocations per device-hour hit some of 72 device-hours"
+    );
+    assert_eq!(out.result.lost_work_s, 0.0);
+    for (r, j) in out.jobs.iter().zip(&w.jobs) {
+        let held = r.busy_device_s / j.devices;
+        assert!((held - (3.0 * 3600.0 + r.restore_s)).abs() < 1e-6, "{r:?}");
+    }
+    // The spot pool is billed at its spot price.
+    let on_spot: f64 = out
+        .jobs
+        .iter()
+        .filter(|r| r.pool.as_deref() == Some("v100"))
+        .map(|r| r.busy_device_s)
+        .sum();
+    let on_a100: f64 = out
+        .jobs
+        .iter()
+        .filter(|r| r.pool.as_deref() == Some("a100"))
+        .map(|r| r.busy_device_s)
+        .sum();
+    let a100_price = s.pools[1].price_per_device_hour().unwrap_or(0.0);
+    assert!((out.result.cost_usd - (on_spot * 0.8 + on_a100 * a100_price) / 3600.0).abs() < 1e-6);
+}

@@ -77,6 +77,8 @@ pub struct Spot {
     pub usd_per_device_hour: f64,
     /// Revocations per device-hour.
     pub preemptions_per_device_hour: f64,
+    /// Hours until a revoked node is replaced.
+    pub reacquire_hours: f64,
 }
 
 /// A set of identical nodes.

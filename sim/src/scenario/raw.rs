@@ -176,6 +176,8 @@ pub struct RawSpot {
     pub usd_per_device_hour: Opt<f64>,
     /// Revocations per device-hour.
     pub preemptions_per_device_hour: Opt<f64>,
+    /// Hours until a revoked node is replaced.
+    pub reacquire_hours: Opt<f64>,
 }
 
 /// `[network]`.

@@ -14,6 +14,10 @@ use toml::Spanned;
 /// default (a reboot and health check; hardware swaps take longer).
 pub const DEFAULT_REPAIR_HOURS: f64 = 2.0;
 
+/// Hours until a revoked spot node is replaced when the scenario does not
+/// say: a modelling default.
+pub const DEFAULT_REACQUIRE_HOURS: f64 = 1.0;
+
 /// Validates every pool; `None` if any is invalid.
 pub(super) fn pools(
     raw: &[Spanned<RawPool>],
@@ -120,13 +124,21 @@ fn pool(
                 Some(_) => ctx.number(&s.preemptions_per_device_hour, &rate_key, 0.0, true),
                 None => Some(0.0),
             };
-            match (price, rate) {
-                (Some(usd_per_device_hour), Some(preemptions_per_device_hour)) => {
-                    Some(Some(Spot {
-                        usd_per_device_hour,
-                        preemptions_per_device_hour,
-                    }))
-                }
+            let reacquire_key = key("spot.reacquire_hours");
+            let reacquire = match &s.reacquire_hours {
+                Some(_) => ctx.number(&s.reacquire_hours, &reacquire_key, 0.0, false),
+                None => Some(DEFAULT_REACQUIRE_HOURS),
+            };
+            match (price, rate, reacquire) {
+                (
+                    Some(usd_per_device_hour),
+                    Some(preemptions_per_device_hour),
+                    Some(reacquire_hours),
+                ) => Some(Some(Spot {
+                    usd_per_device_hour,
+                    preemptions_per_device_hour,
+                    reacquire_hours,
+                })),
                 _ => None,
             }
         }
