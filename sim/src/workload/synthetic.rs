@@ -1,7 +1,7 @@
 //! A seeded workload generator: arrivals, run times, device counts and job
 //! kinds drawn from simple distributions, sampled by hand (inverse CDF and
 //! Box–Muller) from the `"synthetic"` stream of
-//! [`RngStreams`](crate::engine::RngStreams).
+//! [`RngStreams`].
 //!
 //! Same spec and seed ⇒ the same workload, bit for bit.
 
