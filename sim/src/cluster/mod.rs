@@ -9,9 +9,11 @@
 //!        Vec<Decision> ──► engine: place / preempt ──► finish events ──► JobRecord per job ──► ClusterResult
 //! ```
 //!
-//! This first version runs jobs alone on their devices (no interference),
-//! in event-driven or round-based mode; failures, spot revocations,
-//! autoscaling and the LP-based fairness policies come next.
+//! Jobs run alone on their devices (no interference), in event-driven or
+//! round-based mode. Nodes fail (exponential MTBF, repair time; jobs lose the
+//! work since their last checkpoint) and spot nodes are revoked with notice
+//! (jobs checkpoint and resume later). Autoscaling and the LP-based fairness
+//! policies are not modelled yet.
 
 mod policy;
 mod state;

@@ -45,7 +45,7 @@ pub enum EstimateError {
     },
     /// The scenario needs the cluster scheduler.
     #[error(
-        "the scenario has {what}; scheduling a workload on a shared cluster is not in this build yet: simulate one job per scenario"
+        "the scenario has {what}; several jobs sharing a cluster are simulated from a `[workload]` (a trace or a generator), not from several `[[job]]` tables: simulate one job per scenario, or describe the jobs as a workload"
     )]
     NeedsScheduler {
         /// What the scenario has.
