@@ -277,3 +277,49 @@ fn spot_revocations_preempt_without_losing_work() {
     let a100_price = s.pools[1].price_per_device_hour().unwrap_or(0.0);
     assert!((out.result.cost_usd - (on_spot * 0.8 + on_a100 * a100_price) / 3600.0).abs() < 1e-6);
 }
+
+#[test]
+fn gamma_known_values() {
+    for (x, g) in [
+        (1.0, 1.0),
+        (2.0, 1.0),
+        (5.0, 24.0),
+        (0.5, std::f64::consts::PI.sqrt()),
+        (1.5, 0.886_226_925_452_758),
+    ] {
+        assert!(
+            (super::gamma(x) - g).abs() < 1e-12 * g.max(1.0),
+            "Γ({x}) = {}",
+            super::gamma(x)
+        );
+    }
+}
+
+/// Weibull failures keep the MTBF as their mean: over many node-hours the
+/// failure count matches the exponential's, whatever the shape.
+#[test]
+fn weibull_failures_keep_the_mean() {
+    let count = |shape: f64| {
+        let text = CLUSTER.replace(
+            "usd_per_device_hour = 2.0",
+            &format!("usd_per_device_hour = 2.0\nmtbf_hours_per_node = 5\nrepair_hours = 0.01\nfailure_weibull_shape = {shape}"),
+        );
+        let s = crate::scenario::parse(&text, "w.toml").unwrap_or_else(|d| panic!("{d}"));
+        // One long job keeps the simulation (and the failure processes) going.
+        let w = Workload {
+            jobs: vec![job(0, 0.0, 1.0, 2000.0 * 3600.0)],
+            ..Workload::default()
+        };
+        let c = Config {
+            checkpoint_s: 60.0,
+            ..cfg(Policy::Fifo)
+        };
+        simulate(&s, &w, &c).expect("runs").result.failures as f64
+    };
+    // 2 nodes × ~2,000 h / 5 h ≈ 800 failures (the job restarts add a little).
+    let (exp, wear, infant) = (count(1.0), count(3.0), count(0.7));
+    for n in [wear, infant] {
+        assert!((n - exp).abs() / exp < 0.15, "{n} vs {exp}");
+    }
+    assert!(exp > 400.0, "{exp}");
+}

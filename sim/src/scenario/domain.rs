@@ -104,6 +104,8 @@ pub struct Pool {
     pub mtbf_hours_per_node: Option<f64>,
     /// Hours a failed node takes to repair.
     pub repair_hours: f64,
+    /// Weibull shape of the time between failures (1: exponential).
+    pub failure_weibull_shape: f64,
     /// TPU slice shape (product = devices in the pool), for torus devices.
     pub torus_dims: Option<Vec<u32>>,
 }

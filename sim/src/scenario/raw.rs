@@ -127,6 +127,10 @@ pub struct RawPool {
     pub mtbf_hours_per_node: Opt<f64>,
     /// Hours a failed node takes to come back.
     pub repair_hours: Opt<f64>,
+    /// Weibull shape of the time between a node's failures (1: exponential;
+    /// below 1: infant mortality; above 1: wear-out). The mean stays
+    /// `mtbf_hours_per_node`.
+    pub failure_weibull_shape: Opt<f64>,
     /// TPU slice shape, e.g. `[4, 4, 4]`.
     pub torus_dims: Opt<Vec<Spanned<i64>>>,
 }

@@ -143,6 +143,15 @@ fn pool(
             }
         }
     };
+    let shape = match &p.failure_weibull_shape {
+        Some(_) => ctx.number(
+            &p.failure_weibull_shape,
+            &key("failure_weibull_shape"),
+            0.0,
+            false,
+        ),
+        None => Some(1.0),
+    };
     let repair = match &p.repair_hours {
         Some(_) => ctx.number(&p.repair_hours, &key("repair_hours"), 0.0, false),
         None => Some(DEFAULT_REPAIR_HOURS),
@@ -175,6 +184,7 @@ fn pool(
         spot: spot?,
         mtbf_hours_per_node: mtbf?,
         repair_hours: repair?,
+        failure_weibull_shape: shape?,
         torus_dims: torus,
     })
 }
