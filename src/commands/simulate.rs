@@ -170,7 +170,7 @@ fn cluster(args: &SimulateArgs, s: &Scenario) -> Result<(), Failure> {
         c.lost_work_s / 3600.0
     );
     println!(
-        "  cost                 ${:.0}   energy {:.0} kWh (busy device-hours)",
+        "  cost                 ${:.0}   energy {:.0} kWh (cost: held device-hours; energy: busy)",
         c.cost_usd, c.energy_kwh
     );
     Ok(())

@@ -12,9 +12,13 @@
 //! Jobs run alone on their devices (no interference), in event-driven or
 //! round-based mode. Nodes fail (exponential MTBF, repair time; jobs lose the
 //! work since their last checkpoint) and spot nodes are revoked with notice
-//! (jobs checkpoint and resume later). Autoscaling and the LP-based fairness
-//! policies are not modelled yet.
+//! (jobs checkpoint and resume later). Autoscaled pools keep `min_nodes`
+//! online, ask for more nodes when queued jobs could use them (usable after
+//! the provisioning delay), release nodes idle for the idle window, and are
+//! billed for the node-hours they hold. The LP-based fairness policies are
+//! not modelled yet.
 
+mod autoscale;
 mod policy;
 mod state;
 
@@ -133,12 +137,32 @@ enum Event {
     Arrive(usize),
     Finish(usize),
     Round,
-    /// Node (pool, node) fails.
-    Fail(usize, usize),
+    /// Node (pool, node) fails, if still in the life it was drawn for
+    /// (the node's epoch).
+    Fail(usize, usize, u32),
     /// Node (pool, node) is repaired (or, on a spot pool, replaced).
     Repair(usize, usize),
-    /// Spot node (pool, node) is revoked (with notice: jobs checkpoint).
-    Revoke(usize, usize),
+    /// Spot node (pool, node) is revoked (with notice: jobs checkpoint), if
+    /// still in the life it was drawn for.
+    Revoke(usize, usize, u32),
+    /// Autoscaled node (pool, node) has finished provisioning.
+    Provisioned(usize, usize),
+    /// Autoscaled node (pool, node) may have been idle for the idle window
+    /// (valid in the node's epoch).
+    IdleCheck(usize, usize, u32),
+}
+
+/// Life cycle of a node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NodeState {
+    /// In service.
+    Online,
+    /// Failed or revoked, coming back after repair or reacquisition.
+    Down,
+    /// Autoscaled node not held.
+    Released,
+    /// Autoscaled node asked for, not usable yet.
+    Provisioning,
 }
 
 /// A running job: (pool, start time, finish event, devices taken).
@@ -189,6 +213,13 @@ struct Sim<'a> {
     failure_rng: Vec<Vec<rand_chacha::ChaCha8Rng>>,
     /// Node failures so far.
     node_failures: u64,
+    /// Per pool and node: its state.
+    node_state: Vec<Vec<NodeState>>,
+    /// Per pool and node: bumped whenever the node leaves service for good
+    /// (released), so events drawn for an earlier life are ignored.
+    epoch: Vec<Vec<u32>>,
+    /// Autoscaling state of each pool (`None`: fixed size).
+    scaling: Vec<Option<autoscale::PoolScaling>>,
 }
 
 /// Seconds of `job`'s work on `pool` of `s`, if it can run there.
@@ -255,6 +286,11 @@ impl Sim<'_> {
             .collect()
     }
 
+    /// Whether node `n` of pool `p` is in service in the life `epoch`.
+    fn in_service(&self, p: usize, n: usize, epoch: u32) -> bool {
+        self.node_state[p][n] == NodeState::Online && self.epoch[p][n] == epoch
+    }
+
     /// Schedules the next interruption of node `n` of pool `p` after `t`:
     /// the sooner of a failure (exponential with the pool's MTBF) and, on a
     /// spot pool, a revocation (exponential with its revocation rate).
@@ -274,15 +310,16 @@ impl Sim<'_> {
             scale * (-(1.0 - rng.random::<f64>()).ln()).powf(1.0 / shape)
         });
         let revoke = self.revoke_mean_s[p].map(|mean| -mean * (1.0 - rng.random::<f64>()).ln());
+        let e = self.epoch[p][n];
         match (fail, revoke) {
             (Some(f), Some(r)) if r < f => {
-                sched.schedule_at(SimTime::from_secs_f64(t + r), Event::Revoke(p, n));
+                sched.schedule_at(SimTime::from_secs_f64(t + r), Event::Revoke(p, n, e));
             }
             (Some(f), _) => {
-                sched.schedule_at(SimTime::from_secs_f64(t + f), Event::Fail(p, n));
+                sched.schedule_at(SimTime::from_secs_f64(t + f), Event::Fail(p, n, e));
             }
             (None, Some(r)) => {
-                sched.schedule_at(SimTime::from_secs_f64(t + r), Event::Revoke(p, n));
+                sched.schedule_at(SimTime::from_secs_f64(t + r), Event::Revoke(p, n, e));
             }
             (None, None) => {}
         }
@@ -376,8 +413,8 @@ impl Model for Sim<'_> {
                 self.live[j].done = 1.0;
                 self.records[j].end_s = Some(t);
             }
-            Event::Fail(p, n) => {
-                if self.remaining == 0 {
+            Event::Fail(p, n, e) => {
+                if self.remaining == 0 || !self.in_service(p, n, e) {
                     return;
                 }
                 let hit: Vec<usize> = self
@@ -400,12 +437,13 @@ impl Model for Sim<'_> {
                     self.records[j].failures += 1;
                 }
                 self.devices.take_down(p, n);
+                self.node_state[p][n] = NodeState::Down;
                 self.node_failures += 1;
                 let repair = self.repair_s[p];
                 sched.schedule_at(SimTime::from_secs_f64(t + repair), Event::Repair(p, n));
             }
-            Event::Revoke(p, n) => {
-                if self.remaining == 0 {
+            Event::Revoke(p, n, e) => {
+                if self.remaining == 0 || !self.in_service(p, n, e) {
                     return;
                 }
                 // The provider's notice lets every job on the node checkpoint:
@@ -416,6 +454,7 @@ impl Model for Sim<'_> {
                     self.records[j].preemptions += 1;
                 }
                 self.devices.take_down(p, n);
+                self.node_state[p][n] = NodeState::Down;
                 self.revocations += 1;
                 sched.schedule_at(
                     SimTime::from_secs_f64(t + self.reacquire_s[p]),
@@ -423,11 +462,16 @@ impl Model for Sim<'_> {
                 );
             }
             Event::Repair(p, n) => {
-                self.devices.bring_up(p, n);
-                if self.remaining > 0 {
-                    self.next_failure(p, n, t, sched);
+                if self.node_state[p][n] == NodeState::Down {
+                    self.devices.bring_up(p, n);
+                    self.node_state[p][n] = NodeState::Online;
+                    if self.remaining > 0 {
+                        self.next_failure(p, n, t, sched);
+                    }
                 }
             }
+            Event::Provisioned(p, n) => self.provisioned(p, n, t, sched),
+            Event::IdleCheck(p, n, e) => self.idle_check(p, n, e, t),
             Event::Round => {
                 // Rounds continue while any job is still to finish.
                 if let Some(r) = self.cfg.round_s
@@ -439,6 +483,7 @@ impl Model for Sim<'_> {
             }
         }
         self.decide(sched);
+        self.autoscale(t, sched);
     }
 }
 
@@ -547,7 +592,27 @@ pub fn simulate(s: &Scenario, workload: &Workload, cfg: &Config) -> Result<Outco
             })
             .collect(),
         node_failures: 0,
+        node_state: s
+            .pools
+            .iter()
+            .map(|p| vec![NodeState::Online; p.nodes as usize])
+            .collect(),
+        epoch: s.pools.iter().map(|p| vec![0; p.nodes as usize]).collect(),
+        scaling: s
+            .pools
+            .iter()
+            .map(|p| p.autoscale.clone().map(autoscale::PoolScaling::new))
+            .collect(),
     };
+    let first_arrival = jobs
+        .iter()
+        .map(|j| j.arrival_s)
+        .fold(f64::INFINITY, f64::min);
+    sim.release_spare_nodes(if first_arrival.is_finite() {
+        first_arrival
+    } else {
+        0.0
+    });
     let mut engine = Engine::new();
     {
         let mut sched = engine.scheduler();
@@ -562,13 +627,26 @@ pub fn simulate(s: &Scenario, workload: &Workload, cfg: &Config) -> Result<Outco
         if sim.remaining > 0 {
             for (p, pool) in s.pools.iter().enumerate() {
                 for n in 0..pool.nodes as usize {
-                    sim.next_failure(p, n, 0.0, &mut sched);
+                    if sim.node_state[p][n] == NodeState::Online {
+                        sim.next_failure(p, n, 0.0, &mut sched);
+                    }
                 }
             }
         }
     }
     let stats = engine.run(&mut sim);
-    let mut result = summarise(s, &sim.records);
+    let last_end = sim
+        .records
+        .iter()
+        .filter_map(|r| r.end_s)
+        .fold(0.0, f64::max);
+    let start = if first_arrival.is_finite() {
+        first_arrival
+    } else {
+        0.0
+    };
+    let held = sim.held_device_s(start, last_end.max(start));
+    let mut result = summarise(s, &sim.records, &held);
     result.failures = sim.node_failures;
     Ok(Outcome {
         result,
@@ -612,8 +690,9 @@ fn percentile(sorted: &[f64], q: f64) -> f64 {
     sorted[i.min(sorted.len() - 1)]
 }
 
-/// The SimResult `cluster` block of a run.
-fn summarise(s: &Scenario, records: &[JobRecord]) -> ClusterResult {
+/// The SimResult `cluster` block of a run. `held[p]`: device-seconds pool
+/// `p` held, which it pays for and which count as available.
+fn summarise(s: &Scenario, records: &[JobRecord], held: &[f64]) -> ClusterResult {
     let done: Vec<&JobRecord> = records.iter().filter(|r| r.end_s.is_some()).collect();
     let mut jct: Vec<f64> = done
         .iter()
@@ -635,16 +714,22 @@ fn summarise(s: &Scenario, records: &[JobRecord]) -> ClusterResult {
         .filter_map(|r| r.start_s.map(|st| st - r.arrival_s))
         .collect();
     let busy: f64 = records.iter().map(|r| r.busy_device_s).sum();
-    let total_devices: u64 = s.pools.iter().map(|p| p.devices()).sum();
-    // Busy device-hours at each pool's price and board power.
-    let (mut cost, mut energy) = (0.0, 0.0);
+    let available: f64 = held.iter().sum();
+    // Held device-hours at each pool's price; energy of busy device-hours
+    // at board power (idle power is not modelled).
+    let cost: f64 = s
+        .pools
+        .iter()
+        .zip(held)
+        .map(|(p, h)| h / 3600.0 * p.price_per_device_hour().unwrap_or(0.0))
+        .sum();
+    let mut energy = 0.0;
     for r in records {
         if let Some(p) = r
             .pool
             .as_ref()
             .and_then(|n| s.pools.iter().find(|p| &p.name == n))
         {
-            cost += r.busy_device_s / 3600.0 * p.price_per_device_hour().unwrap_or(0.0);
             energy += r.busy_device_s / 3.6e6 * p.device.tdp_w.unwrap_or(0.0);
         }
     }
@@ -664,8 +749,8 @@ fn summarise(s: &Scenario, records: &[JobRecord]) -> ClusterResult {
         } else {
             queue.iter().sum::<f64>() / queue.len() as f64
         },
-        utilization: if makespan > 0.0 {
-            busy / (total_devices as f64 * makespan)
+        utilization: if available > 0.0 {
+            busy / available
         } else {
             0.0
         },

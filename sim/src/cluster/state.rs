@@ -142,6 +142,18 @@ impl Devices {
         pool.used = (pool.used - n).max(0.0);
     }
 
+    /// Whether every device of node `node` of pool `p` is wholly free.
+    pub fn node_idle(&self, p: usize, node: usize) -> bool {
+        let pool = &self.pools[p];
+        let range = node * pool.per_node..((node + 1) * pool.per_node).min(pool.free.len());
+        pool.free[range].iter().all(|&f| f == WHOLE)
+    }
+
+    /// Devices per node of pool `p`.
+    pub fn per_node(&self, p: usize) -> usize {
+        self.pools[p].per_node
+    }
+
     /// The node of device `d` of pool `p`.
     pub fn node_of(&self, p: usize, d: usize) -> usize {
         d / self.pools[p].per_node.max(1)

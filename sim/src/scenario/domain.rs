@@ -81,6 +81,17 @@ pub struct Spot {
     pub reacquire_hours: f64,
 }
 
+/// Autoscaling terms of a pool.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Autoscale {
+    /// Nodes always online.
+    pub min_nodes: u32,
+    /// Seconds from asking for a node to its being usable.
+    pub provision_s: f64,
+    /// Seconds a node stays idle before it is released.
+    pub idle_s: f64,
+}
+
 /// A set of identical nodes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pool {
@@ -100,6 +111,8 @@ pub struct Pool {
     pub usd_per_device_hour: Option<f64>,
     /// Spot terms, if the pool is spot.
     pub spot: Option<Spot>,
+    /// Autoscaling: the pool's `nodes` is its maximum.
+    pub autoscale: Option<Autoscale>,
     /// Node MTBF in hours, if failures are modelled.
     pub mtbf_hours_per_node: Option<f64>,
     /// Hours a failed node takes to repair.

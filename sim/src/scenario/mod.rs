@@ -40,8 +40,8 @@ mod validate;
 
 pub use diag::{Diagnostics, Problem};
 pub use domain::{
-    Choice, CollectiveAlgorithm, DeviceProfile, Job, Network, ParallelismSpec, Pool, Scenario,
-    Scheduler, Spot, StageLayout, Workload,
+    Autoscale, Choice, CollectiveAlgorithm, DeviceProfile, Job, Network, ParallelismSpec, Pool,
+    Scenario, Scheduler, Spot, StageLayout, Workload,
 };
 
 use diag::Collector;

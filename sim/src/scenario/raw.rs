@@ -123,6 +123,8 @@ pub struct RawPool {
     pub usd_per_device_hour: Opt<f64>,
     /// Spot terms.
     pub spot: Opt<RawSpot>,
+    /// Autoscaling terms.
+    pub autoscale: Opt<RawAutoscale>,
     /// Mean time between failures of one node, in hours.
     pub mtbf_hours_per_node: Opt<f64>,
     /// Hours a failed node takes to come back.
@@ -313,4 +315,16 @@ pub struct RawScheduler {
     /// Seconds a job spends restoring its checkpoint when it (re)starts after
     /// a preemption or failure.
     pub restore_s: Opt<f64>,
+}
+
+/// `autoscale = { ... }` of a pool.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAutoscale {
+    /// Nodes always online.
+    pub min_nodes: Opt<i64>,
+    /// Minutes from asking for a node to its being usable.
+    pub provision_minutes: Opt<f64>,
+    /// Minutes a node stays idle before it is released.
+    pub idle_minutes: Opt<f64>,
 }

@@ -181,6 +181,19 @@ pub(super) fn validate(
             pools = None;
         }
     }
+    if raw.workload.is_none() {
+        // Autoscaling follows a queue of jobs; a training job holds its
+        // devices throughout.
+        for (i, p) in raw.pool.iter().enumerate() {
+            if let Some(a) = &p.get_ref().autoscale {
+                ctx.error(
+                    a.span(),
+                    &format!("pool[{i}].autoscale"),
+                    "autoscaling applies to cluster workloads: add a `[workload]` or remove `autoscale`",
+                );
+            }
+        }
+    }
     let workload = raw.workload.as_ref().and_then(|w| workload(w, dir, ctx));
     let scheduler = raw.scheduler.as_ref().and_then(|s| scheduler(s, ctx));
     let single_job = raw.job.len() == 1 && workload.is_none();

@@ -3,8 +3,8 @@
 
 use super::{Ctx, quoted};
 use crate::catalogue::{self, DeviceSpec, LinkShape};
-use crate::scenario::domain::{DeviceProfile, Network, Pool, Spot};
-use crate::scenario::raw::{RawDevice, RawPool, StrOrTable};
+use crate::scenario::domain::{Autoscale, DeviceProfile, Network, Pool, Spot};
+use crate::scenario::raw::{Opt, RawAutoscale, RawDevice, RawPool, StrOrTable};
 use crate::topology::{Fabric, IntraNodeShape};
 use crate::units::{Bytes, BytesPerSec};
 use std::collections::BTreeMap;
@@ -152,6 +152,10 @@ fn pool(
         ),
         None => Some(1.0),
     };
+    let autoscale = match &p.autoscale {
+        None => Some(None),
+        Some(a) => autoscale(a, nodes, &key("autoscale"), ctx).map(Some),
+    };
     let repair = match &p.repair_hours {
         Some(_) => ctx.number(&p.repair_hours, &key("repair_hours"), 0.0, false),
         None => Some(DEFAULT_REPAIR_HOURS),
@@ -182,6 +186,7 @@ fn pool(
         nic_gbit_s: nic_gbit_s?,
         usd_per_device_hour: price?,
         spot: spot?,
+        autoscale: autoscale?,
         mtbf_hours_per_node: mtbf?,
         repair_hours: repair?,
         failure_weibull_shape: shape?,
@@ -524,4 +529,52 @@ mod tests {
         assert_eq!(balanced_factors(4, 3), vec![2, 2, 1]);
         assert_eq!(balanced_factors(7, 2).iter().product::<u32>(), 7);
     }
+}
+
+/// Defaults of a pool's `autoscale` table, minutes: cloud GPU VMs take
+/// minutes to boot and join; a half-hour idle window avoids churn.
+const DEFAULT_PROVISION_MINUTES: f64 = 10.0;
+const DEFAULT_IDLE_MINUTES: f64 = 30.0;
+
+/// Validates a pool's `autoscale = { min_nodes, provision_minutes, idle_minutes }`.
+fn autoscale(
+    raw: &toml::Spanned<RawAutoscale>,
+    nodes: Option<u32>,
+    prefix: &str,
+    ctx: &mut Ctx<'_, '_>,
+) -> Option<Autoscale> {
+    let a = raw.get_ref();
+    let key = |k: &str| format!("{prefix}.{k}");
+    let min = match &a.min_nodes {
+        Some(v) => {
+            let m = ctx.count(&a.min_nodes, &key("min_nodes"), 0);
+            match (m, nodes) {
+                (Some(m), Some(n)) if m > n => {
+                    ctx.error(
+                        v.span(),
+                        &key("min_nodes"),
+                        format!("expected at most the pool's `nodes` ({n}), found {m}"),
+                    );
+                    None
+                }
+                (m, _) => m,
+            }
+        }
+        None => Some(0),
+    };
+    let mut minutes = |v: &Opt<f64>, name: &str, default: f64| match v {
+        Some(_) => ctx.number(v, &key(name), 0.0, true),
+        None => Some(default),
+    };
+    let provision = minutes(
+        &a.provision_minutes,
+        "provision_minutes",
+        DEFAULT_PROVISION_MINUTES,
+    );
+    let idle = minutes(&a.idle_minutes, "idle_minutes", DEFAULT_IDLE_MINUTES);
+    Some(Autoscale {
+        min_nodes: min?,
+        provision_s: provision? * 60.0,
+        idle_s: idle? * 60.0,
+    })
 }

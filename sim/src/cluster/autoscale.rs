@@ -1,0 +1,208 @@
+//! Autoscaled pools: `min_nodes` stay held; when queued jobs that could run
+//! on the pool need more devices than it has free (or coming), the engine
+//! asks for released nodes, usable after the provisioning delay; a node idle
+//! for the idle window is released (never below `min_nodes`). The pool pays
+//! for every node-hour it holds, from the request to the release, so the
+//! cost counts provisioning and idle windows.
+
+use super::{Event, NodeState, Sim};
+use crate::engine::{Scheduler, SimTime};
+use crate::scenario::Autoscale;
+
+/// Scaling state of one autoscaled pool.
+#[derive(Debug, Clone)]
+pub(super) struct PoolScaling {
+    terms: Autoscale,
+    /// Per node: since when it is held (asked for), if held.
+    held_since: Vec<Option<f64>>,
+    /// Per node: since when it is online with nothing on it, if so.
+    idle_since: Vec<Option<f64>>,
+    /// Node-seconds of holds that have ended.
+    released_node_s: f64,
+}
+
+impl PoolScaling {
+    /// A pool with the given terms, nothing held yet.
+    pub fn new(terms: Autoscale) -> Self {
+        Self {
+            terms,
+            held_since: Vec::new(),
+            idle_since: Vec::new(),
+            released_node_s: 0.0,
+        }
+    }
+}
+
+impl Sim<'_> {
+    /// At the start (`t0`): every autoscaled pool holds `min_nodes` and
+    /// releases the rest.
+    pub(super) fn release_spare_nodes(&mut self, t0: f64) {
+        for p in 0..self.scaling.len() {
+            let Some(sc) = self.scaling[p].as_mut() else {
+                continue;
+            };
+            let nodes = self.node_state[p].len();
+            let min = sc.terms.min_nodes as usize;
+            sc.held_since = (0..nodes).map(|n| (n < min).then_some(t0)).collect();
+            sc.idle_since = vec![None; nodes];
+            for n in min..nodes {
+                self.devices.take_down(p, n);
+                self.node_state[p][n] = NodeState::Released;
+            }
+        }
+    }
+
+    /// After every decision: tracks idle nodes (arming their idle checks)
+    /// and asks for nodes the queue needs.
+    pub(super) fn autoscale(&mut self, t: f64, sched: &mut Scheduler<'_, Event>) {
+        if self.scaling.iter().all(Option::is_none) {
+            return;
+        }
+        for p in 0..self.scaling.len() {
+            let Some(sc) = self.scaling[p].as_mut() else {
+                continue;
+            };
+            for n in 0..self.node_state[p].len() {
+                let idle =
+                    self.node_state[p][n] == NodeState::Online && self.devices.node_idle(p, n);
+                match (idle, sc.idle_since[n]) {
+                    (true, None) => {
+                        sc.idle_since[n] = Some(t);
+                        sched.schedule_at(
+                            SimTime::from_secs_f64(t + sc.terms.idle_s),
+                            Event::IdleCheck(p, n, self.epoch[p][n]),
+                        );
+                    }
+                    (false, Some(_)) => sc.idle_since[n] = None,
+                    _ => {}
+                }
+            }
+        }
+        if self.remaining == 0 {
+            return;
+        }
+        // Demand of waiting jobs, each counted on one autoscaled pool: the
+        // fastest for it when placement is heterogeneity-aware, else the
+        // first in scenario order.
+        let mut demand = vec![0.0; self.scaling.len()];
+        for &j in &self.active {
+            let l = &self.live[j];
+            if l.running.is_some() {
+                continue;
+            }
+            let candidates = (0..self.scaling.len())
+                .filter(|&p| self.scaling[p].is_some())
+                .filter_map(|p| l.total_s[p].map(|d| (p, d)));
+            let pick = if self.cfg.heterogeneity_aware {
+                candidates.min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)))
+            } else {
+                candidates.min_by_key(|c| c.0)
+            };
+            if let Some((p, _)) = pick {
+                demand[p] += self.jobs[j].devices;
+            }
+        }
+        for (p, &want) in demand.iter().enumerate() {
+            if want <= 0.0 {
+                continue;
+            }
+            let per_node = self.devices.per_node(p).max(1);
+            let coming = self.node_state[p]
+                .iter()
+                .filter(|&&s| s == NodeState::Provisioning)
+                .count();
+            let supply = self.devices.free(p) + (coming * per_node) as f64;
+            if want <= supply + 1e-9 {
+                continue;
+            }
+            let mut need = ((want - supply) / per_node as f64).ceil() as usize;
+            let Some(sc) = self.scaling[p].as_mut() else {
+                continue;
+            };
+            for n in 0..self.node_state[p].len() {
+                if need == 0 {
+                    break;
+                }
+                if self.node_state[p][n] == NodeState::Released {
+                    self.node_state[p][n] = NodeState::Provisioning;
+                    sc.held_since[n] = Some(t);
+                    sched.schedule_at(
+                        SimTime::from_secs_f64(t + sc.terms.provision_s),
+                        Event::Provisioned(p, n),
+                    );
+                    need -= 1;
+                }
+            }
+        }
+    }
+
+    /// Node `n` of pool `p` has booted and joins the pool.
+    pub(super) fn provisioned(
+        &mut self,
+        p: usize,
+        n: usize,
+        t: f64,
+        sched: &mut Scheduler<'_, Event>,
+    ) {
+        if self.node_state[p][n] != NodeState::Provisioning {
+            return;
+        }
+        self.devices.bring_up(p, n);
+        self.node_state[p][n] = NodeState::Online;
+        if self.remaining > 0 {
+            self.next_failure(p, n, t, sched);
+        }
+    }
+
+    /// Releases node `n` of pool `p` if it has been idle for the whole idle
+    /// window of its current life and the pool holds more than `min_nodes`.
+    pub(super) fn idle_check(&mut self, p: usize, n: usize, epoch: u32, t: f64) {
+        if !self.in_service(p, n, epoch) || !self.devices.node_idle(p, n) {
+            return;
+        }
+        let held = self.node_state[p]
+            .iter()
+            .filter(|&&s| s != NodeState::Released)
+            .count();
+        let Some(sc) = self.scaling[p].as_mut() else {
+            return;
+        };
+        let idle_long_enough = sc.idle_since[n].is_some_and(|s| t - s >= sc.terms.idle_s - 1e-6);
+        if !idle_long_enough || held <= sc.terms.min_nodes as usize {
+            return;
+        }
+        if let Some(since) = sc.held_since[n].take() {
+            sc.released_node_s += t - since;
+        }
+        sc.idle_since[n] = None;
+        self.devices.take_down(p, n);
+        self.node_state[p][n] = NodeState::Released;
+        self.epoch[p][n] += 1;
+    }
+
+    /// Per pool: device-seconds held over a run from `start` to `end`: a
+    /// fixed pool holds all its devices throughout, an autoscaled one the
+    /// nodes it asked for, from the request to the release (or `end`).
+    pub(super) fn held_device_s(&self, start: f64, end: f64) -> Vec<f64> {
+        self.scaling
+            .iter()
+            .enumerate()
+            .map(|(p, sc)| {
+                let per_node = self.devices.per_node(p) as f64;
+                let node_s = match sc {
+                    None => self.node_state[p].len() as f64 * (end - start),
+                    Some(sc) => {
+                        let open: f64 = sc
+                            .held_since
+                            .iter()
+                            .flatten()
+                            .map(|&s| (end - s).max(0.0))
+                            .sum();
+                        sc.released_node_s + open
+                    }
+                };
+                node_s * per_node
+            })
+            .collect()
+    }
+}
