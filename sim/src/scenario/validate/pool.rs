@@ -517,20 +517,6 @@ fn balanced_factors(n: u64, rank: u32) -> Vec<u32> {
     dims
 }
 
-#[cfg(test)]
-mod tests {
-    use super::balanced_factors;
-
-    #[test]
-    fn balanced_torus_shapes() {
-        assert_eq!(balanced_factors(64, 3), vec![4, 4, 4]);
-        assert_eq!(balanced_factors(256, 2), vec![16, 16]);
-        assert_eq!(balanced_factors(8, 3), vec![2, 2, 2]);
-        assert_eq!(balanced_factors(4, 3), vec![2, 2, 1]);
-        assert_eq!(balanced_factors(7, 2).iter().product::<u32>(), 7);
-    }
-}
-
 /// Defaults of a pool's `autoscale` table, minutes: cloud GPU VMs take
 /// minutes to boot and join; a half-hour idle window avoids churn.
 const DEFAULT_PROVISION_MINUTES: f64 = 10.0;
@@ -577,4 +563,18 @@ fn autoscale(
         provision_s: provision? * 60.0,
         idle_s: idle? * 60.0,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::balanced_factors;
+
+    #[test]
+    fn balanced_torus_shapes() {
+        assert_eq!(balanced_factors(64, 3), vec![4, 4, 4]);
+        assert_eq!(balanced_factors(256, 2), vec![16, 16]);
+        assert_eq!(balanced_factors(8, 3), vec![2, 2, 2]);
+        assert_eq!(balanced_factors(4, 3), vec![2, 2, 1]);
+        assert_eq!(balanced_factors(7, 2).iter().product::<u32>(), 7);
+    }
 }
