@@ -61,7 +61,8 @@ pub struct SimulateArgs {
     /// Override the scenario's seed.
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Also write `result.json` (SimResult) into this directory, atomically.
+    /// Also write `result.json` (SimResult) into this directory, atomically,
+    /// and for workload scenarios `jobs.csv` (one row per job).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Which model answers: the event-level simulation, or the analytic fast path.

@@ -1,4 +1,11 @@
 //! Cirrus reports: CSV cost reports, sweep aggregation, SVG charts and
 //! timeline traces, as pure functions of `cirrus-sim`'s result types.
 //!
-//! Empty in this build: it arrives with the reports issue.
+//! This build has the per-job CSV of a cluster simulation
+//! ([`jobs_csv`]); cost reports, sweeps, charts and traces arrive with the
+//! reports issue.
+
+mod csv;
+mod jobs;
+
+pub use jobs::{JOBS_CSV_HEADER, jobs_csv};

@@ -127,6 +127,8 @@ fn cluster(args: &SimulateArgs, s: &Scenario) -> Result<(), Failure> {
     let json = serde_json::to_string_pretty(&result).context("failed to encode the SimResult")?;
     if let Some(dir) = &args.out {
         output::write_atomically(&dir.join("result.json"), format!("{json}\n").as_bytes())?;
+        let csv = cirrus_reports::jobs_csv(&out.jobs);
+        output::write_atomically(&dir.join("jobs.csv"), csv.as_bytes())?;
     }
     if args.json {
         println!("{json}");

@@ -165,3 +165,39 @@ fn gavel_replay_schedules_every_job() {
     let human = stdout(&cirrus(&["simulate", "scenarios/gavel-replay.toml"]));
     assert!(human.contains("completed            50"), "{human}");
 }
+
+/// A workload scenario with `--out` also writes one CSV row per job, the
+/// same bytes on every run.
+#[test]
+fn cluster_out_dir_gets_a_row_per_job() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let run = |name: &str| {
+        let out = dir.path().join(name);
+        let o = cirrus(&[
+            "simulate",
+            "scenarios/gavel-replay.toml",
+            "--json",
+            "--out",
+            out.to_str().expect("utf-8 path"),
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let r: SimResult = serde_json::from_slice(&o.stdout).expect("SimResult");
+        let csv = std::fs::read_to_string(out.join("jobs.csv")).expect("jobs.csv written");
+        (r, csv)
+    };
+    let (r, csv) = run("a");
+    let cluster = r.cluster.expect("a cluster block");
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], cirrus_reports::JOBS_CSV_HEADER);
+    assert_eq!(lines.len() as u64, cluster.jobs_submitted + 1);
+    // The mean of the rows' JCT column is the SimResult's mean JCT.
+    let jct: Vec<f64> = lines[1..]
+        .iter()
+        .filter_map(|l| l.split(',').nth(5).and_then(|c| c.parse().ok()))
+        .collect();
+    assert_eq!(jct.len() as u64, cluster.jobs_completed);
+    let mean = jct.iter().sum::<f64>() / jct.len() as f64;
+    assert!((mean - cluster.avg_jct_s).abs() < 1e-6 * mean.max(1.0));
+    let (_, again) = run("b");
+    assert_eq!(csv, again);
+}
