@@ -22,7 +22,7 @@ mod autoscale;
 mod policy;
 mod state;
 
-pub use policy::{Decision, Policy};
+pub use policy::{Decision, Policy, TIRESIAS_THRESHOLD_DEVICE_S};
 
 use crate::engine::{Engine, EventId, Model, Scheduler, SimTime};
 use crate::result::ClusterResult;
@@ -100,7 +100,7 @@ pub enum ClusterError {
     NoDevices,
     /// The policy is accepted by the scenario format but not simulated yet.
     #[error(
-        "scheduler policy `{0}` is accepted by the scenario format but not simulated by this build yet (fifo, sjf, srtf and las are)"
+        "scheduler policy `{0}` is accepted by the scenario format but not simulated by this build yet (fifo, sjf, srtf, las and tiresias are)"
     )]
     Policy(String),
 }

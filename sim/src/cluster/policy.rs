@@ -1,7 +1,7 @@
 //! Scheduling policies: each orders the jobs that want devices and returns
 //! decisions as data (start this job on that pool, preempt that one), which
-//! the engine applies. FIFO and SJF never preempt; SRTF and LAS reconsider
-//! running jobs at every decision point.
+//! the engine applies. FIFO and SJF never preempt; SRTF, LAS and Tiresias
+//! reconsider running jobs at every decision point.
 
 use super::state::Devices;
 use super::{Config, Live};
@@ -19,7 +19,18 @@ pub enum Policy {
     Srtf,
     /// Least attained service (device-seconds) first, preemptive.
     Las,
+    /// Tiresias' discretised two-dimensional LAS (Gu et al., NSDI 2019):
+    /// two priority queues split at [`TIRESIAS_THRESHOLD_DEVICE_S`] of
+    /// attained device-seconds, first come first served within a queue,
+    /// preemptive. Without its starvation-promotion knob (off by default in
+    /// the authors' simulator).
+    Tiresias,
 }
+
+/// Attained service (device-seconds) at which Tiresias demotes a job to its
+/// second queue: the first `queue_limit` of the authors' simulator
+/// (SymbioticLab/Tiresias, `simulator/jobs.py`, `dlas-gpu`).
+pub const TIRESIAS_THRESHOLD_DEVICE_S: f64 = 3250.0;
 
 impl Policy {
     /// The scenario spelling.
@@ -29,12 +40,13 @@ impl Policy {
             "sjf" => Some(Policy::Sjf),
             "srtf" => Some(Policy::Srtf),
             "las" => Some(Policy::Las),
+            "tiresias" => Some(Policy::Tiresias),
             _ => None,
         }
     }
 
     fn preemptive(self) -> bool {
-        matches!(self, Policy::Srtf | Policy::Las)
+        matches!(self, Policy::Srtf | Policy::Las | Policy::Tiresias)
     }
 }
 
@@ -66,7 +78,7 @@ fn fastest(l: &Live) -> f64 {
 /// The decisions at time `t`.
 pub(super) fn decide(
     cfg: Config,
-    _t: f64,
+    t: f64,
     jobs: &[TraceJob],
     live: &[Live],
     active: &[usize],
@@ -77,12 +89,28 @@ pub(super) fn decide(
         .copied()
         .filter(|&j| cfg.policy.preemptive() || live[j].running.is_none())
         .collect();
+    // Device-seconds attained up to `t`, counting the current run.
+    let attained = |j: usize| -> f64 {
+        live[j].attained
+            + live[j]
+                .running
+                .as_ref()
+                .map_or(0.0, |(_, start, ..)| jobs[j].devices * (t - start).max(0.0))
+    };
     let key = |j: usize| -> f64 {
         match cfg.policy {
             Policy::Fifo => jobs[j].arrival_s,
             Policy::Sjf => fastest(&live[j]),
             Policy::Srtf => (1.0 - live[j].done) * fastest(&live[j]),
-            Policy::Las => live[j].attained,
+            Policy::Las => attained(j),
+            // Queue first; ties (same queue) fall to arrival order below.
+            Policy::Tiresias => {
+                if attained(j) < TIRESIAS_THRESHOLD_DEVICE_S {
+                    0.0
+                } else {
+                    1.0
+                }
+            }
         }
     };
     want.sort_by(|&a, &b| {
