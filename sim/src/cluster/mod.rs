@@ -197,6 +197,8 @@ struct Sim<'a> {
     active: std::collections::BTreeSet<usize>,
     /// Jobs not yet finished (rejected ones excluded).
     remaining: usize,
+    /// Jobs holding devices now.
+    running_jobs: usize,
     /// Per pool: mean seconds between failures of a node, if modelled.
     mtbf_s: Vec<Option<f64>>,
     /// Per pool: seconds to repair a node.
@@ -335,6 +337,7 @@ impl Sim<'_> {
         let Some((pool, start, ev, placement)) = self.live[j].running.take() else {
             return;
         };
+        self.running_jobs -= 1;
         sched.cancel(ev);
         let total = self.live[j].total_s[pool].unwrap_or(f64::INFINITY);
         let ran = t - start;
@@ -363,6 +366,7 @@ impl Sim<'_> {
         let left = (1.0 - self.live[j].done) * total + self.live[j].owed_restore;
         let ev = sched.schedule_at(SimTime::from_secs_f64(t + left), Event::Finish(j));
         self.live[j].running = Some((pool, t, ev, placement));
+        self.running_jobs += 1;
         let r = &mut self.records[j];
         r.start_s.get_or_insert(t);
         r.pool = Some(self.devices.pool_name(pool).to_owned());
@@ -372,6 +376,15 @@ impl Sim<'_> {
     /// Asks the policy and applies its decisions.
     fn decide(&mut self, sched: &mut Scheduler<'_, Event>) {
         let t = Self::now_s(sched);
+        // A policy that never preempts can only start jobs, which needs a
+        // free device somewhere: with none, the answer is "nothing" (this
+        // skips most decisions on an overloaded cluster).
+        let idle_devices = (0..self.devices.len()).any(|p| self.devices.free(p) > 1e-9);
+        if !self.cfg.policy.preemptive() && !idle_devices {
+            let waiting = self.active.len() - self.running_jobs;
+            self.queue_len_max = self.queue_len_max.max(waiting);
+            return;
+        }
         let active: Vec<usize> = self.active.iter().copied().collect();
         let decisions = policy::decide(self.cfg, t, self.jobs, &self.live, &active, &self.devices);
         for d in decisions {
@@ -386,11 +399,7 @@ impl Sim<'_> {
                 }
             }
         }
-        let waiting = self
-            .live
-            .iter()
-            .filter(|l| l.arrived && !l.finished && l.running.is_none())
-            .count();
+        let waiting = self.active.len() - self.running_jobs;
         self.queue_len_max = self.queue_len_max.max(waiting);
     }
 }
@@ -475,8 +484,7 @@ impl Model for Sim<'_> {
             Event::Round => {
                 // Rounds continue while any job is still to finish.
                 if let Some(r) = self.cfg.round_s
-                    && (!self.active.is_empty()
-                        || self.live.iter().any(|l| !l.arrived && !l.finished))
+                    && (!self.active.is_empty() || self.remaining > self.active.len())
                 {
                     sched.schedule_in(crate::engine::SimDuration::from_secs_f64(r), Event::Round);
                 }
@@ -542,6 +550,7 @@ pub fn simulate(s: &Scenario, workload: &Workload, cfg: &Config) -> Result<Outco
         devices,
         remaining: records.iter().filter(|r| r.rejected.is_none()).count(),
         records,
+        running_jobs: 0,
         queue_len_max: 0,
         active: std::collections::BTreeSet::new(),
         mtbf_s: s

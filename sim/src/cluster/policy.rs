@@ -45,7 +45,7 @@ impl Policy {
         }
     }
 
-    fn preemptive(self) -> bool {
+    pub(super) fn preemptive(self) -> bool {
         matches!(self, Policy::Srtf | Policy::Las | Policy::Tiresias)
     }
 }
