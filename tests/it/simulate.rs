@@ -198,6 +198,14 @@ fn cluster_out_dir_gets_a_row_per_job() {
     assert_eq!(jct.len() as u64, cluster.jobs_completed);
     let mean = jct.iter().sum::<f64>() / jct.len() as f64;
     assert!((mean - cluster.avg_jct_s).abs() < 1e-6 * mean.max(1.0));
+    // Queueing delays are never negative, and a job started on arrival
+    // waited exactly 0 (times share the engine's nanosecond clock).
+    let queue: Vec<f64> = lines[1..]
+        .iter()
+        .filter_map(|l| l.split(',').nth(4).and_then(|c| c.parse().ok()))
+        .collect();
+    assert!(queue.iter().all(|&q| q >= 0.0), "{queue:?}");
+    assert!(queue.contains(&0.0));
     let (_, again) = run("b");
     assert_eq!(csv, again);
 }

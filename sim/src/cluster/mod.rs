@@ -521,7 +521,9 @@ pub fn simulate(s: &Scenario, workload: &Workload, cfg: &Config) -> Result<Outco
         });
         records.push(JobRecord {
             id: job.id.clone(),
-            arrival_s: job.arrival_s,
+            // On the engine's nanosecond clock, like every other time here,
+            // so a job started on arrival has a queueing delay of exactly 0.
+            arrival_s: SimTime::from_secs_f64(job.arrival_s).as_secs_f64(),
             start_s: None,
             end_s: None,
             devices: job.devices,
