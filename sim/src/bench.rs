@@ -186,6 +186,29 @@ pub fn run(quick: bool) -> Result<Vec<Figure>, String> {
             });
         }
     }
+    // Cluster scheduling: the synthetic-las shape (128 A100, one job every
+    // two minutes, median one hour: overloaded) with more jobs.
+    let jobs = if quick { 2_000 } else { 20_000 };
+    for policy in ["fifo", "tiresias"] {
+        let text = CLUSTER_SCENARIO
+            .replace("jobs = 2000", &format!("jobs = {jobs}"))
+            .replace("policy = \"las\"", &format!("policy = \"{policy}\""));
+        let mut completed = Ok(0);
+        let value = timed(reps.min(3), || completed = cluster_run(&text));
+        if completed? != jobs {
+            return Err(format!(
+                "cluster benchmark ({policy}): not every job completed"
+            ));
+        }
+        out.push(Figure {
+            name: format!(
+                "cluster: {jobs} synthetic jobs on 128 A100, {policy} (generate + schedule)"
+            ),
+            value,
+            unit: "s",
+            target: None,
+        });
+    }
     for (name, text) in SCENARIOS {
         // A smoke run skips the 16,384-device scenario (seconds in a debug build).
         if quick && name.contains("16384") {
@@ -201,6 +224,20 @@ pub fn run(quick: bool) -> Result<Vec<Figure>, String> {
         });
     }
     Ok(out)
+}
+
+/// The bundled overloaded-cluster scenario the cluster benchmarks scale.
+const CLUSTER_SCENARIO: &str = include_str!("../../scenarios/synthetic-las.toml");
+
+/// Generates and schedules a workload scenario; the jobs completed.
+fn cluster_run(text: &str) -> Result<u64, String> {
+    let s = scenario::parse(text, "bench.toml").map_err(|d| d.to_string())?;
+    let spec = s.workload.as_ref().ok_or("no [workload]")?;
+    let w = crate::workload::load(spec, s.seed, crate::workload::ImportOptions::default())
+        .map_err(|e| e.to_string())?;
+    let cfg = crate::cluster::config(&s).map_err(|e| e.to_string())?;
+    let out = crate::cluster::simulate(&s, &w, &cfg).map_err(|e| e.to_string())?;
+    Ok(out.result.jobs_completed)
 }
 
 /// Step times of a scenario's first job by the event-level and analytic
