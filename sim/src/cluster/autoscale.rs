@@ -90,15 +90,8 @@ impl Sim<'_> {
             if l.running.is_some() {
                 continue;
             }
-            let candidates = (0..self.scaling.len())
-                .filter(|&p| self.scaling[p].is_some())
-                .filter_map(|p| l.total_s[p].map(|d| (p, d)));
-            let pick = if self.cfg.heterogeneity_aware {
-                candidates.min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)))
-            } else {
-                candidates.min_by_key(|c| c.0)
-            };
-            if let Some((p, _)) = pick {
+            let scaled = (0..self.scaling.len()).filter(|&p| self.scaling[p].is_some());
+            if let Some(p) = super::policy::preferred_pool(self.cfg, l, scaled) {
                 demand[p] += self.jobs[j].devices;
             }
         }

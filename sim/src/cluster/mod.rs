@@ -380,13 +380,12 @@ impl Sim<'_> {
         // free device somewhere: with none, the answer is "nothing" (this
         // skips most decisions on an overloaded cluster).
         let idle_devices = (0..self.devices.len()).any(|p| self.devices.free(p) > 1e-9);
-        if !self.cfg.policy.preemptive() && !idle_devices {
-            let waiting = self.active.len() - self.running_jobs;
-            self.queue_len_max = self.queue_len_max.max(waiting);
-            return;
-        }
-        let active: Vec<usize> = self.active.iter().copied().collect();
-        let decisions = policy::decide(self.cfg, t, self.jobs, &self.live, &active, &self.devices);
+        let decisions = if self.cfg.policy.preemptive() || idle_devices {
+            let active: Vec<usize> = self.active.iter().copied().collect();
+            policy::decide(self.cfg, t, self.jobs, &self.live, &active, &self.devices)
+        } else {
+            Vec::new()
+        };
         for d in decisions {
             match d {
                 Decision::Preempt { job } => {
@@ -426,21 +425,7 @@ impl Model for Sim<'_> {
                 if self.remaining == 0 || !self.in_service(p, n, e) {
                     return;
                 }
-                let hit: Vec<usize> = self
-                    .active
-                    .iter()
-                    .copied()
-                    .filter(|&j| {
-                        self.live[j]
-                            .running
-                            .as_ref()
-                            .is_some_and(|(q, _, _, taken)| {
-                                *q == p
-                                    && taken.iter().any(|&(d, _)| self.devices.node_of(p, d) == n)
-                            })
-                    })
-                    .collect();
-                for j in hit {
+                for j in self.jobs_on(p, n) {
                     self.stop(j, t, true, sched);
                     self.live[j].owed_restore = self.cfg.restore_s;
                     self.records[j].failures += 1;
@@ -615,15 +600,7 @@ pub fn simulate(s: &Scenario, workload: &Workload, cfg: &Config) -> Result<Outco
             .map(|p| p.autoscale.clone().map(autoscale::PoolScaling::new))
             .collect(),
     };
-    let first_arrival = jobs
-        .iter()
-        .map(|j| j.arrival_s)
-        .fold(f64::INFINITY, f64::min);
-    sim.release_spare_nodes(if first_arrival.is_finite() {
-        first_arrival
-    } else {
-        0.0
-    });
+    sim.release_spare_nodes(run_span(&sim.records).0);
     let mut engine = Engine::new();
     {
         let mut sched = engine.scheduler();
@@ -646,17 +623,8 @@ pub fn simulate(s: &Scenario, workload: &Workload, cfg: &Config) -> Result<Outco
         }
     }
     let stats = engine.run(&mut sim);
-    let last_end = sim
-        .records
-        .iter()
-        .filter_map(|r| r.end_s)
-        .fold(0.0, f64::max);
-    let start = if first_arrival.is_finite() {
-        first_arrival
-    } else {
-        0.0
-    };
-    let held = sim.held_device_s(start, last_end.max(start));
+    let (start, end) = run_span(&sim.records);
+    let held = sim.held_device_s(start, end);
     let mut result = summarise(s, &sim.records, &held);
     result.failures = sim.node_failures;
     Ok(Outcome {
@@ -701,6 +669,21 @@ fn percentile(sorted: &[f64], q: f64) -> f64 {
     sorted[i.min(sorted.len() - 1)]
 }
 
+/// The span of a run: from the first arrival (0 without jobs) to the last
+/// completion (the start while nothing has completed).
+fn run_span(records: &[JobRecord]) -> (f64, f64) {
+    let first = records
+        .iter()
+        .map(|r| r.arrival_s)
+        .fold(f64::INFINITY, f64::min);
+    let start = if first.is_finite() { first } else { 0.0 };
+    let last = records
+        .iter()
+        .filter_map(|r| r.end_s)
+        .fold(f64::NEG_INFINITY, f64::max);
+    (start, last.max(start))
+}
+
 /// The SimResult `cluster` block of a run. `held[p]`: device-seconds pool
 /// `p` held, which it pays for and which count as available.
 fn summarise(s: &Scenario, records: &[JobRecord], held: &[f64]) -> ClusterResult {
@@ -710,16 +693,8 @@ fn summarise(s: &Scenario, records: &[JobRecord], held: &[f64]) -> ClusterResult
         .filter_map(|r| r.end_s.map(|e| e - r.arrival_s))
         .collect();
     jct.sort_by(f64::total_cmp);
-    let first = records
-        .iter()
-        .map(|r| r.arrival_s)
-        .fold(f64::INFINITY, f64::min);
-    let last = done.iter().filter_map(|r| r.end_s).fold(0.0, f64::max);
-    let makespan = if done.is_empty() {
-        0.0
-    } else {
-        last - first.min(last)
-    };
+    let (start, end) = run_span(records);
+    let makespan = end - start;
     let queue: Vec<f64> = records
         .iter()
         .filter_map(|r| r.start_s.map(|st| st - r.arrival_s))

@@ -75,6 +75,23 @@ fn fastest(l: &Live) -> f64 {
         .fold(f64::INFINITY, f64::min)
 }
 
+/// The pool `l` goes to among `pools` (those it can run on): where it runs
+/// fastest when placement is heterogeneity-aware, else the first; ties to
+/// the lower index.
+pub(super) fn preferred_pool(
+    cfg: Config,
+    l: &Live,
+    pools: impl Iterator<Item = usize>,
+) -> Option<usize> {
+    let mut runnable = pools.filter_map(|p| l.total_s[p].map(|d| (p, d)));
+    let pick = if cfg.heterogeneity_aware {
+        runnable.min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)))
+    } else {
+        runnable.next()
+    };
+    pick.map(|(p, _)| p)
+}
+
 /// The decisions at time `t`.
 pub(super) fn decide(
     cfg: Config,
@@ -139,20 +156,8 @@ pub(super) fn decide(
             }
             continue;
         }
-        let pools =
-            (0..devices.len()).filter(|&p| live[j].total_s[p].is_some() && free[p] + 1e-9 >= need);
-        let choice = if cfg.heterogeneity_aware {
-            pools.min_by(|&a, &b| {
-                let (ta, tb) = (
-                    live[j].total_s[a].unwrap_or(f64::INFINITY),
-                    live[j].total_s[b].unwrap_or(f64::INFINITY),
-                );
-                ta.total_cmp(&tb).then(a.cmp(&b))
-            })
-        } else {
-            pools.min()
-        };
-        if let Some(p) = choice {
+        let room = (0..devices.len()).filter(|&p| free[p] + 1e-9 >= need);
+        if let Some(p) = preferred_pool(cfg, &live[j], room) {
             free[p] -= need;
             starts.push(Decision::Start { job: j, pool: p });
         }
