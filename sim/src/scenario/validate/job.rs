@@ -84,10 +84,7 @@ fn job(
     };
     let deadline_h = positive(&j.deadline_h, "deadline_h");
     let budget = positive(&j.budget_usd_per_hour, "budget_usd_per_hour");
-    let arrival_s = match &j.arrival_s {
-        Some(_) => ctx.number(&j.arrival_s, &key("arrival_s"), 0.0, true),
-        None => Some(0.0),
-    };
+    let arrival_s = ctx.number_or(&j.arrival_s, &key("arrival_s"), 0.0, true, 0.0);
     let pool_ids = pools.and_then(|pools| pool_refs(j, &key("pools"), pools, ctx));
     let mut ok = true;
     // Sequence length against learned position embeddings.

@@ -100,6 +100,29 @@ impl Ctx<'_, '_> {
         Some(x)
     }
 
+    /// [`Ctx::number`] for an optional key: `default` when it is absent.
+    pub fn number_or(
+        &mut self,
+        v: &Opt<f64>,
+        key: &str,
+        min: f64,
+        inclusive: bool,
+        default: f64,
+    ) -> Option<f64> {
+        match v {
+            Some(_) => self.number(v, key, min, inclusive),
+            None => Some(default),
+        }
+    }
+
+    /// [`Ctx::count`] for an optional key: `default` when it is absent.
+    pub fn count_or(&mut self, v: &Opt<i64>, key: &str, min: i64, default: u32) -> Option<u32> {
+        match v {
+            Some(_) => self.count(v, key, min),
+            None => Some(default),
+        }
+    }
+
     /// A string key that must be one of `options`, with a suggestion.
     pub fn one_of<T: Clone>(
         &mut self,
@@ -284,10 +307,8 @@ fn workload(raw: &Spanned<RawWorkload>, dir: &Path, ctx: &mut Ctx<'_, '_>) -> Op
             "missing required key `jobs` (how many jobs to generate)",
         );
     }
-    let mut num = |v: &Opt<f64>, key: &str, default: f64| match v {
-        Some(_) => ctx.number(v, key, 0.0, false),
-        None => Some(default),
-    };
+    let mut num =
+        |v: &Opt<f64>, key: &str, default: f64| ctx.number_or(v, key, 0.0, false, default);
     let mean = num(
         &raw.mean_interarrival_s,
         "workload.mean_interarrival_s",
@@ -349,23 +370,15 @@ fn scheduler(raw: &Spanned<RawScheduler>, ctx: &mut Ctx<'_, '_>) -> Option<Sched
         }
         None => "fifo".to_owned(),
     };
-    let round_s = match &raw.round_s {
-        Some(_) => ctx.number(&raw.round_s, "scheduler.round_s", 0.0, false)?,
-        None => 360.0,
-    };
-    let checkpoint = match &raw.checkpoint_interval_s {
-        Some(_) => ctx.number(
-            &raw.checkpoint_interval_s,
-            "scheduler.checkpoint_interval_s",
-            0.0,
-            false,
-        )?,
-        None => 3600.0,
-    };
-    let restore = match &raw.restore_s {
-        Some(_) => ctx.number(&raw.restore_s, "scheduler.restore_s", 0.0, true)?,
-        None => 30.0,
-    };
+    let round_s = ctx.number_or(&raw.round_s, "scheduler.round_s", 0.0, false, 360.0)?;
+    let checkpoint = ctx.number_or(
+        &raw.checkpoint_interval_s,
+        "scheduler.checkpoint_interval_s",
+        0.0,
+        false,
+        3600.0,
+    )?;
+    let restore = ctx.number_or(&raw.restore_s, "scheduler.restore_s", 0.0, true, 30.0)?;
     Some(Scheduler {
         policy,
         heterogeneity_aware: raw

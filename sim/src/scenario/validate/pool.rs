@@ -90,16 +90,19 @@ fn pool(
             }
         }
     };
-    let nics = match ctx.count(&p.nics_per_node, &key("nics_per_node"), 0) {
-        Some(n) => Some(n),
-        None if p.nics_per_node.is_some() => None,
-        None => Some(spec_node.nics.unwrap_or(0)),
-    };
-    let nic_gbit_s = match ctx.number(&p.nic_gbit_s, &key("nic_gbit_s"), 0.0, false) {
-        Some(x) => Some(x),
-        None if p.nic_gbit_s.is_some() => None,
-        None => Some(spec_node.nic_gbit_s.unwrap_or(0.0)),
-    };
+    let nics = ctx.count_or(
+        &p.nics_per_node,
+        &key("nics_per_node"),
+        0,
+        spec_node.nics.unwrap_or(0),
+    );
+    let nic_gbit_s = ctx.number_or(
+        &p.nic_gbit_s,
+        &key("nic_gbit_s"),
+        0.0,
+        false,
+        spec_node.nic_gbit_s.unwrap_or(0.0),
+    );
     let price = match ctx.number(
         &p.usd_per_device_hour,
         &key("usd_per_device_hour"),
@@ -120,15 +123,15 @@ fn pool(
             let price = ctx.required(&s.usd_per_device_hour, &s_span, &price_key);
             let price =
                 price.and_then(|_| ctx.number(&s.usd_per_device_hour, &price_key, 0.0, true));
-            let rate = match &s.preemptions_per_device_hour {
-                Some(_) => ctx.number(&s.preemptions_per_device_hour, &rate_key, 0.0, true),
-                None => Some(0.0),
-            };
+            let rate = ctx.number_or(&s.preemptions_per_device_hour, &rate_key, 0.0, true, 0.0);
             let reacquire_key = key("spot.reacquire_hours");
-            let reacquire = match &s.reacquire_hours {
-                Some(_) => ctx.number(&s.reacquire_hours, &reacquire_key, 0.0, false),
-                None => Some(DEFAULT_REACQUIRE_HOURS),
-            };
+            let reacquire = ctx.number_or(
+                &s.reacquire_hours,
+                &reacquire_key,
+                0.0,
+                false,
+                DEFAULT_REACQUIRE_HOURS,
+            );
             match (price, rate, reacquire) {
                 (
                     Some(usd_per_device_hour),
@@ -143,23 +146,24 @@ fn pool(
             }
         }
     };
-    let shape = match &p.failure_weibull_shape {
-        Some(_) => ctx.number(
-            &p.failure_weibull_shape,
-            &key("failure_weibull_shape"),
-            0.0,
-            false,
-        ),
-        None => Some(1.0),
-    };
+    let shape = ctx.number_or(
+        &p.failure_weibull_shape,
+        &key("failure_weibull_shape"),
+        0.0,
+        false,
+        1.0,
+    );
     let autoscale = match &p.autoscale {
         None => Some(None),
         Some(a) => autoscale(a, nodes, &key("autoscale"), ctx).map(Some),
     };
-    let repair = match &p.repair_hours {
-        Some(_) => ctx.number(&p.repair_hours, &key("repair_hours"), 0.0, false),
-        None => Some(DEFAULT_REPAIR_HOURS),
-    };
+    let repair = ctx.number_or(
+        &p.repair_hours,
+        &key("repair_hours"),
+        0.0,
+        false,
+        DEFAULT_REPAIR_HOURS,
+    );
     let mtbf = match ctx.number(
         &p.mtbf_hours_per_node,
         &key("mtbf_hours_per_node"),
@@ -531,27 +535,20 @@ fn autoscale(
 ) -> Option<Autoscale> {
     let a = raw.get_ref();
     let key = |k: &str| format!("{prefix}.{k}");
-    let min = match &a.min_nodes {
-        Some(v) => {
-            let m = ctx.count(&a.min_nodes, &key("min_nodes"), 0);
-            match (m, nodes) {
-                (Some(m), Some(n)) if m > n => {
-                    ctx.error(
-                        v.span(),
-                        &key("min_nodes"),
-                        format!("expected at most the pool's `nodes` ({n}), found {m}"),
-                    );
-                    None
-                }
-                (m, _) => m,
-            }
+    let min = match (ctx.count_or(&a.min_nodes, &key("min_nodes"), 0, 0), nodes) {
+        (Some(m), Some(n)) if m > n => {
+            let at = a.min_nodes.as_ref().map_or(raw.span(), |v| v.span());
+            ctx.error(
+                at,
+                &key("min_nodes"),
+                format!("expected at most the pool's `nodes` ({n}), found {m}"),
+            );
+            None
         }
-        None => Some(0),
+        (m, _) => m,
     };
-    let mut minutes = |v: &Opt<f64>, name: &str, default: f64| match v {
-        Some(_) => ctx.number(v, &key(name), 0.0, true),
-        None => Some(default),
-    };
+    let mut minutes =
+        |v: &Opt<f64>, name: &str, default: f64| ctx.number_or(v, &key(name), 0.0, true, default);
     let provision = minutes(
         &a.provision_minutes,
         "provision_minutes",
