@@ -18,7 +18,7 @@
 //! Jobs with `gpu_num` 0 (CPU-only) are left out, counted by
 //! [`parse_counted`] / [`read_counted`].
 
-use super::textcsv::{Header, Row, for_each_row, read_text};
+use super::textcsv::{Header, Row, gpu_jobs, read_text};
 use super::{ImportOptions, TraceJob, Work, Workload, WorkloadError};
 use std::path::Path;
 
@@ -66,22 +66,7 @@ fn parse_named(
     text: &str,
     opts: ImportOptions,
 ) -> Result<(Workload, u64), WorkloadError> {
-    let mut jobs = Vec::new();
-    let mut cpu_only = 0;
-    let skipped = for_each_row(file, text, Header::Required(REQUIRED), opts, |row| {
-        match job(row)? {
-            Some(j) => jobs.push(j),
-            None => cpu_only += 1,
-        }
-        Ok(())
-    })?;
-    let mut w = Workload {
-        jobs,
-        throughputs: None,
-        skipped_rows: skipped,
-    };
-    w.normalise(opts.limit);
-    Ok((w, cpu_only))
+    gpu_jobs(file, text, Header::Required(REQUIRED), opts, job)
 }
 
 fn time(row: &Row<'_>, name: &str) -> Result<f64, WorkloadError> {

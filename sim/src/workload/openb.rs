@@ -18,7 +18,7 @@
 //! ([`parse_counted`], [`read_counted`]). The `multigpuNN` variants carry
 //! only the first five columns and are rejected as a format error.
 
-use super::textcsv::{Header, Row, for_each_row, read_text};
+use super::textcsv::{Header, Row, for_each_row, gpu_jobs, read_text};
 use super::{ImportOptions, TraceJob, Work, Workload, WorkloadError};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -62,22 +62,7 @@ fn parse_named(
     text: &str,
     opts: ImportOptions,
 ) -> Result<(Workload, u64), WorkloadError> {
-    let mut jobs = Vec::new();
-    let mut cpu_only = 0;
-    let skipped = for_each_row(file, text, Header::Required(POD_COLUMNS), opts, |row| {
-        match pod(row)? {
-            Some(job) => jobs.push(job),
-            None => cpu_only += 1,
-        }
-        Ok(())
-    })?;
-    let mut w = Workload {
-        jobs,
-        throughputs: None,
-        skipped_rows: skipped,
-    };
-    w.normalise(opts.limit);
-    Ok((w, cpu_only))
+    gpu_jobs(file, text, Header::Required(POD_COLUMNS), opts, pod)
 }
 
 fn pod(row: &Row<'_>) -> Result<Option<TraceJob>, WorkloadError> {

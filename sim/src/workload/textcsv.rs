@@ -4,7 +4,7 @@
 //!
 //! Rows are numbered as lines of the file, from 1 (a header row is row 1).
 
-use super::{ImportOptions, WorkloadError};
+use super::{ImportOptions, TraceJob, Workload, WorkloadError};
 use std::path::Path;
 
 /// Reads a whole file as text, naming it in the error.
@@ -136,6 +136,34 @@ impl Row<'_> {
             )
         })
     }
+}
+
+/// The jobs of a CSV trace whose rows map to a GPU job or, for CPU-only
+/// rows, to `None`: the workload (normalised, cut to `opts.limit`) and how
+/// many CPU-only rows were left out.
+pub(crate) fn gpu_jobs(
+    file: &str,
+    text: &str,
+    header: Header<'_>,
+    opts: ImportOptions,
+    mut job: impl FnMut(&Row<'_>) -> Result<Option<TraceJob>, WorkloadError>,
+) -> Result<(Workload, u64), WorkloadError> {
+    let mut jobs = Vec::new();
+    let mut cpu_only = 0;
+    let skipped = for_each_row(file, text, header, opts, |row| {
+        match job(row)? {
+            Some(j) => jobs.push(j),
+            None => cpu_only += 1,
+        }
+        Ok(())
+    })?;
+    let mut w = Workload {
+        jobs,
+        throughputs: None,
+        skipped_rows: skipped,
+    };
+    w.normalise(opts.limit);
+    Ok((w, cpu_only))
 }
 
 /// Calls `f` on every data row of `text`. A malformed row (wrong field
