@@ -6,8 +6,9 @@ use cirrus_sim::cluster::JobRecord;
 
 /// Columns of [`jobs_csv`], in order. Times in seconds from the trace's
 /// origin; empty cells for what did not happen (a job never started, never
-/// finished, or was not rejected).
-pub const JOBS_CSV_HEADER: &str = "id,arrival_s,start_s,end_s,queue_s,jct_s,devices,pool,busy_device_s,preemptions,restore_s,failures,lost_device_s,rejected";
+/// finished, or was not rejected); `ftf_rho` is the job's finish-time
+/// fairness (completed jobs only).
+pub const JOBS_CSV_HEADER: &str = "id,arrival_s,start_s,end_s,queue_s,jct_s,devices,pool,busy_device_s,preemptions,restore_s,failures,lost_device_s,rejected,ftf_rho";
 
 /// The per-job CSV of a cluster simulation, header first, one line per
 /// record in the order given, each ending in `\n`.
@@ -31,6 +32,7 @@ pub fn jobs_csv(records: &[JobRecord]) -> String {
             r.failures.to_string(),
             number(Some(r.lost_device_s)),
             field(r.rejected.as_deref().unwrap_or("")),
+            number(r.ftf_rho),
         ];
         out.push_str(&cells.join(","));
         out.push('\n');
@@ -56,6 +58,7 @@ mod tests {
             lost_device_s: 4.0,
             rejected: None,
             pool: Some("a100".to_owned()),
+            ftf_rho: Some(1.25),
         }
     }
 
@@ -71,15 +74,19 @@ mod tests {
             lost_device_s: 0.0,
             rejected: Some("no pool can run it (16 devices)".to_owned()),
             pool: None,
+            ftf_rho: None,
             ..record("big, one")
         };
         let csv = jobs_csv(&[record("j1"), rejected]);
         let lines: Vec<&str> = csv.lines().collect();
         assert_eq!(lines[0], JOBS_CSV_HEADER);
-        assert_eq!(lines[1], "j1,10,40,100.5,30,90.5,0.5,a100,30.25,1,30,2,4,");
+        assert_eq!(
+            lines[1],
+            "j1,10,40,100.5,30,90.5,0.5,a100,30.25,1,30,2,4,,1.25"
+        );
         assert_eq!(
             lines[2],
-            "\"big, one\",10,,,,,0.5,,0,0,0,0,0,no pool can run it (16 devices)"
+            "\"big, one\",10,,,,,0.5,,0,0,0,0,0,no pool can run it (16 devices),"
         );
         assert_eq!(lines.len(), 3);
         assert!(csv.ends_with('\n'));
@@ -97,7 +104,7 @@ mod tests {
                 .count()
         };
         for l in &lines {
-            assert_eq!(cells(l), 14, "{l}");
+            assert_eq!(cells(l), 15, "{l}");
         }
     }
 }

@@ -113,6 +113,10 @@ pub struct ClusterResult {
     pub avg_jct_s: f64,
     /// Median job completion time, s.
     pub p50_jct_s: f64,
+    /// 95th-percentile job completion time, s (added to format 1; readers
+    /// of older files see 0).
+    #[serde(default)]
+    pub p95_jct_s: f64,
     /// 99th-percentile job completion time, s.
     pub p99_jct_s: f64,
     /// Time from first arrival to last completion, s.
@@ -131,4 +135,34 @@ pub struct ClusterResult {
     pub cost_usd: f64,
     /// Total energy, kWh.
     pub energy_kwh: f64,
+    /// Mean finish-time fairness ρ over completed jobs: completion time over
+    /// the time the job would take on its equal share of the devices it can
+    /// use (Themis; Gavel's `finish_time_fairness`). ρ ≤ 1: no worse than a
+    /// private 1/N cluster.
+    #[serde(default)]
+    pub avg_ftf_rho: f64,
+    /// Worst (largest) finish-time fairness ρ of any completed job.
+    #[serde(default)]
+    pub max_ftf_rho: f64,
+    /// Per pool, in scenario order: device-hours held, busy and down, and
+    /// utilisation (busy / held).
+    #[serde(default)]
+    pub pools: Vec<PoolUsageSummary>,
+}
+
+/// One pool's share of a cluster simulation.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct PoolUsageSummary {
+    /// Pool name.
+    pub name: String,
+    /// Device-hours the pool held (paid for).
+    pub held_device_h: f64,
+    /// Device-hours jobs held on it.
+    pub busy_device_h: f64,
+    /// Device-hours its nodes were failed or revoked.
+    pub down_device_h: f64,
+    /// Busy over held.
+    pub utilization: f64,
+    /// Held device-hours at the pool's price, USD.
+    pub cost_usd: f64,
 }

@@ -129,6 +129,8 @@ fn cluster(args: &SimulateArgs, s: &Scenario) -> Result<(), Failure> {
         output::write_atomically(&dir.join("result.json"), format!("{json}\n").as_bytes())?;
         let csv = cirrus_reports::jobs_csv(&out.jobs);
         output::write_atomically(&dir.join("jobs.csv"), csv.as_bytes())?;
+        let usage = cirrus_reports::usage_csv(&out.usage);
+        output::write_atomically(&dir.join("usage.csv"), usage.as_bytes())?;
     }
     if args.json {
         println!("{json}");
@@ -154,10 +156,15 @@ fn cluster(args: &SimulateArgs, s: &Scenario) -> Result<(), Failure> {
         c.jobs_completed, rejected
     );
     println!(
-        "  job completion time  mean {:.2} h   p50 {:.2} h   p99 {:.2} h",
+        "  job completion time  mean {:.2} h   p50 {:.2} h   p95 {:.2} h   p99 {:.2} h",
         c.avg_jct_s / 3600.0,
         c.p50_jct_s / 3600.0,
+        c.p95_jct_s / 3600.0,
         c.p99_jct_s / 3600.0
+    );
+    println!(
+        "  finish-time fairness rho mean {:.2}   worst {:.2}   (1 = as good as a private 1/N share)",
+        c.avg_ftf_rho, c.max_ftf_rho
     );
     println!(
         "  queueing delay       mean {:.2} h",
@@ -165,6 +172,16 @@ fn cluster(args: &SimulateArgs, s: &Scenario) -> Result<(), Failure> {
     );
     println!("  makespan             {:.2} h", c.makespan_s / 3600.0);
     println!("  utilisation          {:.1}%", 100.0 * c.utilization);
+    for p in &c.pools {
+        println!(
+            "    {:<18} {:>5.1}%  of {:.0} device-h held ({:.0} down)  ${:.0}",
+            p.name,
+            100.0 * p.utilization,
+            p.held_device_h,
+            p.down_device_h,
+            p.cost_usd
+        );
+    }
     println!("  preemptions          {}", c.preemptions);
     println!(
         "  node failures        {}   work lost {:.1} device-hours",

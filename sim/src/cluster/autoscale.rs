@@ -3,8 +3,9 @@
 //! asks for released nodes, usable after the provisioning delay; a node idle
 //! for the idle window is released (never below `min_nodes`). The pool pays
 //! for every node-hour it holds, from the request to the release, so the
-//! cost counts provisioning and idle windows.
+//! cost counts provisioning and idle windows (tracked in [`super::usage`]).
 
+use super::usage::Delta;
 use super::{Event, NodeState, Sim};
 use crate::engine::{Scheduler, SimTime};
 use crate::scenario::Autoscale;
@@ -13,12 +14,8 @@ use crate::scenario::Autoscale;
 #[derive(Debug, Clone)]
 pub(super) struct PoolScaling {
     terms: Autoscale,
-    /// Per node: since when it is held (asked for), if held.
-    held_since: Vec<Option<f64>>,
     /// Per node: since when it is online with nothing on it, if so.
     idle_since: Vec<Option<f64>>,
-    /// Node-seconds of holds that have ended.
-    released_node_s: f64,
 }
 
 impl PoolScaling {
@@ -26,24 +23,21 @@ impl PoolScaling {
     pub fn new(terms: Autoscale) -> Self {
         Self {
             terms,
-            held_since: Vec::new(),
             idle_since: Vec::new(),
-            released_node_s: 0.0,
         }
     }
 }
 
 impl Sim<'_> {
-    /// At the start (`t0`): every autoscaled pool holds `min_nodes` and
-    /// releases the rest.
-    pub(super) fn release_spare_nodes(&mut self, t0: f64) {
+    /// At the start: every autoscaled pool holds `min_nodes` and releases
+    /// the rest.
+    pub(super) fn release_spare_nodes(&mut self) {
         for p in 0..self.scaling.len() {
             let Some(sc) = self.scaling[p].as_mut() else {
                 continue;
             };
             let nodes = self.node_state[p].len();
             let min = sc.terms.min_nodes as usize;
-            sc.held_since = (0..nodes).map(|n| (n < min).then_some(t0)).collect();
             sc.idle_since = vec![None; nodes];
             for n in min..nodes {
                 self.devices.take_down(p, n);
@@ -100,6 +94,7 @@ impl Sim<'_> {
                 continue;
             }
             let per_node = self.devices.per_node(p).max(1);
+            let node_devices = self.devices.per_node(p) as f64;
             let coming = self.node_state[p]
                 .iter()
                 .filter(|&&s| s == NodeState::Provisioning)
@@ -118,7 +113,14 @@ impl Sim<'_> {
                 }
                 if self.node_state[p][n] == NodeState::Released {
                     self.node_state[p][n] = NodeState::Provisioning;
-                    sc.held_since[n] = Some(t);
+                    self.usage.change(
+                        p,
+                        t,
+                        Delta {
+                            held: node_devices,
+                            ..Delta::default()
+                        },
+                    );
                     sched.schedule_at(
                         SimTime::from_secs_f64(t + sc.terms.provision_s),
                         Event::Provisioned(p, n),
@@ -164,37 +166,37 @@ impl Sim<'_> {
         if !idle_long_enough || held <= sc.terms.min_nodes as usize {
             return;
         }
-        if let Some(since) = sc.held_since[n].take() {
-            sc.released_node_s += t - since;
-        }
         sc.idle_since[n] = None;
+        let node_devices = self.devices.per_node(p) as f64;
+        self.usage.change(
+            p,
+            t,
+            Delta {
+                held: -node_devices,
+                ..Delta::default()
+            },
+        );
         self.devices.take_down(p, n);
         self.node_state[p][n] = NodeState::Released;
         self.epoch[p][n] += 1;
     }
 
-    /// Per pool: device-seconds held over a run from `start` to `end`: a
-    /// fixed pool holds all its devices throughout, an autoscaled one the
-    /// nodes it asked for, from the request to the release (or `end`).
-    pub(super) fn held_device_s(&self, start: f64, end: f64) -> Vec<f64> {
+    /// Per pool: devices an autoscaled pool still holds beyond `min_nodes`
+    /// (it releases them when their idle window ends, and pays until then);
+    /// 0 for a fixed pool.
+    pub(super) fn draining_devices(&self) -> Vec<f64> {
         self.scaling
             .iter()
             .enumerate()
             .map(|(p, sc)| {
-                let per_node = self.devices.per_node(p) as f64;
-                let node_s = match sc {
-                    None => self.node_state[p].len() as f64 * (end - start),
-                    Some(sc) => {
-                        let open: f64 = sc
-                            .held_since
-                            .iter()
-                            .flatten()
-                            .map(|&s| (end - s).max(0.0))
-                            .sum();
-                        sc.released_node_s + open
-                    }
-                };
-                node_s * per_node
+                sc.as_ref().map_or(0.0, |sc| {
+                    let held = self.node_state[p]
+                        .iter()
+                        .filter(|&&s| s != NodeState::Released)
+                        .count();
+                    let extra = held.saturating_sub(sc.terms.min_nodes as usize);
+                    (extra * self.devices.per_node(p)) as f64
+                })
             })
             .collect()
     }

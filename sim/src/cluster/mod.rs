@@ -21,11 +21,13 @@
 mod autoscale;
 mod policy;
 mod state;
+mod usage;
 
 pub use policy::{Decision, Policy, TIRESIAS_THRESHOLD_DEVICE_S};
+pub use usage::{BUCKET_S, PoolUsage, UsageBucket};
 
 use crate::engine::{Engine, EventId, Model, Scheduler, SimTime};
-use crate::result::ClusterResult;
+use crate::result::{ClusterResult, PoolUsageSummary};
 use crate::scenario::Scenario;
 use crate::workload::{TraceJob, Work, Workload};
 use state::Devices;
@@ -78,6 +80,10 @@ pub struct JobRecord {
     pub rejected: Option<String>,
     /// Pool it ran on last.
     pub pool: Option<String>,
+    /// Finish-time fairness ρ (completed jobs): its completion time over
+    /// the time it would take on an equal share (1/N̄, N̄ the mean number of
+    /// jobs in the system while it was) of the devices it can use.
+    pub ftf_rho: Option<f64>,
 }
 
 /// Everything a cluster simulation produces.
@@ -87,6 +93,8 @@ pub struct Outcome {
     pub result: ClusterResult,
     /// One record per job, in workload order.
     pub jobs: Vec<JobRecord>,
+    /// Per pool, in scenario order: usage per hour of simulated time.
+    pub usage: Vec<PoolUsage>,
     /// Engine events processed.
     pub events: u64,
 }
@@ -184,6 +192,8 @@ struct Live {
     attained: f64,
     /// Restore delay owed at the next start.
     owed_restore: f64,
+    /// Jobs-in-system × seconds integrated up to this job's arrival.
+    area_at_arrival: f64,
 }
 
 struct Sim<'a> {
@@ -222,6 +232,13 @@ struct Sim<'a> {
     epoch: Vec<Vec<u32>>,
     /// Autoscaling state of each pool (`None`: fixed size).
     scaling: Vec<Option<autoscale::PoolScaling>>,
+    /// Busy, held and down device-seconds per pool over time.
+    usage: usage::Tracker,
+    /// Devices of each pool.
+    pool_size: Vec<f64>,
+    /// Jobs-in-system × seconds since the start, up to `area_since`.
+    area: f64,
+    area_since: f64,
 }
 
 /// Seconds of `job`'s work on `pool` of `s`, if it can run there.
@@ -286,6 +303,50 @@ impl Sim<'_> {
                     })
             })
             .collect()
+    }
+
+    /// Takes node `n` of pool `p` down (failed or revoked; its jobs
+    /// already stopped).
+    fn take_out(&mut self, p: usize, n: usize, t: f64) {
+        self.devices.take_down(p, n);
+        self.node_state[p][n] = NodeState::Down;
+        let down = self.devices.per_node(p) as f64;
+        self.usage.change(
+            p,
+            t,
+            usage::Delta {
+                down,
+                ..usage::Delta::default()
+            },
+        );
+    }
+
+    /// Adds jobs-in-system × time up to `t`.
+    fn count_area(&mut self, t: f64) {
+        self.area += self.active.len() as f64 * (t - self.area_since).max(0.0);
+        self.area_since = self.area_since.max(t);
+    }
+
+    /// Seconds job `j` would take alone on a 1/`in_system` share of the
+    /// devices of the pools it can run on, spread over them in proportion
+    /// to their size (time-sliced when the share is smaller than the job).
+    fn isolated_s(&self, j: usize, in_system: f64) -> Option<f64> {
+        let mut devices = 0.0;
+        let mut speed = 0.0;
+        for (p, total) in self.live[j].total_s.iter().enumerate() {
+            if let Some(total) = total.filter(|&x| x > 0.0) {
+                let d = self.pool_size[p];
+                devices += d;
+                speed += d / total;
+            }
+        }
+        if devices <= 0.0 || speed <= 0.0 {
+            return None;
+        }
+        // Work per second on the share: the share's devices over the job's
+        // (at most 1) times the size-weighted mean speed.
+        let share = (devices / (in_system.max(1.0) * self.jobs[j].devices)).min(1.0);
+        Some(1.0 / (share * speed / devices))
     }
 
     /// Whether node `n` of pool `p` is in service in the life `epoch`.
@@ -356,6 +417,14 @@ impl Sim<'_> {
         self.live[j].attained += held;
         self.records[j].busy_device_s += held;
         self.devices.release(pool, &placement, self.jobs[j].devices);
+        self.usage.change(
+            pool,
+            t,
+            usage::Delta {
+                busy: -self.jobs[j].devices,
+                ..usage::Delta::default()
+            },
+        );
     }
 
     fn start(&mut self, j: usize, pool: usize, t: f64, sched: &mut Scheduler<'_, Event>) -> bool {
@@ -367,6 +436,14 @@ impl Sim<'_> {
         let ev = sched.schedule_at(SimTime::from_secs_f64(t + left), Event::Finish(j));
         self.live[j].running = Some((pool, t, ev, placement));
         self.running_jobs += 1;
+        self.usage.change(
+            pool,
+            t,
+            usage::Delta {
+                busy: self.jobs[j].devices,
+                ..usage::Delta::default()
+            },
+        );
         let r = &mut self.records[j];
         r.start_s.get_or_insert(t);
         r.pool = Some(self.devices.pool_name(pool).to_owned());
@@ -410,16 +487,31 @@ impl Model for Sim<'_> {
         let t = now.as_secs_f64();
         match event {
             Event::Arrive(j) => {
+                self.count_area(t);
                 self.live[j].arrived = true;
+                self.live[j].area_at_arrival = self.area;
                 self.active.insert(j);
             }
             Event::Finish(j) => {
+                self.count_area(t);
                 self.active.remove(&j);
                 self.remaining -= 1;
                 self.stop(j, t, false, sched);
                 self.live[j].finished = true;
                 self.live[j].done = 1.0;
                 self.records[j].end_s = Some(t);
+                let arrival = self.records[j].arrival_s;
+                let in_system = if t > arrival {
+                    (self.area - self.live[j].area_at_arrival) / (t - arrival)
+                } else {
+                    1.0
+                };
+                self.records[j].ftf_rho =
+                    self.isolated_s(j, in_system).map(|iso| (t - arrival) / iso);
+                if self.remaining == 0 {
+                    let draining = self.draining_devices();
+                    self.usage.end_run(t, &draining);
+                }
             }
             Event::Fail(p, n, e) => {
                 if self.remaining == 0 || !self.in_service(p, n, e) {
@@ -430,8 +522,7 @@ impl Model for Sim<'_> {
                     self.live[j].owed_restore = self.cfg.restore_s;
                     self.records[j].failures += 1;
                 }
-                self.devices.take_down(p, n);
-                self.node_state[p][n] = NodeState::Down;
+                self.take_out(p, n, t);
                 self.node_failures += 1;
                 let repair = self.repair_s[p];
                 sched.schedule_at(SimTime::from_secs_f64(t + repair), Event::Repair(p, n));
@@ -447,8 +538,7 @@ impl Model for Sim<'_> {
                     self.live[j].owed_restore = self.cfg.restore_s;
                     self.records[j].preemptions += 1;
                 }
-                self.devices.take_down(p, n);
-                self.node_state[p][n] = NodeState::Down;
+                self.take_out(p, n, t);
                 self.revocations += 1;
                 sched.schedule_at(
                     SimTime::from_secs_f64(t + self.reacquire_s[p]),
@@ -459,6 +549,15 @@ impl Model for Sim<'_> {
                 if self.node_state[p][n] == NodeState::Down {
                     self.devices.bring_up(p, n);
                     self.node_state[p][n] = NodeState::Online;
+                    let down = -(self.devices.per_node(p) as f64);
+                    self.usage.change(
+                        p,
+                        t,
+                        usage::Delta {
+                            down,
+                            ..usage::Delta::default()
+                        },
+                    );
                     if self.remaining > 0 {
                         self.next_failure(p, n, t, sched);
                     }
@@ -519,6 +618,7 @@ pub fn simulate(s: &Scenario, workload: &Workload, cfg: &Config) -> Result<Outco
             lost_device_s: 0.0,
             rejected: rejected.clone(),
             pool: None,
+            ftf_rho: None,
         });
         live.push(Live {
             total_s,
@@ -528,6 +628,7 @@ pub fn simulate(s: &Scenario, workload: &Workload, cfg: &Config) -> Result<Outco
             finished: rejected.is_some(),
             attained: 0.0,
             owed_restore: 0.0,
+            area_at_arrival: 0.0,
         });
     }
     let mut sim = Sim {
@@ -599,8 +700,24 @@ pub fn simulate(s: &Scenario, workload: &Workload, cfg: &Config) -> Result<Outco
             .iter()
             .map(|p| p.autoscale.clone().map(autoscale::PoolScaling::new))
             .collect(),
+        usage: usage::Tracker::new(0.0, &[]),
+        pool_size: s.pools.iter().map(|p| p.devices() as f64).collect(),
+        area: 0.0,
+        area_since: 0.0,
     };
-    sim.release_spare_nodes(run_span(&sim.records).0);
+    sim.release_spare_nodes();
+    let t0 = run_span(&sim.records).0;
+    let held0: Vec<f64> = (0..s.pools.len())
+        .map(|p| {
+            let nodes = sim.node_state[p]
+                .iter()
+                .filter(|&&st| st != NodeState::Released)
+                .count();
+            (nodes * sim.devices.per_node(p)) as f64
+        })
+        .collect();
+    sim.usage = usage::Tracker::new(t0, &held0);
+    sim.area_since = t0;
     let mut engine = Engine::new();
     {
         let mut sched = engine.scheduler();
@@ -623,13 +740,15 @@ pub fn simulate(s: &Scenario, workload: &Workload, cfg: &Config) -> Result<Outco
         }
     }
     let stats = engine.run(&mut sim);
-    let (start, end) = run_span(&sim.records);
-    let held = sim.held_device_s(start, end);
-    let mut result = summarise(s, &sim.records, &held);
+    let (_, end) = run_span(&sim.records);
+    let names: Vec<String> = s.pools.iter().map(|p| p.name.clone()).collect();
+    let usage = sim.usage.finish(end, &names);
+    let mut result = summarise(s, &sim.records, &usage);
     result.failures = sim.node_failures;
     Ok(Outcome {
         result,
         jobs: sim.records,
+        usage,
         events: stats.events,
     })
 }
@@ -684,9 +803,27 @@ fn run_span(records: &[JobRecord]) -> (f64, f64) {
     (start, last.max(start))
 }
 
-/// The SimResult `cluster` block of a run. `held[p]`: device-seconds pool
-/// `p` held, which it pays for and which count as available.
-fn summarise(s: &Scenario, records: &[JobRecord], held: &[f64]) -> ClusterResult {
+/// The SimResult `cluster` block of a run: `usage[p]` holds pool `p`'s
+/// busy, held (paid for, counted as available) and down device-seconds.
+fn summarise(s: &Scenario, records: &[JobRecord], usage: &[PoolUsage]) -> ClusterResult {
+    let pools: Vec<PoolUsageSummary> = s
+        .pools
+        .iter()
+        .zip(usage)
+        .map(|(p, u)| {
+            let sum = |f: fn(&UsageBucket) -> f64| u.buckets.iter().map(f).sum::<f64>();
+            let held = sum(|b| b.held_device_s);
+            let busy = sum(|b| b.busy_device_s);
+            PoolUsageSummary {
+                name: p.name.clone(),
+                held_device_h: held / 3600.0,
+                busy_device_h: busy / 3600.0,
+                down_device_h: sum(|b| b.down_device_s) / 3600.0,
+                utilization: if held > 0.0 { busy / held } else { 0.0 },
+                cost_usd: held / 3600.0 * p.price_per_device_hour().unwrap_or(0.0),
+            }
+        })
+        .collect();
     let done: Vec<&JobRecord> = records.iter().filter(|r| r.end_s.is_some()).collect();
     let mut jct: Vec<f64> = done
         .iter()
@@ -700,15 +837,11 @@ fn summarise(s: &Scenario, records: &[JobRecord], held: &[f64]) -> ClusterResult
         .filter_map(|r| r.start_s.map(|st| st - r.arrival_s))
         .collect();
     let busy: f64 = records.iter().map(|r| r.busy_device_s).sum();
-    let available: f64 = held.iter().sum();
+    let available: f64 = pools.iter().map(|p| p.held_device_h * 3600.0).sum();
     // Held device-hours at each pool's price; energy of busy device-hours
     // at board power (idle power is not modelled).
-    let cost: f64 = s
-        .pools
-        .iter()
-        .zip(held)
-        .map(|(p, h)| h / 3600.0 * p.price_per_device_hour().unwrap_or(0.0))
-        .sum();
+    let cost: f64 = pools.iter().map(|p| p.cost_usd).sum();
+    let rho: Vec<f64> = records.iter().filter_map(|r| r.ftf_rho).collect();
     let mut energy = 0.0;
     for r in records {
         if let Some(p) = r
@@ -728,6 +861,7 @@ fn summarise(s: &Scenario, records: &[JobRecord], held: &[f64]) -> ClusterResult
             jct.iter().sum::<f64>() / jct.len() as f64
         },
         p50_jct_s: percentile(&jct, 0.5),
+        p95_jct_s: percentile(&jct, 0.95),
         p99_jct_s: percentile(&jct, 0.99),
         makespan_s: makespan,
         avg_queue_s: if queue.is_empty() {
@@ -745,6 +879,13 @@ fn summarise(s: &Scenario, records: &[JobRecord], held: &[f64]) -> ClusterResult
         lost_work_s: records.iter().map(|r| r.lost_device_s).sum(),
         cost_usd: cost,
         energy_kwh: energy,
+        avg_ftf_rho: if rho.is_empty() {
+            0.0
+        } else {
+            rho.iter().sum::<f64>() / rho.len() as f64
+        },
+        max_ftf_rho: rho.iter().copied().fold(0.0, f64::max),
+        pools,
     }
 }
 

@@ -66,6 +66,27 @@ fn fifo_known_answer() {
     assert!((out.result.avg_jct_s - 150.0).abs() < 1e-9);
     assert!((out.result.makespan_s - 200.0).abs() < 1e-9);
     assert!((out.result.avg_queue_s - 50.0).abs() < 1e-9);
+    // Finish-time fairness by hand: only the 8 V100s can run either job.
+    // The first shares them with one other job throughout (N̄ = 2): a
+    // private half would take 200 s, so ρ = 100 / 200. The second sees
+    // N̄ = (2·100 + 1·100) / 200 = 1.5: 150 s alone, ρ = 200 / 150.
+    let rho = |j: usize| out.jobs[j].ftf_rho.expect("completed");
+    assert!((rho(0) - 0.5).abs() < 1e-12);
+    assert!((rho(1) - 4.0 / 3.0).abs() < 1e-12);
+    assert!((out.result.max_ftf_rho - 4.0 / 3.0).abs() < 1e-12);
+    // Per pool: the V100s are busy throughout, the A100s idle but held.
+    let pools = &out.result.pools;
+    assert_eq!(
+        (pools[0].name.as_str(), pools[1].name.as_str()),
+        ("v100", "a100")
+    );
+    assert!((pools[0].busy_device_h - 1600.0 / 3600.0).abs() < 1e-12);
+    assert!((pools[0].held_device_h - 1600.0 / 3600.0).abs() < 1e-12);
+    assert!((pools[0].utilization - 1.0).abs() < 1e-12);
+    assert!((pools[1].held_device_h - 800.0 / 3600.0).abs() < 1e-12);
+    assert_eq!(pools[1].busy_device_h, 0.0);
+    assert!((pools[0].cost_usd - 1600.0 / 3600.0 * 2.0).abs() < 1e-12);
+    assert_eq!(out.usage[0].peak_busy_devices, 8.0);
 }
 
 #[test]
@@ -181,6 +202,16 @@ proptest! {
                 .sum();
             prop_assert!(demand <= 12.0 + 1e-9, "{} at {}", demand, t);
         }
+        // At no instant does any pool have more devices busy than it has,
+        // preemptions included; the usage series accounts for every busy
+        // device-second; every completed job has a fairness ratio.
+        for (u, pool) in out.usage.iter().zip(&s.pools) {
+            prop_assert!(u.peak_busy_devices <= pool.devices() as f64 + 1e-9);
+        }
+        let busy_series: f64 = out.usage.iter().flat_map(|u| &u.buckets).map(|b| b.busy_device_s).sum();
+        let busy_jobs: f64 = out.jobs.iter().map(|r| r.busy_device_s).sum();
+        prop_assert!((busy_series - busy_jobs).abs() <= 1e-9 * busy_jobs.max(1.0), "{} vs {}", busy_series, busy_jobs);
+        prop_assert!(out.jobs.iter().all(|r| r.ftf_rho.is_some_and(|x| x > 0.0)));
         prop_assert_eq!(simulate(&s, &w, &c).expect("again"), out);
     }
 }
