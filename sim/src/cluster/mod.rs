@@ -18,11 +18,13 @@
 //! billed for the node-hours they hold. The LP-based fairness policies are
 //! not modelled yet.
 
+mod allocation;
 mod autoscale;
 mod policy;
 mod state;
 mod usage;
 
+pub use allocation::GAVEL_RESET_S;
 pub use policy::{Decision, Policy, TIRESIAS_THRESHOLD_DEVICE_S};
 pub use usage::{BUCKET_S, PoolUsage, UsageBucket};
 
@@ -51,6 +53,11 @@ pub struct Config {
     /// loses the work since the last one (a preemption checkpoints first and
     /// loses nothing).
     pub checkpoint_s: f64,
+    /// Reproduce Gavel's simulator: decide only at round boundaries (a job
+    /// arriving or a device freed mid-round waits for the next round),
+    /// recompute allocations at most every [`GAVEL_RESET_S`], FIFO without
+    /// backfilling.
+    pub gavel_compat: bool,
 }
 
 /// What became of one job.
@@ -108,7 +115,7 @@ pub enum ClusterError {
     NoDevices,
     /// The policy is accepted by the scenario format but not simulated yet.
     #[error(
-        "scheduler policy `{0}` is accepted by the scenario format but not simulated by this build yet (fifo, sjf, srtf, las and tiresias are)"
+        "scheduler policy `{0}` is accepted by the scenario format but not simulated by this build yet (fifo, sjf, srtf, las, tiresias, max-min-fairness and finish-time-fairness are)"
     )]
     Policy(String),
 }
@@ -116,22 +123,25 @@ pub enum ClusterError {
 /// The cluster settings a scenario's `[scheduler]` asks for (FIFO,
 /// agnostic, 360 s rounds when it has none).
 pub fn config(s: &Scenario) -> Result<Config, ClusterError> {
-    let (policy, aware, round, checkpoint, restore) = match &s.scheduler {
+    let (policy, aware, round, checkpoint, restore, compat) = match &s.scheduler {
         Some(sch) => (
             sch.policy.as_str(),
             sch.heterogeneity_aware,
             sch.round_s,
             sch.checkpoint_interval_s,
             sch.restore_s,
+            sch.gavel_compat,
         ),
-        None => ("fifo", false, 360.0, 3600.0, DEFAULT_RESTORE_S),
+        None => ("fifo", false, 360.0, 3600.0, DEFAULT_RESTORE_S, false),
     };
     Ok(Config {
         policy: Policy::parse(policy).ok_or_else(|| ClusterError::Policy(policy.to_owned()))?,
         heterogeneity_aware: aware,
         round_s: Some(round),
-        restore_s: restore,
+        // Gavel's simulator charges nothing to stop and resume a job.
+        restore_s: if compat { 0.0 } else { restore },
         checkpoint_s: checkpoint,
+        gavel_compat: compat,
     })
 }
 
@@ -236,6 +246,8 @@ struct Sim<'a> {
     usage: usage::Tracker,
     /// Devices of each pool.
     pool_size: Vec<f64>,
+    /// Allocation state of an LP policy.
+    allocator: Option<allocation::Allocator>,
     /// Jobs-in-system × seconds since the start, up to `area_since`.
     area: f64,
     area_since: f64,
@@ -450,14 +462,22 @@ impl Sim<'_> {
         true
     }
 
-    /// Asks the policy and applies its decisions.
-    fn decide(&mut self, sched: &mut Scheduler<'_, Event>) {
+    /// Asks the policy and applies its decisions (`round`: at a round
+    /// boundary; allocation policies and Gavel's mechanism decide only
+    /// there).
+    fn decide(&mut self, round: bool, sched: &mut Scheduler<'_, Event>) {
         let t = Self::now_s(sched);
+        if !round && (self.cfg.gavel_compat || self.cfg.policy.allocates()) {
+            return;
+        }
         // A policy that never preempts can only start jobs, which needs a
         // free device somewhere: with none, the answer is "nothing" (this
         // skips most decisions on an overloaded cluster).
         let idle_devices = (0..self.devices.len()).any(|p| self.devices.free(p) > 1e-9);
-        let decisions = if self.cfg.policy.preemptive() || idle_devices {
+        let decisions = if let Some(a) = self.allocator.as_mut() {
+            let active: Vec<usize> = self.active.iter().copied().collect();
+            a.decide(&self.cfg, t, self.jobs, &self.live, &active, &self.devices)
+        } else if self.cfg.policy.preemptive() || idle_devices {
             let active: Vec<usize> = self.active.iter().copied().collect();
             policy::decide(self.cfg, t, self.jobs, &self.live, &active, &self.devices)
         } else {
@@ -491,10 +511,16 @@ impl Model for Sim<'_> {
                 self.live[j].arrived = true;
                 self.live[j].area_at_arrival = self.area;
                 self.active.insert(j);
+                if let Some(a) = self.allocator.as_mut() {
+                    a.arrived(&self.cfg, j);
+                }
             }
             Event::Finish(j) => {
                 self.count_area(t);
                 self.active.remove(&j);
+                if let Some(a) = self.allocator.as_mut() {
+                    a.left(j);
+                }
                 self.remaining -= 1;
                 self.stop(j, t, false, sched);
                 self.live[j].finished = true;
@@ -565,17 +591,20 @@ impl Model for Sim<'_> {
             }
             Event::Provisioned(p, n) => self.provisioned(p, n, t, sched),
             Event::IdleCheck(p, n, e) => self.idle_check(p, n, e, t),
-            Event::Round => {
-                // Rounds continue while any job is still to finish.
-                if let Some(r) = self.cfg.round_s
-                    && (!self.active.is_empty() || self.remaining > self.active.len())
-                {
-                    sched.schedule_in(crate::engine::SimDuration::from_secs_f64(r), Event::Round);
-                }
-            }
+            Event::Round => {}
         }
-        self.decide(sched);
+        let round = matches!(event, Event::Round);
+        self.decide(round, sched);
         self.autoscale(t, sched);
+        // Rounds continue while any job is still to finish. The next round
+        // is scheduled after this one's decisions, so a job due to finish
+        // exactly at the next boundary finishes before that round decides.
+        if round
+            && let Some(r) = self.cfg.round_s
+            && (!self.active.is_empty() || self.remaining > self.active.len())
+        {
+            sched.schedule_in(crate::engine::SimDuration::from_secs_f64(r), Event::Round);
+        }
     }
 }
 
@@ -702,6 +731,19 @@ pub fn simulate(s: &Scenario, workload: &Workload, cfg: &Config) -> Result<Outco
             .collect(),
         usage: usage::Tracker::new(0.0, &[]),
         pool_size: s.pools.iter().map(|p| p.devices() as f64).collect(),
+        allocator: cfg.policy.allocates().then(|| {
+            let objective = if cfg.policy == Policy::MaxMinFairness {
+                allocation::Objective::MaxMin
+            } else {
+                allocation::Objective::FinishTime
+            };
+            let rng = crate::engine::RngStreams::new(s.seed).stream("scheduler/pool-order");
+            allocation::Allocator::new(
+                objective,
+                s.pools.iter().map(|p| p.devices() as f64).collect(),
+                rng,
+            )
+        }),
         area: 0.0,
         area_since: 0.0,
     };

@@ -25,6 +25,12 @@ pub enum Policy {
     /// preemptive. Without its starvation-promotion knob (off by default in
     /// the authors' simulator).
     Tiresias,
+    /// Gavel's max-min fairness (`max_min_fairness`, or `_perf` when
+    /// heterogeneity-aware): an LP allocation turned into per-round
+    /// assignments (see [`super::allocation`]).
+    MaxMinFairness,
+    /// Gavel's finish-time fairness (`finish_time_fairness`, or `_perf`).
+    FinishTimeFairness,
 }
 
 /// Attained service (device-seconds) at which Tiresias demotes a job to its
@@ -41,12 +47,19 @@ impl Policy {
             "srtf" => Some(Policy::Srtf),
             "las" => Some(Policy::Las),
             "tiresias" => Some(Policy::Tiresias),
+            "max-min-fairness" => Some(Policy::MaxMinFairness),
+            "finish-time-fairness" => Some(Policy::FinishTimeFairness),
             _ => None,
         }
     }
 
     pub(super) fn preemptive(self) -> bool {
-        matches!(self, Policy::Srtf | Policy::Las | Policy::Tiresias)
+        !matches!(self, Policy::Fifo | Policy::Sjf)
+    }
+
+    /// Whether the policy allocates by linear programming, once per round.
+    pub(super) fn allocates(self) -> bool {
+        matches!(self, Policy::MaxMinFairness | Policy::FinishTimeFairness)
     }
 }
 
@@ -128,6 +141,8 @@ pub(super) fn decide(
                     1.0
                 }
             }
+            // Allocation policies decide in `allocation`; arrival order here.
+            Policy::MaxMinFairness | Policy::FinishTimeFairness => jobs[j].arrival_s,
         }
     };
     want.sort_by(|&a, &b| {
@@ -160,6 +175,10 @@ pub(super) fn decide(
         if let Some(p) = preferred_pool(cfg, &live[j], room) {
             free[p] -= need;
             starts.push(Decision::Start { job: j, pool: p });
+        } else if cfg.gavel_compat && cfg.policy == Policy::Fifo {
+            // Gavel's FIFO admits in order and stops at the first job that
+            // does not fit (no backfilling).
+            break;
         }
     }
     let mut out: Vec<Decision> = want

@@ -323,4 +323,8 @@ pub struct Scheduler {
     pub checkpoint_interval_s: f64,
     /// Seconds to restore a checkpoint after a preemption or failure.
     pub restore_s: f64,
+    /// Reproduce Gavel's simulator: decisions only at round boundaries, no
+    /// restore cost, allocations recomputed at most every 1,920 s, FIFO
+    /// without backfilling.
+    pub gavel_compat: bool,
 }

@@ -315,6 +315,8 @@ pub struct RawScheduler {
     /// Seconds a job spends restoring its checkpoint when it (re)starts after
     /// a preemption or failure.
     pub restore_s: Opt<f64>,
+    /// Reproduce Gavel's simulator mechanism.
+    pub gavel_compat: Opt<bool>,
 }
 
 /// `autoscale = { ... }` of a pool.

@@ -388,5 +388,6 @@ fn scheduler(raw: &Spanned<RawScheduler>, ctx: &mut Ctx<'_, '_>) -> Option<Sched
         round_s,
         checkpoint_interval_s: checkpoint,
         restore_s: restore,
+        gavel_compat: raw.gavel_compat.as_ref().is_some_and(|b| *b.get_ref()),
     })
 }
