@@ -58,6 +58,9 @@ pub struct Config {
     /// recompute allocations at most every [`GAVEL_RESET_S`], FIFO without
     /// backfilling.
     pub gavel_compat: bool,
+    /// Cost-aware policy: each job's deadline as a multiple of its fastest
+    /// run time after arrival (`None`: no deadline).
+    pub deadline_factor: Option<f64>,
 }
 
 /// What became of one job.
@@ -123,7 +126,7 @@ pub enum ClusterError {
 /// The cluster settings a scenario's `[scheduler]` asks for (FIFO,
 /// agnostic, 360 s rounds when it has none).
 pub fn config(s: &Scenario) -> Result<Config, ClusterError> {
-    let (policy, aware, round, checkpoint, restore, compat) = match &s.scheduler {
+    let (policy, aware, round, checkpoint, restore, compat, deadline) = match &s.scheduler {
         Some(sch) => (
             sch.policy.as_str(),
             sch.heterogeneity_aware,
@@ -131,8 +134,9 @@ pub fn config(s: &Scenario) -> Result<Config, ClusterError> {
             sch.checkpoint_interval_s,
             sch.restore_s,
             sch.gavel_compat,
+            sch.deadline_factor,
         ),
-        None => ("fifo", false, 360.0, 3600.0, DEFAULT_RESTORE_S, false),
+        None => ("fifo", false, 360.0, 3600.0, DEFAULT_RESTORE_S, false, None),
     };
     Ok(Config {
         policy: Policy::parse(policy).ok_or_else(|| ClusterError::Policy(policy.to_owned()))?,
@@ -142,6 +146,7 @@ pub fn config(s: &Scenario) -> Result<Config, ClusterError> {
         restore_s: if compat { 0.0 } else { restore },
         checkpoint_s: checkpoint,
         gavel_compat: compat,
+        deadline_factor: deadline,
     })
 }
 
@@ -248,6 +253,8 @@ struct Sim<'a> {
     pool_size: Vec<f64>,
     /// Allocation state of an LP policy.
     allocator: Option<allocation::Allocator>,
+    /// Price per device-hour of each pool, USD (0 when unknown).
+    price: Vec<f64>,
     /// Jobs-in-system × seconds since the start, up to `area_since`.
     area: f64,
     area_since: f64,
@@ -479,7 +486,13 @@ impl Sim<'_> {
             a.decide(&self.cfg, t, self.jobs, &self.live, &active, &self.devices)
         } else if self.cfg.policy.preemptive() || idle_devices {
             let active: Vec<usize> = self.active.iter().copied().collect();
-            policy::decide(self.cfg, t, self.jobs, &self.live, &active, &self.devices)
+            let view = policy::View {
+                jobs: self.jobs,
+                live: &self.live,
+                devices: &self.devices,
+                price: &self.price,
+            };
+            policy::decide(self.cfg, t, &view, &active)
         } else {
             Vec::new()
         };
@@ -731,6 +744,11 @@ pub fn simulate(s: &Scenario, workload: &Workload, cfg: &Config) -> Result<Outco
             .collect(),
         usage: usage::Tracker::new(0.0, &[]),
         pool_size: s.pools.iter().map(|p| p.devices() as f64).collect(),
+        price: s
+            .pools
+            .iter()
+            .map(|p| p.price_per_device_hour().unwrap_or(0.0))
+            .collect(),
         allocator: cfg.policy.allocates().then(|| {
             let objective = if cfg.policy == Policy::MaxMinFairness {
                 allocation::Objective::MaxMin

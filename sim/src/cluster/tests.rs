@@ -48,6 +48,7 @@ fn cfg(policy: Policy) -> Config {
         restore_s: 30.0,
         checkpoint_s: 600.0,
         gavel_compat: false,
+        deadline_factor: None,
     }
 }
 
@@ -176,7 +177,7 @@ proptest! {
     /// Every job completes; busy device-seconds equal the work done plus
     /// restore delays; no pool is over-committed at any instant; reruns agree.
     #[test]
-    fn invariants_hold(w in random_workload(), p in prop::sample::select(vec![Policy::Fifo, Policy::Sjf, Policy::Srtf, Policy::Las, Policy::Tiresias, Policy::MaxMinFairness, Policy::FinishTimeFairness]), compat in any::<bool>(), aware in any::<bool>(), rounds in any::<bool>()) {
+    fn invariants_hold(w in random_workload(), p in prop::sample::select(vec![Policy::Fifo, Policy::Sjf, Policy::Srtf, Policy::Las, Policy::Tiresias, Policy::MaxMinFairness, Policy::FinishTimeFairness, Policy::CostAware]), compat in any::<bool>(), aware in any::<bool>(), rounds in any::<bool>()) {
         let s = scenario();
         // Allocation policies and Gavel's mechanism need rounds.
         let rounds = rounds || compat || p == Policy::MaxMinFairness || p == Policy::FinishTimeFairness;
@@ -522,6 +523,7 @@ fn gavel_max_min_fairness_perf_beats_agnostic() {
             restore_s: 0.0,
             checkpoint_s: 3600.0,
             gavel_compat: true,
+            deadline_factor: None,
         };
         simulate(&s, &w, &c).expect("runs")
     };
@@ -534,4 +536,56 @@ fn gavel_max_min_fairness_perf_beats_agnostic() {
         perf.result.avg_jct_s,
         agnostic.result.avg_jct_s
     );
+}
+
+/// Cost-aware placement by hand: a job recorded at 3,600 s on a V100 runs
+/// there at $0.5 per device-hour (cost $0.50) or on an H100 about 7.9×
+/// faster at $10 (about $1.26): without a deadline it takes the cheap
+/// V100; with a deadline of twice its fastest run time the V100 would be
+/// late, so it pays for the H100.
+#[test]
+fn cost_aware_takes_the_cheapest_pool_that_meets_the_deadline() {
+    let s = crate::scenario::parse(
+        r#"
+[[pool]]
+name = "old"
+device = "v100-sxm2-32gb"
+nodes = 1
+devices_per_node = 1
+usd_per_device_hour = 0.5
+[[pool]]
+name = "new"
+device = "h100-sxm5-80gb"
+nodes = 1
+devices_per_node = 1
+usd_per_device_hour = 10.0
+[workload]
+format = "synthetic"
+jobs = 1
+"#,
+        "cost.toml",
+    )
+    .unwrap_or_else(|d| panic!("{d}"));
+    let mut j = job(0, 0.0, 1.0, 3600.0);
+    j.work = Work::Seconds {
+        seconds: 3600.0,
+        device: Some("v100-sxm2-32gb".to_owned()),
+    };
+    let w = Workload {
+        jobs: vec![j],
+        ..Workload::default()
+    };
+    let run = |deadline_factor| {
+        let c = Config {
+            deadline_factor,
+            ..cfg(Policy::CostAware)
+        };
+        simulate(&s, &w, &c).expect("runs")
+    };
+    let cheap = run(None);
+    assert_eq!(cheap.jobs[0].pool.as_deref(), Some("old"));
+    assert_eq!(cheap.jobs[0].end_s, Some(3600.0));
+    let in_time = run(Some(2.0));
+    assert_eq!(in_time.jobs[0].pool.as_deref(), Some("new"));
+    assert!(in_time.jobs[0].end_s.is_some_and(|e| e < 1000.0));
 }

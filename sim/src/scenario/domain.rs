@@ -327,4 +327,7 @@ pub struct Scheduler {
     /// restore cost, allocations recomputed at most every 1,920 s, FIFO
     /// without backfilling.
     pub gavel_compat: bool,
+    /// Cost-aware policy: a job must finish within this multiple of its
+    /// fastest run time after it arrives (`None`: no deadline, cheapest).
+    pub deadline_factor: Option<f64>,
 }

@@ -317,6 +317,9 @@ pub struct RawScheduler {
     pub restore_s: Opt<f64>,
     /// Reproduce Gavel's simulator mechanism.
     pub gavel_compat: Opt<bool>,
+    /// Cost-aware policy: each job's deadline, as a multiple of its fastest
+    /// run time after its arrival.
+    pub deadline_factor: Opt<f64>,
 }
 
 /// `autoscale = { ... }` of a pool.

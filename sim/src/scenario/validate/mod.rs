@@ -379,6 +379,12 @@ fn scheduler(raw: &Spanned<RawScheduler>, ctx: &mut Ctx<'_, '_>) -> Option<Sched
         3600.0,
     )?;
     let restore = ctx.number_or(&raw.restore_s, "scheduler.restore_s", 0.0, true, 30.0)?;
+    let deadline_factor = match &raw.deadline_factor {
+        Some(_) => {
+            Some(ctx.number(&raw.deadline_factor, "scheduler.deadline_factor", 1.0, true)?)
+        }
+        None => None,
+    };
     Some(Scheduler {
         policy,
         heterogeneity_aware: raw
@@ -389,5 +395,6 @@ fn scheduler(raw: &Spanned<RawScheduler>, ctx: &mut Ctx<'_, '_>) -> Option<Sched
         checkpoint_interval_s: checkpoint,
         restore_s: restore,
         gavel_compat: raw.gavel_compat.as_ref().is_some_and(|b| *b.get_ref()),
+        deadline_factor,
     })
 }
