@@ -49,6 +49,9 @@ pub(super) enum Objective {
     MaxMin,
     /// Min-max finish-time fairness ρ.
     FinishTime,
+    /// Gavel's FIFO (with `gavel_compat`): jobs admitted in arrival order
+    /// while one fits, each wholly on one type.
+    Fifo,
 }
 
 /// Allocation state across rounds.
@@ -75,6 +78,8 @@ pub(super) struct Allocator {
     need_update: bool,
     /// Shuffles the pool order each round for agnostic policies.
     rng: ChaCha8Rng,
+    /// Pool names (Gavel's agnostic FIFO picks the last by name).
+    names: Vec<String>,
 }
 
 /// Half of Gavel's 360 s round: the time every job starts with.
@@ -83,8 +88,13 @@ fn half_round(cfg: &Config) -> f64 {
 }
 
 impl Allocator {
-    /// An empty allocator for pools of `pool_size` devices.
-    pub fn new(objective: Objective, pool_size: Vec<f64>, rng: ChaCha8Rng) -> Self {
+    /// An empty allocator for pools of `pool_size` devices named `names`.
+    pub fn new(
+        objective: Objective,
+        pool_size: Vec<f64>,
+        names: Vec<String>,
+        rng: ChaCha8Rng,
+    ) -> Self {
         let pools = pool_size.len();
         Self {
             objective,
@@ -99,6 +109,7 @@ impl Allocator {
             last_round: None,
             need_update: true,
             rng,
+            names,
         }
     }
 
@@ -114,7 +125,11 @@ impl Allocator {
 
     /// Job `j` has finished.
     pub fn left(&mut self, j: usize) {
-        self.x.remove(&j);
+        // Gavel's agnostic FIFO hands a finished job's type to the head of
+        // the queue at the next recomputation: it keeps the entry till then.
+        if self.objective != Objective::Fifo {
+            self.x.remove(&j);
+        }
         self.job_time.remove(&j);
         self.deficit.remove(&j);
         self.isolated_done_s.remove(&j);
@@ -178,6 +193,14 @@ impl Allocator {
         }
         self.x = match self.objective {
             Objective::MaxMin => max_min(cfg, &self.pool_size, jobs, live, active),
+            Objective::Fifo => fifo(
+                cfg,
+                &self.pool_size,
+                &self.names,
+                Snapshot { jobs, live, active },
+                &self.x,
+                &mut self.rng,
+            ),
             Objective::FinishTime => finish_time(
                 cfg,
                 &self.pool_size,
@@ -242,9 +265,13 @@ impl Allocator {
                     .then(b.3.total_cmp(&a.3))
                     .then(a.0.cmp(&b.0))
             });
-            for (j, ..) in queue {
+            for (j, priority, ..) in queue {
                 let need = jobs[j].devices;
                 if chosen.contains_key(&j) || need > left[w] + 1e-9 {
+                    continue;
+                }
+                // Gavel's FIFO runs only jobs it admitted on this type.
+                if self.objective == Objective::Fifo && priority <= 0.0 {
                     continue;
                 }
                 left[w] -= need;
@@ -261,10 +288,14 @@ impl Allocator {
             })
             .map(|&j| Decision::Preempt { job: j })
             .collect();
-        // Larger gangs first, as Gavel places them.
+        // Larger gangs first, as Gavel places them. Under `gavel_compat` a
+        // job chosen before the allocation knows it (it arrived since the
+        // last recomputation) holds its devices idle for the round, as in
+        // Gavel's simulator.
         let mut starts: Vec<(usize, usize)> = chosen
             .into_iter()
             .filter(|&(j, w)| live[j].running.as_ref().is_none_or(|(p, ..)| *p != w))
+            .filter(|&(j, _)| !cfg.gavel_compat || self.x.contains_key(&j))
             .collect();
         starts.sort_by(|a, b| {
             jobs[b.0]
@@ -294,7 +325,7 @@ fn speeds(cfg: &Config, objective: Objective, live: &[Live], j: usize) -> Vec<f6
         return real;
     }
     let flat = match objective {
-        Objective::MaxMin => 1.0,
+        Objective::MaxMin | Objective::Fifo => 1.0,
         Objective::FinishTime => real.iter().copied().find(|&s| s > 0.0).unwrap_or(0.0),
     };
     real.iter()
@@ -420,33 +451,166 @@ fn max_min(
         .iter()
         .map(|(_, sf, members)| sf * members.len() as f64)
         .collect();
-    let mut vars = ProblemVariables::new();
-    let z = vars.add(variable().min(0.0));
-    let x = allocation_vars(&mut vars, &coefs);
-    let mut model = vars.maximise(z).using(microlp);
-    for (row, coef) in x.iter().zip(&coefs) {
-        if coef.iter().all(|&c| c <= 0.0) {
-            continue;
+    // Stage 1: the best minimum z*. Stage 2: among allocations keeping it,
+    // the most evenly spread (largest smallest entry), near the centre of
+    // the optimal face where an interior-point solver (Gavel's ECOS) lands.
+    let solve = |floor: Option<f64>| {
+        let mut vars = ProblemVariables::new();
+        let z = vars.add(variable().min(0.0));
+        let spread = vars.add(variable().min(0.0).max(1.0));
+        let x = allocation_vars(&mut vars, &coefs);
+        let objective: Expression = if floor.is_some() {
+            spread.into()
+        } else {
+            z.into()
+        };
+        let mut model = vars.maximise(objective).using(microlp);
+        for (row, coef) in x.iter().zip(&coefs) {
+            if coef.iter().all(|&c| c <= 0.0) {
+                continue;
+            }
+            let rate: Expression = row
+                .iter()
+                .zip(coef)
+                .filter_map(|(v, &c)| v.map(|v| c * v))
+                .sum();
+            model = model.with(constraint!(z <= rate));
+            if floor.is_some() {
+                for v in row.iter().flatten() {
+                    model = model.with(constraint!(spread <= *v));
+                }
+            }
         }
-        let rate: Expression = row
-            .iter()
-            .zip(coef)
-            .filter_map(|(v, &c)| v.map(|v| c * v))
-            .sum();
-        model = model.with(constraint!(z <= rate));
-    }
-    let model = base_constraints(model, &x, &load, pool_size);
-    let Ok(sol) = model.solve() else {
+        if let Some(f) = floor {
+            model = model.with(constraint!(z >= f));
+        }
+        let model = base_constraints(model, &x, &load, pool_size);
+        model.solve().ok().map(|sol| {
+            let zv = sol.value(z);
+            let rows: Vec<Vec<f64>> = x
+                .iter()
+                .map(|row| {
+                    row.iter()
+                        .map(|v| v.map_or(0.0, |v| sol.value(v).clamp(0.0, 1.0)))
+                        .collect()
+                })
+                .collect();
+            (zv, rows)
+        })
+    };
+    let Some((best, first)) = solve(None) else {
         return BTreeMap::new();
     };
+    let rows = solve(Some(best * (1.0 - 1e-9))).map_or(first, |(_, r)| r);
     let mut out = BTreeMap::new();
-    for (row, (_, _, members)) in x.iter().zip(&classes) {
-        let a: Vec<f64> = row
-            .iter()
-            .map(|v| v.map_or(0.0, |v| sol.value(v).clamp(0.0, 1.0)))
-            .collect();
+    for (a, (_, _, members)) in rows.into_iter().zip(&classes) {
         for &j in members {
             out.insert(j, a.clone());
+        }
+    }
+    out
+}
+
+/// The jobs an allocation is computed for.
+struct Snapshot<'a> {
+    jobs: &'a [TraceJob],
+    live: &'a [Live],
+    /// Jobs in the system, in arrival order.
+    active: &'a [usize],
+}
+
+/// Gavel's FIFO allocation (`policies/fifo.py`): each job wholly on one
+/// type, admitted in arrival order, stopping at the first job for which no
+/// type has room (no backfilling).
+///
+/// - Heterogeneity-aware (`fifo_perf`): recomputed from scratch, each job
+///   on the fastest type with room.
+/// - Agnostic (`fifo`), as Gavel's code behaves: admitted jobs keep their
+///   type; a finished job's type goes to the head of the queue if it fits
+///   there; then each newcomer is placed on the type whose name sorts last
+///   among those with any device left (the loop variable Gavel's code
+///   reuses, meaning to pick at random), even past its capacity, while
+///   some type has room for it. The random draw only decides which type
+///   leaves the candidate list when one is exactly full.
+fn fifo(
+    cfg: &Config,
+    pool_size: &[f64],
+    names: &[String],
+    now: Snapshot<'_>,
+    previous: &BTreeMap<usize, Vec<f64>>,
+    rng: &mut ChaCha8Rng,
+) -> BTreeMap<usize, Vec<f64>> {
+    use rand::RngExt;
+    let Snapshot { jobs, live, active } = now;
+    let pools = pool_size.len();
+    let one_hot = |w: usize| {
+        let mut x = vec![0.0; pools];
+        x[w] = 1.0;
+        x
+    };
+    let runs_on = |j: usize, w: usize| live[j].total_s[w].is_some();
+    let mut out = BTreeMap::new();
+    let mut available = pool_size.to_vec();
+    let mut queue: std::collections::VecDeque<usize> = active.iter().copied().collect();
+    if !cfg.heterogeneity_aware {
+        queue.retain(|j| !previous.contains_key(j));
+        let is_active: std::collections::BTreeSet<usize> = active.iter().copied().collect();
+        for (&j, x) in previous {
+            let Some(w) = x.iter().position(|&v| v > 0.0) else {
+                continue;
+            };
+            if is_active.contains(&j) {
+                available[w] -= jobs[j].devices;
+                out.insert(j, x.clone());
+            } else if let Some(&head) = queue.front()
+                && jobs[head].devices <= available[w] + 1e-9
+                && runs_on(head, w)
+            {
+                queue.pop_front();
+                available[w] -= jobs[head].devices;
+                out.insert(head, one_hot(w));
+            }
+        }
+    }
+    // Types with devices left, by name.
+    let mut open: Vec<usize> = (0..pools).filter(|&w| available[w] > 1e-9).collect();
+    open.sort_by(|&a, &b| names[a].cmp(&names[b]).then(a.cmp(&b)));
+    while let Some(j) = queue.pop_front() {
+        if open.is_empty() {
+            break;
+        }
+        let sf = jobs[j].devices;
+        let fits: Vec<usize> = (0..open.len())
+            .filter(|&i| available[open[i]] + 1e-9 >= sf)
+            .collect();
+        if fits.is_empty() {
+            break;
+        }
+        let (w, drop_at) = if cfg.heterogeneity_aware {
+            let best = fits
+                .iter()
+                .copied()
+                .filter(|&i| runs_on(j, open[i]))
+                .min_by(|&a, &b| {
+                    let speed = |i: usize| live[j].total_s[open[i]].unwrap_or(f64::INFINITY);
+                    speed(a).total_cmp(&speed(b)).then(a.cmp(&b))
+                });
+            match best {
+                Some(i) => (open[i], i),
+                None => continue,
+            }
+        } else {
+            let drawn = fits[rng.random_range(0..fits.len())];
+            let last = open.len() - 1;
+            (open[last], drawn)
+        };
+        if !runs_on(j, w) {
+            continue;
+        }
+        available[w] -= sf;
+        out.insert(j, one_hot(w));
+        if available[w].abs() <= 1e-9 {
+            open.remove(drop_at);
         }
     }
     out

@@ -749,16 +749,12 @@ pub fn simulate(s: &Scenario, workload: &Workload, cfg: &Config) -> Result<Outco
             .iter()
             .map(|p| p.price_per_device_hour().unwrap_or(0.0))
             .collect(),
-        allocator: cfg.policy.allocates().then(|| {
-            let objective = if cfg.policy == Policy::MaxMinFairness {
-                allocation::Objective::MaxMin
-            } else {
-                allocation::Objective::FinishTime
-            };
+        allocator: allocation_objective(cfg).map(|objective| {
             let rng = crate::engine::RngStreams::new(s.seed).stream("scheduler/pool-order");
             allocation::Allocator::new(
                 objective,
                 s.pools.iter().map(|p| p.devices() as f64).collect(),
+                s.pools.iter().map(|p| p.name.clone()).collect(),
                 rng,
             )
         }),
@@ -811,6 +807,17 @@ pub fn simulate(s: &Scenario, workload: &Workload, cfg: &Config) -> Result<Outco
         usage,
         events: stats.events,
     })
+}
+
+/// The allocation a policy computes, if it is one that does (Gavel's FIFO
+/// is one under `gavel_compat`).
+fn allocation_objective(cfg: &Config) -> Option<allocation::Objective> {
+    match cfg.policy {
+        Policy::MaxMinFairness => Some(allocation::Objective::MaxMin),
+        Policy::FinishTimeFairness => Some(allocation::Objective::FinishTime),
+        Policy::Fifo if cfg.gavel_compat => Some(allocation::Objective::Fifo),
+        _ => None,
+    }
 }
 
 /// The gamma function for x > 0 (Lanczos approximation, g = 7, n = 9;
