@@ -225,6 +225,27 @@ mod tests {
     }
 
     #[test]
+    fn committed_default_pod_list_matches_the_published_counts() {
+        let (w, cpu) = read_counted(
+            &data("openb_pod_list_default.csv"),
+            ImportOptions::default(),
+        )
+        .expect("test data");
+        // 8,152 pods: 7,064 request GPUs, 1,088 are CPU-only.
+        assert_eq!((w.jobs.len(), cpu, w.skipped_rows), (7064, 1088, 0));
+        let count = |f: &dyn Fn(&TraceJob) -> bool| w.jobs.iter().filter(|j| f(j)).count();
+        assert_eq!(count(&|j| j.devices < 1.0), 3078);
+        assert_eq!(count(&|j| j.devices == 1.0), 6989 - 3078);
+        assert_eq!(count(&|j| j.devices == 2.0), 16);
+        assert_eq!(count(&|j| j.devices == 4.0), 15);
+        assert_eq!(count(&|j| j.devices == 8.0), 44);
+        // No GPU-type constraints in the default list.
+        assert_eq!(count(&|j| !j.device_types.is_empty()), 0);
+        let last = w.jobs.iter().map(|j| j.arrival_s).fold(0.0, f64::max);
+        assert_eq!(last, 12_901_761.0);
+    }
+
+    #[test]
     fn gpu_spec_and_multi_gpu() {
         let text = format!(
             "{HEADER}p1,1,1,1,440,G2|P100|T4,LS,Running,50,80,52\np8,1,1,8,1000,,LS,Running,40,100,40\n"
