@@ -278,3 +278,26 @@ fn openb_constraints_and_multi_gpu_pods_on_the_real_inventory() {
     assert_eq!(start("t4x4-late"), 1000.0);
     assert_eq!(start("a10-d"), 40.0, "shared A10s packed");
 }
+
+/// The scenario's pools are the trace's GPU node list: per (model, GPUs per
+/// node), as many nodes as the list has, and nothing else.
+#[test]
+fn openb_replay_pools_are_the_trace_inventory() {
+    let nodes = cirrus_sim::workload::openb::read_nodes(
+        &root().join("sim/data/traces/openb/openb_node_list_gpu_node.csv"),
+    )
+    .expect("the committed node list");
+    let mut listed: BTreeMap<(String, u32), u32> = BTreeMap::new();
+    for n in nodes.iter().filter(|n| n.gpus > 0) {
+        *listed.entry((n.model.clone(), n.gpus)).or_default() += 1;
+    }
+    let s = cirrus_sim::scenario::load(&root().join(SCENARIO)).expect("the scenario loads");
+    let mut pools: BTreeMap<(String, u32), u32> = BTreeMap::new();
+    for p in &s.pools {
+        *pools
+            .entry((p.device.id.clone(), p.devices_per_node))
+            .or_default() += p.nodes;
+    }
+    assert_eq!(pools, listed);
+    assert_eq!(s.pools.iter().map(|p| p.devices()).sum::<u64>(), 6212);
+}
