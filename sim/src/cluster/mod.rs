@@ -636,8 +636,13 @@ pub fn simulate(s: &Scenario, workload: &Workload, cfg: &Config) -> Result<Outco
             .collect();
         let rejected = total_s.iter().all(Option::is_none).then(|| {
             format!(
-                "no pool can run it ({} devices{})",
+                "no pool can run it ({} devices{}{})",
                 job.devices,
+                if devices.one_node() && job.devices > 1.0 {
+                    " on one node"
+                } else {
+                    ""
+                },
                 if job.device_types.is_empty() {
                     String::new()
                 } else {

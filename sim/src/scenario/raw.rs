@@ -144,6 +144,9 @@ pub struct RawPool {
 pub struct RawDevice {
     /// Catalogue id whose figures are the defaults.
     pub base: Opt<String>,
+    /// The device's id, which workload device-type constraints match
+    /// (default: `base`, else `custom`).
+    pub id: Opt<String>,
     /// Display name.
     pub name: Opt<String>,
     /// Dense FP32 peak, TFLOP/s.

@@ -191,7 +191,8 @@ pub(super) fn validate(
         );
     }
     let network = network(raw.network.as_ref(), ctx);
-    let mut pools = pool::pools(&raw.pool, network.as_ref(), ctx);
+    let links = !raw.job.is_empty() || raw.workload.is_none();
+    let mut pools = pool::pools(&raw.pool, network.as_ref(), links, ctx);
     if let Some(list) = &pools {
         let devices: u64 = list.iter().map(|p| p.devices()).sum();
         if devices > MAX_DEVICES {
