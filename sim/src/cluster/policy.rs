@@ -27,7 +27,7 @@ pub enum Policy {
     Tiresias,
     /// Gavel's max-min fairness (`max_min_fairness`, or `_perf` when
     /// heterogeneity-aware): an LP allocation turned into per-round
-    /// assignments (see [`super::allocation`]).
+    /// assignments (see `allocation.rs`).
     MaxMinFairness,
     /// Gavel's finish-time fairness (`finish_time_fairness`, or `_perf`).
     FinishTimeFairness,
