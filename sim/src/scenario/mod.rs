@@ -84,16 +84,18 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
         source,
     })?;
     let dir = path.parent().unwrap_or_else(|| Path::new("."));
-    parse_in(&text, &file, dir).map_err(ScenarioError::Invalid)
+    parse_in_dir(&text, &file, dir).map_err(ScenarioError::Invalid)
 }
 
 /// Validates scenario `text`; `file` names it in messages and relative paths
 /// resolve against the current directory.
 pub fn parse(text: &str, file: &str) -> Result<Scenario, Diagnostics> {
-    parse_in(text, file, Path::new("."))
+    parse_in_dir(text, file, Path::new("."))
 }
 
-fn parse_in(text: &str, file: &str, dir: &Path) -> Result<Scenario, Diagnostics> {
+/// Validates scenario `text`; `file` names it in messages and relative paths
+/// resolve against `dir`.
+pub fn parse_in_dir(text: &str, file: &str, dir: &Path) -> Result<Scenario, Diagnostics> {
     let mut out = Collector::new(file, text);
     let recovered = recover::read(text, &mut out);
     let scenario = recovered.raw.as_ref().and_then(|raw| {

@@ -8,11 +8,14 @@
 //!   files from the current messages instead of comparing; then read the
 //!   diff before committing it.
 //! - `fuzz`: arbitrary and mutated text never makes the reader panic.
+//! - `gavel`: mean job completion times agree with Gavel's own simulator
+//!   on the same inputs.
 //! - `gradients`: node gradients weighted by batch share equal the
 //!   full-batch gradient; equal weights do not.
 
 mod estimate;
 mod fuzz;
+mod gavel;
 mod gradients;
 mod invalid;
 mod scenarios;
