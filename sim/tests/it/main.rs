@@ -10,12 +10,15 @@
 //! - `fuzz`: arbitrary and mutated text never makes the reader panic.
 //! - `gradients`: node gradients weighted by batch share equal the
 //!   full-batch gradient; equal weights do not.
+//! - `workload_mix`: the synthetic generator's job-mix keys shape the jobs
+//!   and restrict where they run.
 
 mod estimate;
 mod fuzz;
 mod gradients;
 mod invalid;
 mod scenarios;
+mod workload_mix;
 
 use std::path::{Path, PathBuf};
 
