@@ -22,6 +22,7 @@ mod autoscale;
 mod policy;
 mod state;
 mod usage;
+mod waiting;
 
 pub use policy::{Decision, Policy, TIRESIAS_THRESHOLD_DEVICE_S};
 pub use usage::{BUCKET_S, PoolUsage, UsageBucket};
@@ -205,6 +206,9 @@ struct Sim<'a> {
     queue_len_max: usize,
     /// Jobs arrived and not finished, by index (what policies look at).
     active: std::collections::BTreeSet<usize>,
+    /// Under FIFO and SJF: the jobs waiting for devices, kept in policy
+    /// order (decisions then skip the running jobs and the queue's tail).
+    waiting: Option<waiting::Waiting>,
     /// Jobs not yet finished (rejected ones excluded).
     remaining: usize,
     /// Jobs holding devices now.
@@ -413,6 +417,9 @@ impl Sim<'_> {
         }
         self.live[j].owed_restore = 0.0;
         self.live[j].done = (self.live[j].done + effective / total).min(1.0);
+        if let Some(w) = &mut self.waiting {
+            w.insert(j, self.jobs, &self.live);
+        }
         let held = self.jobs[j].devices * (t - start);
         self.live[j].attained += held;
         self.records[j].busy_device_s += held;
@@ -436,6 +443,9 @@ impl Sim<'_> {
         let ev = sched.schedule_at(SimTime::from_secs_f64(t + left), Event::Finish(j));
         self.live[j].running = Some((pool, t, ev, placement));
         self.running_jobs += 1;
+        if let Some(w) = &mut self.waiting {
+            w.remove(j, self.jobs, &self.live);
+        }
         self.usage.change(
             pool,
             t,
@@ -457,7 +467,13 @@ impl Sim<'_> {
         // free device somewhere: with none, the answer is "nothing" (this
         // skips most decisions on an overloaded cluster).
         let idle_devices = (0..self.devices.len()).any(|p| self.devices.free(p) > 1e-9);
-        let decisions = if self.cfg.policy.preemptive() || idle_devices {
+        let decisions = if let Some(w) = &self.waiting {
+            if idle_devices {
+                w.decide(self.cfg, self.jobs, &self.live, &self.devices)
+            } else {
+                Vec::new()
+            }
+        } else if self.cfg.policy.preemptive() || idle_devices {
             let active: Vec<usize> = self.active.iter().copied().collect();
             policy::decide(self.cfg, t, self.jobs, &self.live, &active, &self.devices)
         } else {
@@ -491,12 +507,18 @@ impl Model for Sim<'_> {
                 self.live[j].arrived = true;
                 self.live[j].area_at_arrival = self.area;
                 self.active.insert(j);
+                if let Some(w) = &mut self.waiting {
+                    w.insert(j, self.jobs, &self.live);
+                }
             }
             Event::Finish(j) => {
                 self.count_area(t);
                 self.active.remove(&j);
                 self.remaining -= 1;
                 self.stop(j, t, false, sched);
+                if let Some(w) = &mut self.waiting {
+                    w.remove(j, self.jobs, &self.live);
+                }
                 self.live[j].finished = true;
                 self.live[j].done = 1.0;
                 self.records[j].end_s = Some(t);
@@ -641,6 +663,7 @@ pub fn simulate(s: &Scenario, workload: &Workload, cfg: &Config) -> Result<Outco
         running_jobs: 0,
         queue_len_max: 0,
         active: std::collections::BTreeSet::new(),
+        waiting: None,
         mtbf_s: s
             .pools
             .iter()
@@ -705,6 +728,7 @@ pub fn simulate(s: &Scenario, workload: &Workload, cfg: &Config) -> Result<Outco
         area: 0.0,
         area_since: 0.0,
     };
+    sim.waiting = waiting::Waiting::new(*cfg, jobs, &sim.live);
     sim.release_spare_nodes();
     let t0 = run_span(&sim.records).0;
     let held0: Vec<f64> = (0..s.pools.len())
