@@ -243,6 +243,11 @@ struct Sim<'a> {
     /// Jobs-in-system × seconds since the start, up to `area_since`.
     area: f64,
     area_since: f64,
+    /// Arrivals in (time, sequence number) order, each with the sequence
+    /// number set aside for it: the engine holds only the next one.
+    arrivals: Vec<(SimTime, u64, usize)>,
+    /// The next entry of `arrivals` to schedule.
+    next_arrival: usize,
 }
 
 /// Seconds of `job`'s work on `pool` of `s`, if it can run there.
@@ -460,6 +465,14 @@ impl Sim<'_> {
         true
     }
 
+    /// Puts the next arrival in the engine's queue.
+    fn schedule_next_arrival(&mut self, sched: &mut Scheduler<'_, Event>) {
+        if let Some(&(at, seq, j)) = self.arrivals.get(self.next_arrival) {
+            self.next_arrival += 1;
+            sched.schedule_reserved(at, seq, Event::Arrive(j));
+        }
+    }
+
     /// Asks the policy and applies its decisions.
     fn decide(&mut self, sched: &mut Scheduler<'_, Event>) {
         let t = Self::now_s(sched);
@@ -503,6 +516,7 @@ impl Model for Sim<'_> {
         let t = now.as_secs_f64();
         match event {
             Event::Arrive(j) => {
+                self.schedule_next_arrival(sched);
                 self.count_area(t);
                 self.live[j].arrived = true;
                 self.live[j].area_at_arrival = self.area;
@@ -727,6 +741,8 @@ pub fn simulate(s: &Scenario, workload: &Workload, cfg: &Config) -> Result<Outco
         pool_size: s.pools.iter().map(|p| p.devices() as f64).collect(),
         area: 0.0,
         area_since: 0.0,
+        arrivals: Vec::new(),
+        next_arrival: 0,
     };
     sim.waiting = waiting::Waiting::new(*cfg, jobs, &sim.live);
     sim.release_spare_nodes();
@@ -745,11 +761,20 @@ pub fn simulate(s: &Scenario, workload: &Workload, cfg: &Config) -> Result<Outco
     let mut engine = Engine::new();
     {
         let mut sched = engine.scheduler();
-        for (j, job) in jobs.iter().enumerate() {
-            if sim.records[j].rejected.is_none() {
-                sched.schedule_at(SimTime::from_secs_f64(job.arrival_s), Event::Arrive(j));
-            }
-        }
+        // Arrivals take the first sequence numbers, in job order (so they
+        // come first among events at the same time), but enter the engine's
+        // queue one at a time.
+        let admitted: Vec<usize> = (0..jobs.len())
+            .filter(|&j| sim.records[j].rejected.is_none())
+            .collect();
+        let first = sched.reserve(admitted.len() as u64);
+        sim.arrivals = admitted
+            .into_iter()
+            .zip(first..)
+            .map(|(j, seq)| (SimTime::from_secs_f64(jobs[j].arrival_s), seq, j))
+            .collect();
+        sim.arrivals.sort_unstable();
+        sim.schedule_next_arrival(&mut sched);
         if cfg.round_s.is_some() {
             sched.schedule_at(SimTime::ZERO, Event::Round);
         }
