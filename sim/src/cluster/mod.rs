@@ -422,7 +422,9 @@ impl Sim<'_> {
         }
         self.live[j].owed_restore = 0.0;
         self.live[j].done = (self.live[j].done + effective / total).min(1.0);
-        if let Some(w) = &mut self.waiting {
+        if let Some(w) = &mut self.waiting
+            && !self.live[j].finished
+        {
             w.insert(j, self.jobs, &self.live);
         }
         let held = self.jobs[j].devices * (t - start);
@@ -529,11 +531,9 @@ impl Model for Sim<'_> {
                 self.count_area(t);
                 self.active.remove(&j);
                 self.remaining -= 1;
-                self.stop(j, t, false, sched);
-                if let Some(w) = &mut self.waiting {
-                    w.remove(j, self.jobs, &self.live);
-                }
+                // Finished first, so that stopping it does not queue it again.
                 self.live[j].finished = true;
+                self.stop(j, t, false, sched);
                 self.live[j].done = 1.0;
                 self.records[j].end_s = Some(t);
                 let arrival = self.records[j].arrival_s;
