@@ -18,12 +18,14 @@
 //! billed for the node-hours they hold. The LP-based fairness policies are
 //! not modelled yet.
 
+mod allocation;
 mod autoscale;
 mod policy;
 mod state;
 mod usage;
 mod waiting;
 
+pub use allocation::GAVEL_RESET_S;
 pub use policy::{Decision, Policy, TIRESIAS_THRESHOLD_DEVICE_S};
 pub use usage::{BUCKET_S, PoolUsage, UsageBucket};
 
@@ -52,6 +54,14 @@ pub struct Config {
     /// loses the work since the last one (a preemption checkpoints first and
     /// loses nothing).
     pub checkpoint_s: f64,
+    /// Reproduce Gavel's simulator: decide only at round boundaries (a job
+    /// arriving or a device freed mid-round waits for the next round),
+    /// recompute allocations at most every [`GAVEL_RESET_S`], FIFO without
+    /// backfilling.
+    pub gavel_compat: bool,
+    /// Cost-aware policy: each job's deadline as a multiple of its fastest
+    /// run time after arrival (`None`: no deadline).
+    pub deadline_factor: Option<f64>,
 }
 
 /// What became of one job.
@@ -109,7 +119,7 @@ pub enum ClusterError {
     NoDevices,
     /// The policy is accepted by the scenario format but not simulated yet.
     #[error(
-        "scheduler policy `{0}` is accepted by the scenario format but not simulated by this build yet (fifo, sjf, srtf, las and tiresias are)"
+        "scheduler policy `{0}` is accepted by the scenario format but not simulated by this build yet (fifo, sjf, srtf, las, tiresias, max-min-fairness and finish-time-fairness are)"
     )]
     Policy(String),
 }
@@ -117,22 +127,27 @@ pub enum ClusterError {
 /// The cluster settings a scenario's `[scheduler]` asks for (FIFO,
 /// agnostic, 360 s rounds when it has none).
 pub fn config(s: &Scenario) -> Result<Config, ClusterError> {
-    let (policy, aware, round, checkpoint, restore) = match &s.scheduler {
+    let (policy, aware, round, checkpoint, restore, compat, deadline) = match &s.scheduler {
         Some(sch) => (
             sch.policy.as_str(),
             sch.heterogeneity_aware,
             sch.round_s,
             sch.checkpoint_interval_s,
             sch.restore_s,
+            sch.gavel_compat,
+            sch.deadline_factor,
         ),
-        None => ("fifo", false, 360.0, 3600.0, DEFAULT_RESTORE_S),
+        None => ("fifo", false, 360.0, 3600.0, DEFAULT_RESTORE_S, false, None),
     };
     Ok(Config {
         policy: Policy::parse(policy).ok_or_else(|| ClusterError::Policy(policy.to_owned()))?,
         heterogeneity_aware: aware,
         round_s: Some(round),
-        restore_s: restore,
+        // Gavel's simulator charges nothing to stop and resume a job.
+        restore_s: if compat { 0.0 } else { restore },
         checkpoint_s: checkpoint,
+        gavel_compat: compat,
+        deadline_factor: deadline,
     })
 }
 
@@ -240,6 +255,10 @@ struct Sim<'a> {
     usage: usage::Tracker,
     /// Devices of each pool.
     pool_size: Vec<f64>,
+    /// Allocation state of an LP policy.
+    allocator: Option<allocation::Allocator>,
+    /// Price per device-hour of each pool, USD (0 when unknown).
+    price: Vec<f64>,
     /// Jobs-in-system × seconds since the start, up to `area_since`.
     area: f64,
     area_since: f64,
@@ -475,14 +494,22 @@ impl Sim<'_> {
         }
     }
 
-    /// Asks the policy and applies its decisions.
-    fn decide(&mut self, sched: &mut Scheduler<'_, Event>) {
+    /// Asks the policy and applies its decisions (`round`: at a round
+    /// boundary; allocation policies and Gavel's mechanism decide only
+    /// there).
+    fn decide(&mut self, round: bool, sched: &mut Scheduler<'_, Event>) {
         let t = Self::now_s(sched);
+        if !round && (self.cfg.gavel_compat || self.cfg.policy.allocates()) {
+            return;
+        }
         // A policy that never preempts can only start jobs, which needs a
         // free device somewhere: with none, the answer is "nothing" (this
         // skips most decisions on an overloaded cluster).
         let idle_devices = (0..self.devices.len()).any(|p| self.devices.free(p) > 1e-9);
-        let decisions = if let Some(w) = &self.waiting {
+        let decisions = if let Some(a) = self.allocator.as_mut() {
+            let active: Vec<usize> = self.active.iter().copied().collect();
+            a.decide(&self.cfg, t, self.jobs, &self.live, &active, &self.devices)
+        } else if let Some(w) = &self.waiting {
             if idle_devices {
                 w.decide(self.cfg, self.jobs, &self.live, &self.devices)
             } else {
@@ -490,7 +517,13 @@ impl Sim<'_> {
             }
         } else if self.cfg.policy.preemptive() || idle_devices {
             let active: Vec<usize> = self.active.iter().copied().collect();
-            policy::decide(self.cfg, t, self.jobs, &self.live, &active, &self.devices)
+            let view = policy::View {
+                jobs: self.jobs,
+                live: &self.live,
+                devices: &self.devices,
+                price: &self.price,
+            };
+            policy::decide(self.cfg, t, &view, &active)
         } else {
             Vec::new()
         };
@@ -523,6 +556,9 @@ impl Model for Sim<'_> {
                 self.live[j].arrived = true;
                 self.live[j].area_at_arrival = self.area;
                 self.active.insert(j);
+                if let Some(a) = self.allocator.as_mut() {
+                    a.arrived(&self.cfg, j);
+                }
                 if let Some(w) = &mut self.waiting {
                     w.insert(j, self.jobs, &self.live);
                 }
@@ -530,6 +566,9 @@ impl Model for Sim<'_> {
             Event::Finish(j) => {
                 self.count_area(t);
                 self.active.remove(&j);
+                if let Some(a) = self.allocator.as_mut() {
+                    a.left(j);
+                }
                 self.remaining -= 1;
                 // Finished first, so that stopping it does not queue it again.
                 self.live[j].finished = true;
@@ -601,17 +640,20 @@ impl Model for Sim<'_> {
             }
             Event::Provisioned(p, n) => self.provisioned(p, n, t, sched),
             Event::IdleCheck(p, n, e) => self.idle_check(p, n, e, t),
-            Event::Round => {
-                // Rounds continue while any job is still to finish.
-                if let Some(r) = self.cfg.round_s
-                    && (!self.active.is_empty() || self.remaining > self.active.len())
-                {
-                    sched.schedule_in(crate::engine::SimDuration::from_secs_f64(r), Event::Round);
-                }
-            }
+            Event::Round => {}
         }
-        self.decide(sched);
+        let round = matches!(event, Event::Round);
+        self.decide(round, sched);
         self.autoscale(t, sched);
+        // Rounds continue while any job is still to finish. The next round
+        // is scheduled after this one's decisions, so a job due to finish
+        // exactly at the next boundary finishes before that round decides.
+        if round
+            && let Some(r) = self.cfg.round_s
+            && (!self.active.is_empty() || self.remaining > self.active.len())
+        {
+            sched.schedule_in(crate::engine::SimDuration::from_secs_f64(r), Event::Round);
+        }
     }
 }
 
@@ -630,8 +672,13 @@ pub fn simulate(s: &Scenario, workload: &Workload, cfg: &Config) -> Result<Outco
             .collect();
         let rejected = total_s.iter().all(Option::is_none).then(|| {
             format!(
-                "no pool can run it ({} devices{})",
+                "no pool can run it ({} devices{}{})",
                 job.devices,
+                if devices.one_node() && job.devices > 1.0 {
+                    " on one node"
+                } else {
+                    ""
+                },
                 if job.device_types.is_empty() {
                     String::new()
                 } else {
@@ -739,6 +786,20 @@ pub fn simulate(s: &Scenario, workload: &Workload, cfg: &Config) -> Result<Outco
             .collect(),
         usage: usage::Tracker::new(0.0, &[]),
         pool_size: s.pools.iter().map(|p| p.devices() as f64).collect(),
+        price: s
+            .pools
+            .iter()
+            .map(|p| p.price_per_device_hour().unwrap_or(0.0))
+            .collect(),
+        allocator: allocation_objective(cfg).map(|objective| {
+            let rng = crate::engine::RngStreams::new(s.seed).stream("scheduler/pool-order");
+            allocation::Allocator::new(
+                objective,
+                s.pools.iter().map(|p| p.devices() as f64).collect(),
+                s.pools.iter().map(|p| p.name.clone()).collect(),
+                rng,
+            )
+        }),
         area: 0.0,
         area_since: 0.0,
         arrivals: Vec::new(),
@@ -800,6 +861,17 @@ pub fn simulate(s: &Scenario, workload: &Workload, cfg: &Config) -> Result<Outco
         usage,
         events: stats.events,
     })
+}
+
+/// The allocation a policy computes, if it is one that does (Gavel's FIFO
+/// is one under `gavel_compat`).
+fn allocation_objective(cfg: &Config) -> Option<allocation::Objective> {
+    match cfg.policy {
+        Policy::MaxMinFairness => Some(allocation::Objective::MaxMin),
+        Policy::FinishTimeFairness => Some(allocation::Objective::FinishTime),
+        Policy::Fifo if cfg.gavel_compat => Some(allocation::Objective::Fifo),
+        _ => None,
+    }
 }
 
 /// The gamma function for x > 0 (Lanczos approximation, g = 7, n = 9;

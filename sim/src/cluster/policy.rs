@@ -25,6 +25,17 @@ pub enum Policy {
     /// preemptive. Without its starvation-promotion knob (off by default in
     /// the authors' simulator).
     Tiresias,
+    /// Gavel's max-min fairness (`max_min_fairness`, or `_perf` when
+    /// heterogeneity-aware): an LP allocation turned into per-round
+    /// assignments (see [`super::allocation`]).
+    MaxMinFairness,
+    /// Gavel's finish-time fairness (`finish_time_fairness`, or `_perf`).
+    FinishTimeFairness,
+    /// First come, first served (with backfilling), each job on the pool
+    /// where it costs least (price × devices × run time there) among those
+    /// with room where it would meet its deadline (`deadline_factor` ×
+    /// its fastest run time after arrival); the fastest when none would.
+    CostAware,
 }
 
 /// Attained service (device-seconds) at which Tiresias demotes a job to its
@@ -41,12 +52,20 @@ impl Policy {
             "srtf" => Some(Policy::Srtf),
             "las" => Some(Policy::Las),
             "tiresias" => Some(Policy::Tiresias),
+            "max-min-fairness" => Some(Policy::MaxMinFairness),
+            "finish-time-fairness" => Some(Policy::FinishTimeFairness),
+            "cost-aware" => Some(Policy::CostAware),
             _ => None,
         }
     }
 
     pub(super) fn preemptive(self) -> bool {
-        matches!(self, Policy::Srtf | Policy::Las | Policy::Tiresias)
+        !matches!(self, Policy::Fifo | Policy::Sjf | Policy::CostAware)
+    }
+
+    /// Whether the policy allocates by linear programming, once per round.
+    pub(super) fn allocates(self) -> bool {
+        matches!(self, Policy::MaxMinFairness | Policy::FinishTimeFairness)
     }
 }
 
@@ -93,15 +112,56 @@ pub(super) fn preferred_pool(
     pick.map(|(p, _)| p)
 }
 
-/// The decisions at time `t`.
-pub(super) fn decide(
+/// What a policy sees of the cluster.
+pub(super) struct View<'a> {
+    /// Every job of the workload.
+    pub jobs: &'a [TraceJob],
+    /// Their state.
+    pub live: &'a [Live],
+    /// Free capacity.
+    pub devices: &'a Devices,
+    /// Price per device-hour of each pool, USD.
+    pub price: &'a [f64],
+}
+
+/// The pool where job `j` costs least among `pools` (those with room) if it
+/// would finish by its deadline there; the fastest when it would nowhere.
+/// Ties go to the faster pool, then the lower index.
+fn cheapest_in_time(
     cfg: Config,
     t: f64,
-    jobs: &[TraceJob],
-    live: &[Live],
-    active: &[usize],
-    devices: &Devices,
-) -> Vec<Decision> {
+    view: &View<'_>,
+    j: usize,
+    pools: impl Iterator<Item = usize>,
+) -> Option<usize> {
+    let l = &view.live[j];
+    let deadline = cfg
+        .deadline_factor
+        .map(|f| view.jobs[j].arrival_s + f * fastest(l));
+    let mut options: Vec<(usize, f64, f64)> = pools
+        .filter_map(|p| {
+            l.total_s[p].map(|total| {
+                let run = (1.0 - l.done) * total + l.owed_restore;
+                let cost = view.price.get(p).copied().unwrap_or(0.0) * view.jobs[j].devices * run;
+                (p, run, cost)
+            })
+        })
+        .collect();
+    options.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+    let in_time = options
+        .iter()
+        .filter(|o| deadline.is_none_or(|d| t + o.1 <= d + 1e-9))
+        .min_by(|a, b| {
+            a.2.total_cmp(&b.2)
+                .then(a.1.total_cmp(&b.1))
+                .then(a.0.cmp(&b.0))
+        });
+    in_time.or(options.first()).map(|o| o.0)
+}
+
+/// The decisions at time `t`.
+pub(super) fn decide(cfg: Config, t: f64, view: &View<'_>, active: &[usize]) -> Vec<Decision> {
+    let (jobs, live, devices) = (view.jobs, view.live, view.devices);
     let mut want: Vec<usize> = active
         .iter()
         .copied()
@@ -117,7 +177,7 @@ pub(super) fn decide(
     };
     let key = |j: usize| -> f64 {
         match cfg.policy {
-            Policy::Fifo => jobs[j].arrival_s,
+            Policy::Fifo | Policy::CostAware => jobs[j].arrival_s,
             Policy::Sjf => fastest(&live[j]),
             Policy::Srtf => (1.0 - live[j].done) * fastest(&live[j]),
             Policy::Las => attained(j),
@@ -129,6 +189,8 @@ pub(super) fn decide(
                     1.0
                 }
             }
+            // Allocation policies decide in `allocation`; arrival order here.
+            Policy::MaxMinFairness | Policy::FinishTimeFairness => jobs[j].arrival_s,
         }
     };
     want.sort_by(|&a, &b| {
@@ -158,9 +220,18 @@ pub(super) fn decide(
             continue;
         }
         let room = (0..devices.len()).filter(|&p| free[p] + 1e-9 >= need);
-        if let Some(p) = preferred_pool(cfg, &live[j], room) {
+        let pick = if cfg.policy == Policy::CostAware {
+            cheapest_in_time(cfg, t, view, j, room)
+        } else {
+            preferred_pool(cfg, &live[j], room)
+        };
+        if let Some(p) = pick {
             free[p] -= need;
             starts.push(Decision::Start { job: j, pool: p });
+        } else if cfg.gavel_compat && cfg.policy == Policy::Fifo {
+            // Gavel's FIFO admits in order and stops at the first job that
+            // does not fit (no backfilling).
+            break;
         }
     }
     let mut out: Vec<Decision> = want

@@ -1,6 +1,7 @@
 //! Which devices of which nodes are free: whole devices for gang-scheduled
-//! jobs (consolidated on as few nodes as possible), thousandths of a device
-//! for jobs that share one (best fit, so fragments stay usable).
+//! jobs (consolidated on as few nodes as possible; on exactly one when the
+//! workload's jobs are Kubernetes pods), thousandths of a device for jobs
+//! that share one (best fit, so fragments stay usable).
 //!
 //! Each pool keeps two indices beside its free vector so that placing is
 //! O(log n) (gangs: O(per_node · log n) per node used) rather than a scan of
@@ -85,10 +86,11 @@ impl PoolSlots {
     }
 
     /// Whole devices for a gang of `n`: one node if any holds it (the
-    /// fullest that does), else the emptiest nodes first, so the job spans
-    /// as few nodes as it can; wholly free devices in index order within a
-    /// node. `None` when fewer than `n` are wholly free.
-    fn pick_whole(&self, n: usize) -> Option<Vec<(usize, u32)>> {
+    /// fullest that does), else (unless `one_node`) the emptiest nodes
+    /// first, so the job spans as few nodes as it can; wholly free devices
+    /// in index order within a node. `None` when fewer than `n` are wholly
+    /// free, or with `one_node` when no node has `n`.
+    fn pick_whole(&self, n: usize, one_node: bool) -> Option<Vec<(usize, u32)>> {
         if n > self.whole_total {
             return None;
         }
@@ -106,6 +108,7 @@ impl PoolSlots {
             Some(node) => {
                 take(node);
             }
+            None if one_node => return None,
             None => {
                 // Enough are free in all (checked above), so this fills `out`.
                 'nodes: for c in (1..=self.per_node).rev() {
@@ -125,6 +128,9 @@ impl PoolSlots {
 #[derive(Debug, Clone)]
 pub(super) struct Devices {
     pools: Vec<PoolSlots>,
+    /// Every job on one node (the workload's jobs are Kubernetes pods):
+    /// gangs never span nodes.
+    one_node: bool,
 }
 
 impl Devices {
@@ -142,7 +148,16 @@ impl Devices {
                     )
                 })
                 .collect(),
+            one_node: s
+                .workload
+                .as_ref()
+                .is_some_and(|w| crate::workload::one_node_per_job(&w.format)),
         }
+    }
+
+    /// Whether every job must run on one node.
+    pub fn one_node(&self) -> bool {
+        self.one_node
     }
 
     /// Devices in all pools.
@@ -160,9 +175,16 @@ impl Devices {
         &self.pools[p].name
     }
 
-    /// Whether `devices` could ever fit on pool `p`.
+    /// Whether `devices` could ever fit on pool `p` (on one of its nodes,
+    /// when every job must run on one).
     pub fn fits(&self, p: usize, devices: f64) -> bool {
-        devices > 0.0 && devices <= self.pools[p].free.len() as f64
+        let pool = &self.pools[p];
+        let room = if self.one_node {
+            pool.per_node.min(pool.free.len())
+        } else {
+            pool.free.len()
+        };
+        devices > 0.0 && devices <= room as f64
     }
 
     /// Devices of pool `p` not in use (fractions counted).
@@ -173,6 +195,7 @@ impl Devices {
     /// Places `devices` on pool `p`; returns `(device index, thousandths)`
     /// taken, or `None` when they do not fit now.
     pub fn place(&mut self, p: usize, devices: f64) -> Option<Vec<(usize, u32)>> {
+        let one_node = self.one_node;
         let pool = &mut self.pools[p];
         let taken = if devices < 1.0 {
             let need = ((devices * f64::from(WHOLE)).round() as u32).clamp(1, WHOLE);
@@ -181,7 +204,7 @@ impl Devices {
             let &(_, d) = pool.by_free.range((need, 0)..).next()?;
             vec![(d, need)]
         } else {
-            pool.pick_whole(devices.ceil() as usize)?
+            pool.pick_whole(devices.ceil() as usize, one_node)?
         };
         for &(d, q) in &taken {
             pool.set(d, pool.free[d] - q);
@@ -255,14 +278,16 @@ mod tests {
         per_node: usize,
         free: Vec<u32>,
         used: f64,
+        one_node: bool,
     }
 
     impl Scan {
-        fn new(nodes: usize, per_node: usize) -> Self {
+        fn new(nodes: usize, per_node: usize, one_node: bool) -> Self {
             Self {
                 per_node,
                 free: vec![WHOLE; nodes * per_node],
                 used: 0.0,
+                one_node,
             }
         }
 
@@ -291,6 +316,7 @@ mod tests {
                     .min_by_key(|&k| (counts[k], k));
                 let order: Vec<usize> = match single {
                     Some(k) => vec![k],
+                    None if self.one_node => return None,
                     None => {
                         let mut o: Vec<usize> = (0..nodes).collect();
                         o.sort_by_key(|&k| (std::cmp::Reverse(counts[k]), k));
@@ -375,10 +401,35 @@ mod tests {
     }
 
     fn pools(nodes: u32, dpn: u32) -> Devices {
+        pools_for("synthetic", nodes, dpn)
+    }
+
+    /// One pool for a workload of `format` (openb: jobs on one node).
+    fn pools_for(format: &str, nodes: u32, dpn: u32) -> Devices {
         let text = format!(
-            "[[pool]]\nname = \"p\"\ndevice = \"a100-sxm4-80gb\"\nnodes = {nodes}\ndevices_per_node = {dpn}\n[workload]\nformat = \"synthetic\"\njobs = 1\n"
+            "[[pool]]\nname = \"p\"\ndevice = \"a100-sxm4-80gb\"\nnodes = {nodes}\ndevices_per_node = {dpn}\n[workload]\nformat = \"{format}\"\njobs = 1\npath = \"pods.csv\"\n"
         );
         Devices::new(&crate::scenario::parse(&text, "t.toml").expect("valid"))
+    }
+
+    #[test]
+    fn openb_pods_stay_on_one_node() {
+        let mut d = pools_for("alibaba-openb", 2, 4);
+        assert!(d.one_node());
+        assert!(d.fits(0, 4.0) && !d.fits(0, 5.0), "a pod fits a node");
+        let a = d.place(0, 3.0).expect("node 0");
+        let b = d.place(0, 3.0).expect("node 1");
+        assert!(a.iter().all(|(x, _)| *x < 4) && b.iter().all(|(x, _)| *x >= 4));
+        // Two devices are free, one on each node: a 2-GPU pod waits.
+        assert!(d.place(0, 2.0).is_none());
+        assert!(d.place(0, 1.0).is_some(), "one device still fits");
+        // Other workloads' gangs may span nodes.
+        let mut spread = pools(2, 4);
+        assert!(!spread.one_node() && spread.fits(0, 8.0));
+        spread.place(0, 3.0).expect("node 0");
+        spread.place(0, 3.0).expect("node 1");
+        let c = spread.place(0, 2.0).expect("spans both nodes");
+        assert_eq!(c.iter().map(|(x, _)| x / 4).collect::<Vec<_>>(), vec![0, 1]);
     }
 
     #[test]
@@ -426,10 +477,12 @@ mod tests {
         #[test]
         fn matches_scanning_reference(
             (nodes, per_node) in prop::sample::select(vec![(1, 1), (1, 8), (2, 3), (4, 2), (3, 4), (6, 8)]),
+            one_node in any::<bool>(),
             ops in proptest::collection::vec(op(), 0..200),
         ) {
-            let mut d = pools(nodes, per_node);
-            let mut scan = Scan::new(nodes as usize, per_node as usize);
+            let format = if one_node { "alibaba-openb" } else { "synthetic" };
+            let mut d = pools_for(format, nodes, per_node);
+            let mut scan = Scan::new(nodes as usize, per_node as usize, one_node);
             let mut live: Vec<(Vec<(usize, u32)>, f64)> = Vec::new();
             for op in ops {
                 match op {
@@ -473,7 +526,7 @@ mod tests {
     fn large_pool_matches_scanning_reference() {
         let (nodes, per_node) = (280, 8);
         let mut d = pools(nodes, per_node);
-        let mut scan = Scan::new(nodes as usize, per_node as usize);
+        let mut scan = Scan::new(nodes as usize, per_node as usize, false);
         let mut live: Vec<(Vec<(usize, u32)>, f64)> = Vec::new();
         // A fixed LCG: the sequence only needs to be varied, not random.
         let mut x: u64 = 0x9e37_79b9_7f4a_7c15;

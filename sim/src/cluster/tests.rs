@@ -47,6 +47,8 @@ fn cfg(policy: Policy) -> Config {
         round_s: None,
         restore_s: 30.0,
         checkpoint_s: 600.0,
+        gavel_compat: false,
+        deadline_factor: None,
     }
 }
 
@@ -175,9 +177,11 @@ proptest! {
     /// Every job completes; busy device-seconds equal the work done plus
     /// restore delays; no pool is over-committed at any instant; reruns agree.
     #[test]
-    fn invariants_hold(w in random_workload(), p in prop::sample::select(vec![Policy::Fifo, Policy::Sjf, Policy::Srtf, Policy::Las, Policy::Tiresias]), aware in any::<bool>(), rounds in any::<bool>()) {
+    fn invariants_hold(w in random_workload(), p in prop::sample::select(vec![Policy::Fifo, Policy::Sjf, Policy::Srtf, Policy::Las, Policy::Tiresias, Policy::MaxMinFairness, Policy::FinishTimeFairness, Policy::CostAware]), compat in any::<bool>(), aware in any::<bool>(), rounds in any::<bool>()) {
         let s = scenario();
-        let c = Config { heterogeneity_aware: aware, round_s: rounds.then_some(60.0), ..cfg(p) };
+        // Allocation policies and Gavel's mechanism need rounds.
+        let rounds = rounds || compat || p == Policy::MaxMinFairness || p == Policy::FinishTimeFairness;
+        let c = Config { heterogeneity_aware: aware, round_s: rounds.then_some(60.0), gavel_compat: compat, ..cfg(p) };
         let out = simulate(&s, &w, &c).expect("runs");
         prop_assert_eq!(out.result.jobs_completed as usize, w.jobs.len());
         let mut intervals: Vec<(f64, f64)> = Vec::new();
@@ -458,4 +462,130 @@ fn tiresias_known_answer() {
     let f = run(Policy::Fifo);
     assert_eq!((f[1].start_s, f[1].end_s), (Some(2000.0), Some(2500.0)));
     assert_eq!(f[0].preemptions, 0);
+}
+
+/// Max-min fairness by hand: two 1-device jobs of 1,000 s on one device,
+/// 100 s rounds, no restore cost. The LP gives each half the device; each
+/// round the mechanism runs the job with the higher allocation over time
+/// received, so they alternate (the earlier job first, on the tie) and
+/// finish at 1,900 s and 2,000 s.
+#[test]
+fn max_min_fairness_alternates_by_round() {
+    let s = crate::scenario::parse(
+        "[[pool]]\nname = \"a\"\ndevice = \"a100-sxm4-80gb\"\nnodes = 1\ndevices_per_node = 1\n[workload]\nformat = \"synthetic\"\njobs = 1\n",
+        "one.toml",
+    )
+    .unwrap_or_else(|d| panic!("{d}"));
+    let w = Workload {
+        jobs: vec![job(0, 0.0, 1.0, 1000.0), job(1, 0.0, 1.0, 1000.0)],
+        ..Workload::default()
+    };
+    let c = Config {
+        round_s: Some(100.0),
+        restore_s: 0.0,
+        ..cfg(Policy::MaxMinFairness)
+    };
+    let out = simulate(&s, &w, &c).expect("runs");
+    assert_eq!(out.jobs[0].end_s, Some(1900.0));
+    assert_eq!(out.jobs[1].end_s, Some(2000.0));
+    assert_eq!(out.jobs[0].preemptions, 9);
+    // FIFO runs them back to back instead.
+    let fifo = simulate(
+        &s,
+        &w,
+        &Config {
+            round_s: Some(100.0),
+            ..cfg(Policy::Fifo)
+        },
+    )
+    .expect("runs");
+    assert_eq!(fifo.jobs[0].end_s, Some(1000.0));
+}
+
+/// Heterogeneity-aware max-min fairness (Gavel's `_perf`) on Gavel's own
+/// sample (50 jobs, 36 V100 + 36 P100 + 36 K80, its throughput table):
+/// every job completes, and it beats the agnostic allocation on mean JCT
+/// (Gavel, OSDI 2020, Fig. 8's direction).
+#[test]
+fn gavel_max_min_fairness_perf_beats_agnostic() {
+    let path = std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../scenarios/gavel-replay.toml"
+    ));
+    let s = crate::scenario::load(path).unwrap_or_else(|e| panic!("{e}"));
+    let spec = s.workload.as_ref().expect("workload");
+    let w = crate::workload::load(spec, s.seed, ImportOptions::default()).expect("loads");
+    let run = |aware: bool| {
+        let c = Config {
+            policy: Policy::MaxMinFairness,
+            heterogeneity_aware: aware,
+            round_s: Some(360.0),
+            restore_s: 0.0,
+            checkpoint_s: 3600.0,
+            gavel_compat: true,
+            deadline_factor: None,
+        };
+        simulate(&s, &w, &c).expect("runs")
+    };
+    let (perf, agnostic) = (run(true), run(false));
+    assert_eq!(perf.result.jobs_completed, 50);
+    assert_eq!(agnostic.result.jobs_completed, 50);
+    assert!(
+        perf.result.avg_jct_s < agnostic.result.avg_jct_s,
+        "{} vs {}",
+        perf.result.avg_jct_s,
+        agnostic.result.avg_jct_s
+    );
+}
+
+/// Cost-aware placement by hand: a job recorded at 3,600 s on a V100 runs
+/// there at $0.5 per device-hour (cost $0.50) or on an H100 about 7.9×
+/// faster at $10 (about $1.26): without a deadline it takes the cheap
+/// V100; with a deadline of twice its fastest run time the V100 would be
+/// late, so it pays for the H100.
+#[test]
+fn cost_aware_takes_the_cheapest_pool_that_meets_the_deadline() {
+    let s = crate::scenario::parse(
+        r#"
+[[pool]]
+name = "old"
+device = "v100-sxm2-32gb"
+nodes = 1
+devices_per_node = 1
+usd_per_device_hour = 0.5
+[[pool]]
+name = "new"
+device = "h100-sxm5-80gb"
+nodes = 1
+devices_per_node = 1
+usd_per_device_hour = 10.0
+[workload]
+format = "synthetic"
+jobs = 1
+"#,
+        "cost.toml",
+    )
+    .unwrap_or_else(|d| panic!("{d}"));
+    let mut j = job(0, 0.0, 1.0, 3600.0);
+    j.work = Work::Seconds {
+        seconds: 3600.0,
+        device: Some("v100-sxm2-32gb".to_owned()),
+    };
+    let w = Workload {
+        jobs: vec![j],
+        ..Workload::default()
+    };
+    let run = |deadline_factor| {
+        let c = Config {
+            deadline_factor,
+            ..cfg(Policy::CostAware)
+        };
+        simulate(&s, &w, &c).expect("runs")
+    };
+    let cheap = run(None);
+    assert_eq!(cheap.jobs[0].pool.as_deref(), Some("old"));
+    assert_eq!(cheap.jobs[0].end_s, Some(3600.0));
+    let in_time = run(Some(2.0));
+    assert_eq!(in_time.jobs[0].pool.as_deref(), Some("new"));
+    assert!(in_time.jobs[0].end_s.is_some_and(|e| e < 1000.0));
 }

@@ -57,9 +57,10 @@ pub(super) struct Waiting {
 
 impl Waiting {
     /// Empty, for `cfg`'s policy if its order is fixed while jobs wait
-    /// (FIFO, SJF); `None` for the others.
+    /// (FIFO, SJF); `None` for the others, and for Gavel's FIFO
+    /// (`gavel_compat`: no backfilling, decided by allocation).
     pub fn new(cfg: Config, jobs: &[TraceJob], live: &[Live]) -> Option<Self> {
-        if !matches!(cfg.policy, Policy::Fifo | Policy::Sjf) {
+        if !matches!(cfg.policy, Policy::Fifo | Policy::Sjf) || cfg.gavel_compat {
             return None;
         }
         let mut index: BTreeMap<(u64, Vec<usize>), u32> = BTreeMap::new();
@@ -253,6 +254,8 @@ jobs = 1
                 round_s: None,
                 restore_s: 0.0,
                 checkpoint_s: 3600.0,
+                gavel_compat: false,
+                deadline_factor: None,
             };
             let mut w = Waiting::new(cfg, &jobs, &lives).expect("fifo and sjf keep a queue");
             let active: Vec<usize> = (0..jobs.len())
@@ -266,19 +269,29 @@ jobs = 1
                 w.remove(j, &jobs, &lives);
                 w.insert(j, &jobs, &lives);
             }
-            let want = policy::decide(cfg, 0.0, &jobs, &lives, &active, &devices);
+            let view = policy::View {
+                jobs: &jobs,
+                live: &lives,
+                devices: &devices,
+                price: &[0.0; 3],
+            };
+            let want = policy::decide(cfg, 0.0, &view, &active);
             prop_assert_eq!(w.decide(cfg, &jobs, &lives, &devices), want);
         }
     }
 
     #[test]
     fn only_fifo_and_sjf_keep_a_queue() {
-        for (p, keeps) in [
-            (Policy::Fifo, true),
-            (Policy::Sjf, true),
-            (Policy::Srtf, false),
-            (Policy::Las, false),
-            (Policy::Tiresias, false),
+        for (p, compat, keeps) in [
+            (Policy::Fifo, false, true),
+            (Policy::Sjf, false, true),
+            (Policy::Fifo, true, false),
+            (Policy::Srtf, false, false),
+            (Policy::Las, false, false),
+            (Policy::Tiresias, false, false),
+            (Policy::CostAware, false, false),
+            (Policy::MaxMinFairness, false, false),
+            (Policy::FinishTimeFairness, false, false),
         ] {
             let cfg = Config {
                 policy: p,
@@ -286,6 +299,8 @@ jobs = 1
                 round_s: None,
                 restore_s: 0.0,
                 checkpoint_s: 1.0,
+                gavel_compat: compat,
+                deadline_factor: None,
             };
             assert_eq!(Waiting::new(cfg, &[], &[]).is_some(), keeps, "{p:?}");
         }

@@ -331,4 +331,11 @@ pub struct Scheduler {
     pub checkpoint_interval_s: f64,
     /// Seconds to restore a checkpoint after a preemption or failure.
     pub restore_s: f64,
+    /// Reproduce Gavel's simulator: decisions only at round boundaries, no
+    /// restore cost, allocations recomputed at most every 1,920 s, FIFO
+    /// without backfilling.
+    pub gavel_compat: bool,
+    /// Cost-aware policy: a job must finish within this multiple of its
+    /// fastest run time after it arrives (`None`: no deadline, cheapest).
+    pub deadline_factor: Option<f64>,
 }

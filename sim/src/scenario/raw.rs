@@ -144,6 +144,9 @@ pub struct RawPool {
 pub struct RawDevice {
     /// Catalogue id whose figures are the defaults.
     pub base: Opt<String>,
+    /// The device's id, which workload device-type constraints match
+    /// (default: `base`, else `custom`).
+    pub id: Opt<String>,
     /// Display name.
     pub name: Opt<String>,
     /// Dense FP32 peak, TFLOP/s.
@@ -323,6 +326,11 @@ pub struct RawScheduler {
     /// Seconds a job spends restoring its checkpoint when it (re)starts after
     /// a preemption or failure.
     pub restore_s: Opt<f64>,
+    /// Reproduce Gavel's simulator mechanism.
+    pub gavel_compat: Opt<bool>,
+    /// Cost-aware policy: each job's deadline, as a multiple of its fastest
+    /// run time after its arrival.
+    pub deadline_factor: Opt<f64>,
 }
 
 /// `autoscale = { ... }` of a pool.

@@ -213,6 +213,14 @@ pub fn load(
     }
 }
 
+/// Whether each job of a workload in `format` must run on one node: the
+/// Kubernetes pods of `alibaba-openb` are each bound to one node, so a
+/// multi-GPU pod never spans nodes (and one larger than every node it may
+/// use is rejected). Other traces' jobs may span nodes.
+pub fn one_node_per_job(format: &str) -> bool {
+    format == "alibaba-openb"
+}
+
 impl Workload {
     /// Sorts jobs by (arrival, id), shifts arrivals so the first is at 0, and
     /// keeps the first `limit`.

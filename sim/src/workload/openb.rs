@@ -10,13 +10,17 @@
 //! | `id` | `name` |
 //! | `arrival_s` | `creation_time` (seconds), shifted so the first is 0 |
 //! | `devices` | `gpu_milli / 1000` when `num_gpu` is 1 and `gpu_milli < 1000` (a shared GPU), else `num_gpu` |
-//! | `device_types` | `gpu_spec` split on `|` (empty: any) |
+//! | `device_types` | `gpu_spec` split on `|`, repeats dropped (the `gpuspecNN` variants write `V100M16\|V100M32\|V100M32`; empty: any); a pool matches by its `name` or its device's `id` |
 //! | `work` | `Seconds { deletion_time − scheduled_time, device: None }`; a pod never scheduled (empty `scheduled_time`, phase `Pending`) gets `deletion_time − creation_time`, the time it waited before deletion |
 //! | `kind`, `user` | none; `priority` 1, `scale_factor` 1 |
 //!
 //! Pods with `num_gpu` 0 are CPU-only: not jobs, counted apart
 //! ([`parse_counted`], [`read_counted`]). The `multigpuNN` variants carry
 //! only the first five columns and are rejected as a format error.
+//!
+//! A pod runs on one node: the cluster simulator never spreads an openb job
+//! over nodes, and rejects one larger than every node it may use
+//! ([`super::one_node_per_job`]).
 
 use super::textcsv::{Header, Row, for_each_row, gpu_jobs, read_text};
 use super::{ImportOptions, TraceJob, Work, Workload, WorkloadError};
@@ -95,13 +99,12 @@ fn pod(row: &Row<'_>) -> Result<Option<TraceJob>, WorkloadError> {
             format!("deletion_time {deleted} is before {start_col} {start}"),
         ));
     }
-    let device_types = row
-        .text("gpu_spec")
-        .split('|')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect();
+    let mut device_types: Vec<String> = Vec::new();
+    for t in row.text("gpu_spec").split('|').map(str::trim) {
+        if !t.is_empty() && !device_types.iter().any(|d| d == t) {
+            device_types.push(t.to_owned());
+        }
+    }
     Ok(Some(TraceJob {
         id: row.text("name").to_owned(),
         arrival_s: created,
@@ -225,15 +228,39 @@ mod tests {
     }
 
     #[test]
+    fn committed_default_pod_list_matches_the_published_counts() {
+        let (w, cpu) = read_counted(
+            &data("openb_pod_list_default.csv"),
+            ImportOptions::default(),
+        )
+        .expect("test data");
+        // 8,152 pods: 7,064 request GPUs, 1,088 are CPU-only.
+        assert_eq!((w.jobs.len(), cpu, w.skipped_rows), (7064, 1088, 0));
+        let count = |f: &dyn Fn(&TraceJob) -> bool| w.jobs.iter().filter(|j| f(j)).count();
+        assert_eq!(count(&|j| j.devices < 1.0), 3078);
+        assert_eq!(count(&|j| j.devices == 1.0), 6989 - 3078);
+        assert_eq!(count(&|j| j.devices == 2.0), 16);
+        assert_eq!(count(&|j| j.devices == 4.0), 15);
+        assert_eq!(count(&|j| j.devices == 8.0), 44);
+        // No GPU-type constraints in the default list.
+        assert_eq!(count(&|j| !j.device_types.is_empty()), 0);
+        let last = w.jobs.iter().map(|j| j.arrival_s).fold(0.0, f64::max);
+        assert_eq!(last, 12_901_761.0);
+    }
+
+    #[test]
     fn gpu_spec_and_multi_gpu() {
         let text = format!(
-            "{HEADER}p1,1,1,1,440,G2|P100|T4,LS,Running,50,80,52\np8,1,1,8,1000,,LS,Running,40,100,40\n"
+            "{HEADER}p1,1,1,1,440,G2|P100|T4,LS,Running,50,80,52\np8,1,1,8,1000,,LS,Running,40,100,40\np4,1,1,4,1000,V100M16|V100M32|V100M32,LS,Running,60,90,61\n"
         );
         let w = parse(&text, ImportOptions::default()).expect("test data");
         assert_eq!(w.jobs[0].id, "p8");
         assert_eq!(w.jobs[0].devices, 8.0);
         assert_eq!(w.jobs[1].arrival_s, 10.0);
         assert_eq!(w.jobs[1].device_types, vec!["G2", "P100", "T4"]);
+        // A repeated model (as in the gpuspecNN variants) counts once.
+        assert_eq!(w.jobs[2].devices, 4.0);
+        assert_eq!(w.jobs[2].device_types, vec!["V100M16", "V100M32"]);
         assert_eq!(
             w.jobs[1].work,
             Work::Seconds {

@@ -192,7 +192,8 @@ pub(super) fn validate(
         );
     }
     let network = network(raw.network.as_ref(), ctx);
-    let mut pools = pool::pools(&raw.pool, network.as_ref(), ctx);
+    let links = !raw.job.is_empty() || raw.workload.is_none();
+    let mut pools = pool::pools(&raw.pool, network.as_ref(), links, ctx);
     if let Some(list) = &pools {
         let devices: u64 = list.iter().map(|p| p.devices()).sum();
         if devices > MAX_DEVICES {
@@ -391,6 +392,12 @@ fn scheduler(raw: &Spanned<RawScheduler>, ctx: &mut Ctx<'_, '_>) -> Option<Sched
         3600.0,
     )?;
     let restore = ctx.number_or(&raw.restore_s, "scheduler.restore_s", 0.0, true, 30.0)?;
+    let deadline_factor = match &raw.deadline_factor {
+        Some(_) => {
+            Some(ctx.number(&raw.deadline_factor, "scheduler.deadline_factor", 1.0, true)?)
+        }
+        None => None,
+    };
     Some(Scheduler {
         policy,
         heterogeneity_aware: raw
@@ -400,5 +407,7 @@ fn scheduler(raw: &Spanned<RawScheduler>, ctx: &mut Ctx<'_, '_>) -> Option<Sched
         round_s,
         checkpoint_interval_s: checkpoint,
         restore_s: restore,
+        gavel_compat: raw.gavel_compat.as_ref().is_some_and(|b| *b.get_ref()),
+        deadline_factor,
     })
 }

@@ -18,10 +18,14 @@ pub const DEFAULT_REPAIR_HOURS: f64 = 2.0;
 /// say: a modelling default.
 pub const DEFAULT_REACQUIRE_HOURS: f64 = 1.0;
 
-/// Validates every pool; `None` if any is invalid.
+/// Validates every pool; `None` if any is invalid. `links`: whether the
+/// pools' links must be known (a scenario with `[[job]]`s builds a topology;
+/// the cluster scheduler of a workload places jobs on devices and needs
+/// none).
 pub(super) fn pools(
     raw: &[Spanned<RawPool>],
     net: Option<&Network>,
+    links: bool,
     ctx: &mut Ctx<'_, '_>,
 ) -> Option<Vec<Pool>> {
     let mut out = Vec::new();
@@ -45,7 +49,7 @@ pub(super) fn pools(
                 names.insert(name.get_ref().clone(), i);
             }
         }
-        match pool(p, &prefix, net, ctx) {
+        match pool(p, &prefix, net, links, ctx) {
             Some(pool) => out.push(pool),
             None => ok = false,
         }
@@ -57,6 +61,7 @@ fn pool(
     raw: &Spanned<RawPool>,
     prefix: &str,
     net: Option<&Network>,
+    links: bool,
     ctx: &mut Ctx<'_, '_>,
 ) -> Option<Pool> {
     let span = raw.span();
@@ -180,7 +185,9 @@ fn pool(
     if let Some(dims) = &torus {
         device.intra_shape = Some(IntraNodeShape::Torus { dims: dims.clone() });
     }
-    links_known(&device, nodes, dpn, nics, nic_gbit_s, raw, prefix, ctx)?;
+    if links {
+        links_known(&device, nodes, dpn, nics, nic_gbit_s, raw, prefix, ctx)?;
+    }
     Some(Pool {
         name: name?,
         device,
@@ -226,10 +233,12 @@ fn links_known(
                 "the catalogue has no intra-node link bandwidth or shape for `{}`, and nodes have {dpn} devices",
                 device.id
             ),
-            Some(format!(
-                "give them in an inline device: `[pool.device]` with `base = \"{}\"`, `intra_node_gbyte_s` and `intra_node_shape`",
-                device.id
-            )),
+            Some(match catalogue_id(raw.get_ref()) {
+                Some(base) => format!(
+                    "give them in an inline device: `[pool.device]` with `base = \"{base}\"`, `intra_node_gbyte_s` and `intra_node_shape`"
+                ),
+                None => "give them in the inline device: `intra_node_gbyte_s` and `intra_node_shape`".to_owned(),
+            }),
         );
         ok = false;
     }
@@ -405,6 +414,12 @@ fn inline_device(
     if let Some(n) = &t.name {
         profile.name = n.get_ref().clone();
     }
+    if let Some(id) = &t.id {
+        match device_id(id, t.base.as_ref(), key, ctx) {
+            Some(id) => profile.id = id,
+            None => ok = false,
+        }
+    }
     if let Some(s) = &t.intra_node_shape {
         let options = [
             ("nvswitch", Some(IntraNodeShape::NvSwitch)),
@@ -433,6 +448,47 @@ fn inline_device(
         }
     }
     ok.then_some((profile, node))
+}
+
+/// The catalogue entry a pool's device comes from (an inline `id` may
+/// rename it): the id, or the inline table's `base`.
+fn catalogue_id(p: &RawPool) -> Option<&str> {
+    p.device.as_ref().and_then(|d| match d.get_ref() {
+        StrOrTable::Str(id) => Some(id.as_str()),
+        StrOrTable::Table(t) => t.base.as_ref().map(|b| b.get_ref().as_str()),
+    })
+}
+
+/// The `id` of an inline device: not empty, and not another catalogue
+/// device's id (its figures would be the base's, or none).
+fn device_id(
+    id: &Spanned<String>,
+    base: Option<&Spanned<String>>,
+    key: &str,
+    ctx: &mut Ctx<'_, '_>,
+) -> Option<String> {
+    let key = format!("{key}.id");
+    let text = id.get_ref().trim();
+    if text.is_empty() {
+        ctx.error(id.span(), &key, "expected a non-empty device id");
+        return None;
+    }
+    let named = catalogue::lookup(text);
+    let base = base.and_then(|b| catalogue::lookup(b.get_ref()));
+    if let Some(named) = named
+        && base.is_none_or(|b| b.id != named.id)
+    {
+        ctx.error_help(
+            id.span(),
+            &key,
+            format!("`{text}` is a catalogue device, so it cannot name another one"),
+            Some(format!(
+                "for the catalogue's figures write `base = \"{text}\"`; to tell pools apart for workload device-type constraints use an id that is not in the catalogue"
+            )),
+        );
+        return None;
+    }
+    Some(text.to_owned())
 }
 
 /// The slice shape of a torus pool: given, or the most balanced factorisation
@@ -476,7 +532,8 @@ fn torus_dims(
         return Some(None);
     }
     let Some(raw) = &p.torus_dims else {
-        let rank = if catalogue::lookup(&device.id)
+        let rank = if catalogue_id(p)
+            .and_then(catalogue::lookup)
             .is_some_and(|s| s.intra_node.shape == LinkShape::IciTorus3d)
         {
             3
@@ -565,6 +622,7 @@ fn autoscale(
 #[cfg(test)]
 mod tests {
     use super::balanced_factors;
+    use crate::scenario::parse;
 
     #[test]
     fn balanced_torus_shapes() {
@@ -573,5 +631,62 @@ mod tests {
         assert_eq!(balanced_factors(8, 3), vec![2, 2, 2]);
         assert_eq!(balanced_factors(4, 3), vec![2, 2, 1]);
         assert_eq!(balanced_factors(7, 2).iter().product::<u32>(), 7);
+    }
+
+    #[test]
+    fn inline_device_id_renames_the_device_and_keeps_the_base_figures() {
+        let text = r#"
+[[pool]]
+name = "t4-2"
+device = { id = "T4", name = "NVIDIA T4" }
+nodes = 3
+devices_per_node = 2
+[[pool]]
+name = "v100m16-4"
+device = { base = "v100-sxm2-32gb", id = "V100M16", memory_gib = 14.9 }
+nodes = 2
+devices_per_node = 4
+[[pool]]
+name = "v5p"
+device = { base = "tpu-v5p", id = "my-v5p" }
+nodes = 16
+[workload]
+format = "synthetic"
+jobs = 1
+"#;
+        let s = parse(text, "t.toml").expect("valid");
+        assert_eq!(s.pools[0].device.id, "T4");
+        assert_eq!(s.pools[0].device.name, "NVIDIA T4");
+        let v100 = &s.pools[1].device;
+        assert_eq!(v100.id, "V100M16");
+        assert_eq!(v100.tdp_w, Some(300.0));
+        assert_eq!(v100.peak_tflops[1], Some(125.0));
+        // The renamed TPU keeps its base's 3D torus: 64 chips as 4x4x4.
+        assert_eq!(s.pools[2].torus_dims, Some(vec![4, 4, 4]));
+    }
+
+    #[test]
+    fn inline_device_id_may_repeat_its_base_but_not_be_blank() {
+        // Catalogue ids are case-insensitive: `P100` is the base itself.
+        let ok = "[[pool]]\nname = \"p\"\ndevice = { base = \"p100\", id = \"P100\" }\nnodes = 1\n[workload]\nformat = \"synthetic\"\njobs = 1\n";
+        assert_eq!(
+            parse(ok, "t.toml").expect("valid").pools[0].device.id,
+            "P100"
+        );
+        let blank = ok.replace("id = \"P100\"", "id = \" \"");
+        let err = parse(&blank, "t.toml").expect_err("blank id");
+        assert!(err.to_string().contains("non-empty device id"), "{err}");
+    }
+
+    #[test]
+    fn links_are_needed_by_jobs_not_by_a_workload() {
+        let pool = "[[pool]]\nname = \"l4\"\ndevice = \"l4\"\nnodes = 2\ndevices_per_node = 4\n";
+        let workload = format!("{pool}[workload]\nformat = \"synthetic\"\njobs = 1\n");
+        assert!(parse(&workload, "t.toml").is_ok());
+        let job = format!(
+            "{workload}[[job]]\nmodel = \"gpt3-125m\"\nseq_len = 1024\nglobal_batch = 64\n"
+        );
+        let err = parse(&job, "t.toml").expect_err("a job needs the links");
+        assert!(err.to_string().contains("intra-node link"), "{err}");
     }
 }
