@@ -85,6 +85,8 @@ fn timed<F: FnMut()>(runs: usize, mut f: F) -> f64 {
 pub fn run(quick: bool) -> Result<Vec<Figure>, String> {
     let reps = if quick { 1 } else { 5 };
     let mut out = Vec::new();
+    // First, while the process is small: its peak memory is then the run's.
+    out.extend(pai_scale(quick)?);
     let events = if quick { 200_000 } else { 5_000_000 };
     out.push(Figure {
         name: format!("engine hold model, {} pending events", HOLD_QUEUE_SIZE),
@@ -228,6 +230,67 @@ pub fn run(quick: bool) -> Result<Vec<Figure>, String> {
 
 /// The bundled overloaded-cluster scenario the cluster benchmarks scale.
 const CLUSTER_SCENARIO: &str = include_str!("../../scenarios/synthetic-las.toml");
+
+/// The bundled PAI scale scenario (a million jobs on the PAI 2020
+/// inventory), which the scale benchmark runs as it is (`quick`: with
+/// 20,000 of its jobs).
+const PAI_SCENARIO: &str = include_str!("../../scenarios/pai-scale-1m.toml");
+
+/// The scale benchmark: wall time of generating and scheduling the PAI
+/// scale scenario (median of three runs; `quick`: one, 20,000 jobs), and
+/// the process's peak resident memory over those runs where the platform
+/// tells it (Linux: `VmHWM`, reset first through `/proc/self/clear_refs`).
+fn pai_scale(quick: bool) -> Result<Vec<Figure>, String> {
+    let full = 1_000_000;
+    let jobs: u64 = if quick { 20_000 } else { full };
+    let text = PAI_SCENARIO.replace(&format!("\njobs = {full}\n"), &format!("\njobs = {jobs}\n"));
+    if !text.contains(&format!("\njobs = {jobs}\n")) {
+        return Err("scenarios/pai-scale-1m.toml no longer says `jobs = 1000000`".to_owned());
+    }
+    let reset = reset_peak_memory();
+    let mut completed = Ok(0);
+    let value = timed(if quick { 1 } else { 3 }, || completed = cluster_run(&text));
+    if completed? != jobs {
+        return Err("PAI scale benchmark: not every job completed".to_owned());
+    }
+    let what = format!("PAI scale: {jobs} jobs on 6,742 GPUs (PAI 2020 inventory), fifo");
+    let mut out = vec![Figure {
+        name: format!("{what}, generate + schedule"),
+        value,
+        unit: "s",
+        target: (!quick).then_some("≤ 60 s (aim ≤ 10 s)"),
+    }];
+    if let Some(peak) = reset.then(peak_memory_bytes).flatten() {
+        out.push(Figure {
+            name: format!("{what}, peak resident memory (VmHWM)"),
+            value: peak as f64 / (1u64 << 20) as f64,
+            unit: "MiB",
+            target: (!quick).then_some("≤ 2 GB"),
+        });
+    }
+    Ok(out)
+}
+
+/// Resets the process's peak resident memory to its current size (Linux);
+/// whether it could.
+fn reset_peak_memory() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}
+
+/// The process's peak resident memory since the last reset, bytes (Linux
+/// `VmHWM`), if the platform tells it.
+fn peak_memory_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line
+        .trim_start_matches("VmHWM:")
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kib * 1024)
+}
 
 /// Generates and schedules a workload scenario; the jobs completed.
 fn cluster_run(text: &str) -> Result<u64, String> {

@@ -68,4 +68,9 @@ fn bench_quick_prints_every_figure() {
         names.iter().any(|n| n.starts_with("engine hold model")),
         "{names:?}"
     );
+    // The scale benchmark, scaled down in a quick run.
+    assert!(
+        names.iter().any(|n| n.starts_with("PAI scale: 20000 jobs")),
+        "{names:?}"
+    );
 }

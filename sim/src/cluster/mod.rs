@@ -23,6 +23,7 @@ mod autoscale;
 mod policy;
 mod state;
 mod usage;
+mod waiting;
 
 pub use allocation::GAVEL_RESET_S;
 pub use policy::{Decision, Policy, TIRESIAS_THRESHOLD_DEVICE_S};
@@ -220,6 +221,9 @@ struct Sim<'a> {
     queue_len_max: usize,
     /// Jobs arrived and not finished, by index (what policies look at).
     active: std::collections::BTreeSet<usize>,
+    /// Under FIFO and SJF: the jobs waiting for devices, kept in policy
+    /// order (decisions then skip the running jobs and the queue's tail).
+    waiting: Option<waiting::Waiting>,
     /// Jobs not yet finished (rejected ones excluded).
     remaining: usize,
     /// Jobs holding devices now.
@@ -258,6 +262,11 @@ struct Sim<'a> {
     /// Jobs-in-system × seconds since the start, up to `area_since`.
     area: f64,
     area_since: f64,
+    /// Arrivals in (time, sequence number) order, each with the sequence
+    /// number set aside for it: the engine holds only the next one.
+    arrivals: Vec<(SimTime, u64, usize)>,
+    /// The next entry of `arrivals` to schedule.
+    next_arrival: usize,
 }
 
 /// Seconds of `job`'s work on `pool` of `s`, if it can run there.
@@ -432,6 +441,11 @@ impl Sim<'_> {
         }
         self.live[j].owed_restore = 0.0;
         self.live[j].done = (self.live[j].done + effective / total).min(1.0);
+        if let Some(w) = &mut self.waiting
+            && !self.live[j].finished
+        {
+            w.insert(j, self.jobs, &self.live);
+        }
         let held = self.jobs[j].devices * (t - start);
         self.live[j].attained += held;
         self.records[j].busy_device_s += held;
@@ -455,6 +469,9 @@ impl Sim<'_> {
         let ev = sched.schedule_at(SimTime::from_secs_f64(t + left), Event::Finish(j));
         self.live[j].running = Some((pool, t, ev, placement));
         self.running_jobs += 1;
+        if let Some(w) = &mut self.waiting {
+            w.remove(j, self.jobs, &self.live);
+        }
         self.usage.change(
             pool,
             t,
@@ -467,6 +484,14 @@ impl Sim<'_> {
         r.start_s.get_or_insert(t);
         r.pool = Some(self.devices.pool_name(pool).to_owned());
         true
+    }
+
+    /// Puts the next arrival in the engine's queue.
+    fn schedule_next_arrival(&mut self, sched: &mut Scheduler<'_, Event>) {
+        if let Some(&(at, seq, j)) = self.arrivals.get(self.next_arrival) {
+            self.next_arrival += 1;
+            sched.schedule_reserved(at, seq, Event::Arrive(j));
+        }
     }
 
     /// Asks the policy and applies its decisions (`round`: at a round
@@ -484,6 +509,12 @@ impl Sim<'_> {
         let decisions = if let Some(a) = self.allocator.as_mut() {
             let active: Vec<usize> = self.active.iter().copied().collect();
             a.decide(&self.cfg, t, self.jobs, &self.live, &active, &self.devices)
+        } else if let Some(w) = &self.waiting {
+            if idle_devices {
+                w.decide(self.cfg, self.jobs, &self.live, &self.devices)
+            } else {
+                Vec::new()
+            }
         } else if self.cfg.policy.preemptive() || idle_devices {
             let active: Vec<usize> = self.active.iter().copied().collect();
             let view = policy::View {
@@ -520,12 +551,16 @@ impl Model for Sim<'_> {
         let t = now.as_secs_f64();
         match event {
             Event::Arrive(j) => {
+                self.schedule_next_arrival(sched);
                 self.count_area(t);
                 self.live[j].arrived = true;
                 self.live[j].area_at_arrival = self.area;
                 self.active.insert(j);
                 if let Some(a) = self.allocator.as_mut() {
                     a.arrived(&self.cfg, j);
+                }
+                if let Some(w) = &mut self.waiting {
+                    w.insert(j, self.jobs, &self.live);
                 }
             }
             Event::Finish(j) => {
@@ -535,8 +570,9 @@ impl Model for Sim<'_> {
                     a.left(j);
                 }
                 self.remaining -= 1;
-                self.stop(j, t, false, sched);
+                // Finished first, so that stopping it does not queue it again.
                 self.live[j].finished = true;
+                self.stop(j, t, false, sched);
                 self.live[j].done = 1.0;
                 self.records[j].end_s = Some(t);
                 let arrival = self.records[j].arrival_s;
@@ -688,6 +724,7 @@ pub fn simulate(s: &Scenario, workload: &Workload, cfg: &Config) -> Result<Outco
         running_jobs: 0,
         queue_len_max: 0,
         active: std::collections::BTreeSet::new(),
+        waiting: None,
         mtbf_s: s
             .pools
             .iter()
@@ -765,7 +802,10 @@ pub fn simulate(s: &Scenario, workload: &Workload, cfg: &Config) -> Result<Outco
         }),
         area: 0.0,
         area_since: 0.0,
+        arrivals: Vec::new(),
+        next_arrival: 0,
     };
+    sim.waiting = waiting::Waiting::new(*cfg, jobs, &sim.live);
     sim.release_spare_nodes();
     let t0 = run_span(&sim.records).0;
     let held0: Vec<f64> = (0..s.pools.len())
@@ -782,11 +822,20 @@ pub fn simulate(s: &Scenario, workload: &Workload, cfg: &Config) -> Result<Outco
     let mut engine = Engine::new();
     {
         let mut sched = engine.scheduler();
-        for (j, job) in jobs.iter().enumerate() {
-            if sim.records[j].rejected.is_none() {
-                sched.schedule_at(SimTime::from_secs_f64(job.arrival_s), Event::Arrive(j));
-            }
-        }
+        // Arrivals take the first sequence numbers, in job order (so they
+        // come first among events at the same time), but enter the engine's
+        // queue one at a time.
+        let admitted: Vec<usize> = (0..jobs.len())
+            .filter(|&j| sim.records[j].rejected.is_none())
+            .collect();
+        let first = sched.reserve(admitted.len() as u64);
+        sim.arrivals = admitted
+            .into_iter()
+            .zip(first..)
+            .map(|(j, seq)| (SimTime::from_secs_f64(jobs[j].arrival_s), seq, j))
+            .collect();
+        sim.arrivals.sort_unstable();
+        sim.schedule_next_arrival(&mut sched);
         if cfg.round_s.is_some() {
             sched.schedule_at(SimTime::ZERO, Event::Round);
         }

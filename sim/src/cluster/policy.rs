@@ -86,7 +86,8 @@ pub enum Decision {
     },
 }
 
-fn fastest(l: &Live) -> f64 {
+/// The job's shortest run time over the pools it can run on (SJF's key).
+pub(super) fn fastest(l: &Live) -> f64 {
     l.total_s
         .iter()
         .flatten()

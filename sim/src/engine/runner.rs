@@ -49,6 +49,17 @@ impl<'q, E> Scheduler<'q, E> {
         self.queue.schedule_in(delay, event)
     }
 
+    /// Sets aside `n` sequence numbers; see [`EventQueue::reserve`].
+    pub fn reserve(&mut self, n: u64) -> u64 {
+        self.queue.reserve(n)
+    }
+
+    /// Schedules `event` under a reserved sequence number; see
+    /// [`EventQueue::schedule_reserved`].
+    pub fn schedule_reserved(&mut self, at: SimTime, seq: u64, event: E) -> EventId {
+        self.queue.schedule_reserved(at, seq, event)
+    }
+
     /// Cancels a pending event; `true` if it was pending.
     pub fn cancel(&mut self, id: EventId) -> bool {
         self.queue.cancel(id)

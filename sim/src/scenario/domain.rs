@@ -306,8 +306,16 @@ pub struct Workload {
     pub arrivals: (f64, f64),
     /// Synthetic durations: log-normal median, s, and sigma.
     pub durations: (f64, f64),
-    /// Synthetic device counts, equally likely.
+    /// Synthetic device counts.
     pub devices: Vec<f64>,
+    /// Relative weight of each entry of `devices` (same length; equal
+    /// weights unless the scenario gives them).
+    pub device_weights: Vec<f64>,
+    /// Synthetic device-type restrictions and their relative weights: a job
+    /// draws one and may run only on pools of that name or device id
+    /// (`None`: on any pool). Empty: every job runs anywhere (and nothing is
+    /// drawn).
+    pub device_types: Vec<(Option<String>, f64)>,
 }
 
 /// Scheduler settings.

@@ -299,8 +299,16 @@ pub struct RawWorkload {
     pub duration_median_s: Opt<f64>,
     /// Synthetic: log-normal sigma of durations.
     pub duration_sigma: Opt<f64>,
-    /// Synthetic: devices per job to draw from (equally likely).
+    /// Synthetic: devices per job to draw from (equally likely unless
+    /// `device_weights` says otherwise).
     pub devices: Opt<Vec<Spanned<f64>>>,
+    /// Synthetic: relative weight of each entry of `devices`.
+    pub device_weights: Opt<Vec<Spanned<f64>>>,
+    /// Synthetic: device types a job may be restricted to (pool names or
+    /// device ids; `"*"`: any pool).
+    pub device_types: Opt<Vec<Spanned<String>>>,
+    /// Synthetic: relative weight of each entry of `device_types`.
+    pub device_type_weights: Opt<Vec<Spanned<f64>>>,
 }
 
 /// `[scheduler]`.

@@ -193,8 +193,14 @@ pub fn load(
                     median_s: spec.durations.0,
                     sigma: spec.durations.1,
                 },
-                devices: spec.devices.iter().map(|&d| (d, 1.0)).collect(),
+                devices: spec
+                    .devices
+                    .iter()
+                    .zip(spec.device_weights.iter().chain(std::iter::repeat(&1.0)))
+                    .map(|(&d, &w)| (d, w))
+                    .collect(),
                 kinds: Vec::new(),
+                device_types: spec.device_types.clone(),
             };
             Ok(synthetic::generate(&spec, seed))
         }

@@ -63,6 +63,10 @@ pub struct SyntheticSpec {
     pub devices: Vec<(f64, f64)>,
     /// Job kinds and their weights; empty: no kind.
     pub kinds: Vec<(String, f64)>,
+    /// Device types a job may be restricted to (a pool name or device id;
+    /// `None`: any pool) and their weights. Empty: no job is restricted, and
+    /// nothing is drawn (so adding the first type changes the stream).
+    pub device_types: Vec<(Option<String>, f64)>,
 }
 
 /// A uniform draw in (0, 1].
@@ -147,11 +151,15 @@ pub fn generate(spec: &SyntheticSpec, seed: u64) -> Workload {
         let kind = weighted(&mut rng, spec.kinds.iter().map(|k| k.1))
             .and_then(|k| spec.kinds.get(k))
             .map(|k| k.0.clone());
+        let device_types = weighted(&mut rng, spec.device_types.iter().map(|t| t.1))
+            .and_then(|k| spec.device_types.get(k))
+            .and_then(|t| t.0.clone())
+            .map_or_else(Vec::new, |t| vec![t]);
         jobs.push(TraceJob {
             id: format!("syn-{i:06}"),
             arrival_s: t,
             devices,
-            device_types: Vec::new(),
+            device_types,
             work: Work::Seconds {
                 seconds,
                 device: None,
@@ -182,6 +190,7 @@ mod tests {
             duration,
             devices: vec![(1.0, 0.6), (2.0, 0.25), (8.0, 0.15)],
             kinds: vec![("resnet".into(), 1.0), ("bert".into(), 3.0)],
+            device_types: Vec::new(),
         }
     }
 
@@ -315,6 +324,55 @@ mod tests {
     }
 
     #[test]
+    fn device_type_mix_within_2_percent_and_any_is_unrestricted() {
+        let s = SyntheticSpec {
+            device_types: vec![
+                (None, 0.5),
+                (Some("t4".into()), 0.3),
+                (Some("v100".into()), 0.2),
+                (Some("never".into()), 0.0),
+            ],
+            ..spec(20_000, poisson(), lognormal())
+        };
+        let w = generate(&s, 4);
+        let n = w.jobs.len() as f64;
+        let share =
+            |f: &dyn Fn(&TraceJob) -> bool| w.jobs.iter().filter(|j| f(j)).count() as f64 / n;
+        let any = share(&|j| j.device_types.is_empty());
+        let t4 = share(&|j| j.device_types == ["t4"]);
+        let v100 = share(&|j| j.device_types == ["v100"]);
+        assert!((any - 0.5).abs() < 0.02, "any {any}");
+        assert!((t4 - 0.3).abs() < 0.02, "t4 {t4}");
+        assert!((v100 - 0.2).abs() < 0.02, "v100 {v100}");
+        assert!(
+            (any + t4 + v100 - 1.0).abs() < 1e-12,
+            "a zero weight is never drawn"
+        );
+    }
+
+    #[test]
+    fn no_device_types_draws_nothing_more() {
+        // The arrivals, durations and sizes stay those of a spec without
+        // types: the type draw only happens when types are given.
+        let plain = generate(&spec(300, poisson(), lognormal()), 8);
+        let typed = generate(
+            &SyntheticSpec {
+                device_types: vec![(Some("t4".into()), 1.0)],
+                ..spec(300, poisson(), lognormal())
+            },
+            8,
+        );
+        assert_eq!(
+            plain.jobs[0],
+            TraceJob {
+                device_types: Vec::new(),
+                ..typed.jobs[0].clone()
+            }
+        );
+        assert_ne!(plain.jobs[1].arrival_s, typed.jobs[1].arrival_s);
+    }
+
+    #[test]
     fn empty_mixes_default_to_one_device_and_no_kind() {
         let s = SyntheticSpec {
             devices: vec![],
@@ -323,5 +381,6 @@ mod tests {
         };
         let w = generate(&s, 1);
         assert!(w.jobs.iter().all(|j| j.devices == 1.0 && j.kind.is_none()));
+        assert!(w.jobs.iter().all(|j| j.device_types.is_empty()));
     }
 }

@@ -12,6 +12,8 @@
 //!   on the same inputs.
 //! - `gradients`: node gradients weighted by batch share equal the
 //!   full-batch gradient; equal weights do not.
+//! - `workload_mix`: the synthetic generator's job-mix keys shape the jobs
+//!   and restrict where they run.
 
 mod estimate;
 mod fuzz;
@@ -19,6 +21,7 @@ mod gavel;
 mod gradients;
 mod invalid;
 mod scenarios;
+mod workload_mix;
 
 use std::path::{Path, PathBuf};
 

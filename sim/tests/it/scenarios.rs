@@ -55,3 +55,28 @@ fn quickstart_derives_dp() {
     let s = scenario::load(&repo_root().join("scenarios/quickstart.toml")).expect("valid");
     assert_eq!(s.jobs[0].parallelism.dp.fixed(), Some(8));
 }
+
+/// The PAI scale scenario's pools are the committed PAI 2020 inventory
+/// (`sim/data/traces/pai/pai_machine_spec.csv`), GPU type by GPU type.
+#[test]
+fn pai_scale_pools_are_the_pai_2020_inventory() {
+    let s = scenario::load(&repo_root().join("scenarios/pai-scale-1m.toml")).expect("valid");
+    let machines = cirrus_sim::workload::pai::read_machines(
+        &repo_root().join("sim/data/traces/pai/pai_machine_spec.csv"),
+    )
+    .expect("inventory");
+    let names: Vec<&str> = s.pools.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["t4", "p100", "v100", "v100m32", "misc"]);
+    for p in &s.pools {
+        let (nodes, gpus) = machines[&p.name.to_uppercase()];
+        assert_eq!(p.nodes, nodes, "{} machines", p.name);
+        assert_eq!(p.devices(), u64::from(gpus), "{} GPUs", p.name);
+    }
+    assert_eq!(s.pools.iter().map(|p| p.devices()).sum::<u64>(), 6742);
+    let w = s.workload.as_ref().expect("a workload");
+    assert_eq!((w.format.as_str(), w.jobs), ("synthetic", Some(1_000_000)));
+    assert_eq!(
+        s.scheduler.as_ref().map(|x| x.policy.as_str()),
+        Some("fifo")
+    );
+}

@@ -2,11 +2,12 @@
 //! its key path and span. Pools are checked first, then jobs against them.
 
 mod job;
+mod mix;
 mod parallelism;
 mod pool;
 
 use super::diag::Collector;
-use super::domain::{Network, Scenario, Scheduler, Workload};
+use super::domain::{Network, Pool, Scenario, Scheduler, Workload};
 use super::raw::{Opt, RawNetwork, RawScenario, RawScheduler, RawWorkload};
 use crate::suggest::closest;
 use crate::topology::Fabric;
@@ -218,7 +219,10 @@ pub(super) fn validate(
             }
         }
     }
-    let workload = raw.workload.as_ref().and_then(|w| workload(w, dir, ctx));
+    let workload = raw
+        .workload
+        .as_ref()
+        .and_then(|w| workload(w, dir, pools.as_deref(), ctx));
     let scheduler = raw.scheduler.as_ref().and_then(|s| scheduler(s, ctx));
     let single_job = raw.job.len() == 1 && workload.is_none();
     let jobs = job::jobs(&raw.job, pools.as_deref(), single_job, ctx);
@@ -289,7 +293,12 @@ const WORKLOAD_FORMATS: [(&str, ()); 7] = [
     ("synthetic", ()),
 ];
 
-fn workload(raw: &Spanned<RawWorkload>, dir: &Path, ctx: &mut Ctx<'_, '_>) -> Option<Workload> {
+fn workload(
+    raw: &Spanned<RawWorkload>,
+    dir: &Path,
+    pools: Option<&[Pool]>,
+    ctx: &mut Ctx<'_, '_>,
+) -> Option<Workload> {
     let span = raw.span();
     let raw = raw.get_ref();
     let format = ctx.required(&raw.format, &span, "workload.format")?;
@@ -333,7 +342,8 @@ fn workload(raw: &Spanned<RawWorkload>, dir: &Path, ctx: &mut Ctx<'_, '_>) -> Op
     if devices.is_empty() {
         devices.push(1.0);
     }
-    let (mean, burst, median, sigma) = (mean?, burst?, median?, sigma?);
+    let mix = mix::mix(raw, synthetic, devices.len(), pools, ctx);
+    let (mean, burst, median, sigma, mix) = (mean?, burst?, median?, sigma?, mix?);
     if missing_jobs {
         return None;
     }
@@ -345,6 +355,8 @@ fn workload(raw: &Spanned<RawWorkload>, dir: &Path, ctx: &mut Ctx<'_, '_>) -> Op
         arrivals: (mean, burst),
         durations: (median, sigma),
         devices,
+        device_weights: mix.device_weights,
+        device_types: mix.device_types,
     })
 }
 
