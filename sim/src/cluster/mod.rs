@@ -20,6 +20,7 @@
 
 mod allocation;
 mod autoscale;
+mod elastic;
 mod policy;
 mod state;
 mod usage;
@@ -62,6 +63,11 @@ pub struct Config {
     /// Cost-aware policy: each job's deadline as a multiple of its fastest
     /// run time after arrival (`None`: no deadline).
     pub deadline_factor: Option<f64>,
+    /// Elastic policy: serial fraction σ of every job's speedup curve.
+    pub elastic_serial_fraction: f64,
+    /// Elastic policy: most devices a job may get, as a multiple of its
+    /// request.
+    pub elastic_max_factor: f64,
 }
 
 /// What became of one job.
@@ -119,7 +125,7 @@ pub enum ClusterError {
     NoDevices,
     /// The policy is accepted by the scenario format but not simulated yet.
     #[error(
-        "scheduler policy `{0}` is accepted by the scenario format but not simulated by this build yet (fifo, sjf, srtf, las, tiresias, max-min-fairness and finish-time-fairness are)"
+        "scheduler policy `{0}` is accepted by the scenario format but not simulated by this build yet (fifo, sjf, srtf, las, tiresias, max-min-fairness, finish-time-fairness, cost-aware and elastic are)"
     )]
     Policy(String),
 }
@@ -127,27 +133,31 @@ pub enum ClusterError {
 /// The cluster settings a scenario's `[scheduler]` asks for (FIFO,
 /// agnostic, 360 s rounds when it has none).
 pub fn config(s: &Scenario) -> Result<Config, ClusterError> {
-    let (policy, aware, round, checkpoint, restore, compat, deadline) = match &s.scheduler {
-        Some(sch) => (
-            sch.policy.as_str(),
-            sch.heterogeneity_aware,
-            sch.round_s,
-            sch.checkpoint_interval_s,
-            sch.restore_s,
-            sch.gavel_compat,
-            sch.deadline_factor,
-        ),
-        None => ("fifo", false, 360.0, 3600.0, DEFAULT_RESTORE_S, false, None),
+    let Some(sch) = &s.scheduler else {
+        return Ok(Config {
+            policy: Policy::Fifo,
+            heterogeneity_aware: false,
+            round_s: Some(360.0),
+            restore_s: DEFAULT_RESTORE_S,
+            checkpoint_s: 3600.0,
+            gavel_compat: false,
+            deadline_factor: None,
+            elastic_serial_fraction: crate::scenario::DEFAULT_ELASTIC_SERIAL_FRACTION,
+            elastic_max_factor: crate::scenario::DEFAULT_ELASTIC_MAX_FACTOR,
+        });
     };
+    let policy = sch.policy.as_str();
     Ok(Config {
         policy: Policy::parse(policy).ok_or_else(|| ClusterError::Policy(policy.to_owned()))?,
-        heterogeneity_aware: aware,
-        round_s: Some(round),
+        heterogeneity_aware: sch.heterogeneity_aware,
+        round_s: Some(sch.round_s),
         // Gavel's simulator charges nothing to stop and resume a job.
-        restore_s: if compat { 0.0 } else { restore },
-        checkpoint_s: checkpoint,
-        gavel_compat: compat,
-        deadline_factor: deadline,
+        restore_s: if sch.gavel_compat { 0.0 } else { sch.restore_s },
+        checkpoint_s: sch.checkpoint_interval_s,
+        gavel_compat: sch.gavel_compat,
+        deadline_factor: sch.deadline_factor,
+        elastic_serial_fraction: sch.elastic_serial_fraction,
+        elastic_max_factor: sch.elastic_max_factor,
     })
 }
 
@@ -210,6 +220,11 @@ struct Live {
     owed_restore: f64,
     /// Jobs-in-system × seconds integrated up to this job's arrival.
     area_at_arrival: f64,
+    /// Devices it holds when running (its request unless an elastic policy
+    /// resized it).
+    size: f64,
+    /// Its speed at `size` relative to its request's.
+    speed: f64,
 }
 
 struct Sim<'a> {
@@ -428,7 +443,8 @@ impl Sim<'_> {
         };
         self.running_jobs -= 1;
         sched.cancel(ev);
-        let total = self.live[j].total_s[pool].unwrap_or(f64::INFINITY);
+        let total = self.live[j].total_s[pool].unwrap_or(f64::INFINITY) / self.live[j].speed;
+        let size = self.live[j].size;
         let ran = t - start;
         let restored = ran.min(self.live[j].owed_restore);
         self.records[j].restore_s += restored;
@@ -436,7 +452,7 @@ impl Sim<'_> {
         if lose {
             let k = self.cfg.checkpoint_s.max(1e-9);
             let kept = (effective / k).floor() * k;
-            self.records[j].lost_device_s += (effective - kept) * self.jobs[j].devices;
+            self.records[j].lost_device_s += (effective - kept) * size;
             effective = kept;
         }
         self.live[j].owed_restore = 0.0;
@@ -446,25 +462,26 @@ impl Sim<'_> {
         {
             w.insert(j, self.jobs, &self.live);
         }
-        let held = self.jobs[j].devices * (t - start);
+        let held = size * (t - start);
         self.live[j].attained += held;
         self.records[j].busy_device_s += held;
-        self.devices.release(pool, &placement, self.jobs[j].devices);
+        self.devices.release(pool, &placement, size);
         self.usage.change(
             pool,
             t,
             usage::Delta {
-                busy: -self.jobs[j].devices,
+                busy: -size,
                 ..usage::Delta::default()
             },
         );
     }
 
     fn start(&mut self, j: usize, pool: usize, t: f64, sched: &mut Scheduler<'_, Event>) -> bool {
-        let Some(placement) = self.devices.place(pool, self.jobs[j].devices) else {
+        let size = self.live[j].size;
+        let Some(placement) = self.devices.place(pool, size) else {
             return false;
         };
-        let total = self.live[j].total_s[pool].unwrap_or(f64::INFINITY);
+        let total = self.live[j].total_s[pool].unwrap_or(f64::INFINITY) / self.live[j].speed;
         let left = (1.0 - self.live[j].done) * total + self.live[j].owed_restore;
         let ev = sched.schedule_at(SimTime::from_secs_f64(t + left), Event::Finish(j));
         self.live[j].running = Some((pool, t, ev, placement));
@@ -476,7 +493,7 @@ impl Sim<'_> {
             pool,
             t,
             usage::Delta {
-                busy: self.jobs[j].devices,
+                busy: size,
                 ..usage::Delta::default()
             },
         );
@@ -499,7 +516,7 @@ impl Sim<'_> {
     /// there).
     fn decide(&mut self, round: bool, sched: &mut Scheduler<'_, Event>) {
         let t = Self::now_s(sched);
-        if !round && (self.cfg.gavel_compat || self.cfg.policy.allocates()) {
+        if !round && (self.cfg.gavel_compat || self.cfg.policy.by_rounds()) {
             return;
         }
         // A policy that never preempts can only start jobs, which needs a
@@ -509,6 +526,16 @@ impl Sim<'_> {
         let decisions = if let Some(a) = self.allocator.as_mut() {
             let active: Vec<usize> = self.active.iter().copied().collect();
             a.decide(&self.cfg, t, self.jobs, &self.live, &active, &self.devices)
+        } else if self.cfg.policy == Policy::Elastic {
+            let active: Vec<usize> = self.active.iter().copied().collect();
+            let view = policy::View {
+                jobs: self.jobs,
+                live: &self.live,
+                devices: &self.devices,
+                price: &self.price,
+            };
+            let size: Vec<f64> = self.live.iter().map(|l| l.size).collect();
+            elastic::decide(self.cfg, &view, &active, &size)
         } else if let Some(w) = &self.waiting {
             if idle_devices {
                 w.decide(self.cfg, self.jobs, &self.live, &self.devices)
@@ -536,6 +563,19 @@ impl Sim<'_> {
                 }
                 Decision::Start { job, pool } => {
                     let _ = self.start(job, pool, t, sched);
+                }
+                Decision::StartSized { job, pool, devices } => {
+                    let (before, speed) = (self.live[job].size, self.live[job].speed);
+                    self.live[job].size = devices;
+                    self.live[job].speed = elastic::relative_speed(
+                        devices,
+                        self.jobs[job].devices,
+                        self.cfg.elastic_serial_fraction,
+                    );
+                    if !self.start(job, pool, t, sched) {
+                        self.live[job].size = before;
+                        self.live[job].speed = speed;
+                    }
                 }
             }
         }
@@ -712,6 +752,8 @@ pub fn simulate(s: &Scenario, workload: &Workload, cfg: &Config) -> Result<Outco
             attained: 0.0,
             owed_restore: 0.0,
             area_at_arrival: 0.0,
+            size: job.devices,
+            speed: 1.0,
         });
     }
     let mut sim = Sim {

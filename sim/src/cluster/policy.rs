@@ -36,6 +36,10 @@ pub enum Policy {
     /// with room where it would meet its deadline (`deadline_factor` ×
     /// its fastest run time after arrival); the fastest when none would.
     CostAware,
+    /// Elastic resizing in the manner of Pollux: each round, every job gets
+    /// between one device and `elastic_max_factor` times its request, to
+    /// maximise the sum of log-speedups (see `elastic.rs`).
+    Elastic,
 }
 
 /// Attained service (device-seconds) at which Tiresias demotes a job to its
@@ -55,6 +59,7 @@ impl Policy {
             "max-min-fairness" => Some(Policy::MaxMinFairness),
             "finish-time-fairness" => Some(Policy::FinishTimeFairness),
             "cost-aware" => Some(Policy::CostAware),
+            "elastic" => Some(Policy::Elastic),
             _ => None,
         }
     }
@@ -63,14 +68,18 @@ impl Policy {
         !matches!(self, Policy::Fifo | Policy::Sjf | Policy::CostAware)
     }
 
-    /// Whether the policy allocates by linear programming, once per round.
-    pub(super) fn allocates(self) -> bool {
-        matches!(self, Policy::MaxMinFairness | Policy::FinishTimeFairness)
+    /// Whether the policy decides once per round only (allocation and
+    /// elastic policies).
+    pub(super) fn by_rounds(self) -> bool {
+        matches!(
+            self,
+            Policy::MaxMinFairness | Policy::FinishTimeFairness | Policy::Elastic
+        )
     }
 }
 
 /// What the engine should do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Decision {
     /// Start (or resume) `job` on pool `pool`.
     Start {
@@ -83,6 +92,16 @@ pub enum Decision {
     Preempt {
         /// Job index.
         job: usize,
+    },
+    /// Start (or resume) `job` on pool `pool` with `devices` devices
+    /// instead of what it asked for (elastic policies).
+    StartSized {
+        /// Job index.
+        job: usize,
+        /// Pool index.
+        pool: usize,
+        /// Devices it gets.
+        devices: f64,
     },
 }
 
@@ -190,7 +209,9 @@ pub(super) fn decide(cfg: Config, t: f64, view: &View<'_>, active: &[usize]) -> 
                 }
             }
             // Allocation policies decide in `allocation`; arrival order here.
-            Policy::MaxMinFairness | Policy::FinishTimeFairness => jobs[j].arrival_s,
+            Policy::MaxMinFairness | Policy::FinishTimeFairness | Policy::Elastic => {
+                jobs[j].arrival_s
+            }
         }
     };
     want.sort_by(|&a, &b| {

@@ -49,6 +49,8 @@ fn cfg(policy: Policy) -> Config {
         checkpoint_s: 600.0,
         gavel_compat: false,
         deadline_factor: None,
+        elastic_serial_fraction: 0.05,
+        elastic_max_factor: 2.0,
     }
 }
 
@@ -524,6 +526,8 @@ fn gavel_max_min_fairness_perf_beats_agnostic() {
             checkpoint_s: 3600.0,
             gavel_compat: true,
             deadline_factor: None,
+            elastic_serial_fraction: 0.05,
+            elastic_max_factor: 2.0,
         };
         simulate(&s, &w, &c).expect("runs")
     };
@@ -588,4 +592,68 @@ jobs = 1
     let in_time = run(Some(2.0));
     assert_eq!(in_time.jobs[0].pool.as_deref(), Some("new"));
     assert!(in_time.jobs[0].end_s.is_some_and(|e| e < 1000.0));
+}
+
+/// Elastic resizing by hand (no serial fraction, so twice the devices is
+/// twice the speed; 100 s rounds, 30 s restores): a 4-device job alone on 8
+/// devices grows to 8. When a second 4-device job arrives at 1,000 s the
+/// first shrinks back to 4 (a restart: 30 s restore) and the newcomer gets
+/// the other 4. The first had done 2,000 of its 3,600 device-seconds per
+/// device by then, so it ends at 1,000 + 30 + 1,600 s; the second at 4,600 s.
+#[test]
+fn elastic_grows_alone_and_shrinks_for_a_newcomer() {
+    let s = crate::scenario::parse(
+        "[[pool]]\nname = \"a\"\ndevice = \"a100-sxm4-80gb\"\nnodes = 1\ndevices_per_node = 8\n[workload]\nformat = \"synthetic\"\njobs = 1\n",
+        "eight.toml",
+    )
+    .unwrap_or_else(|d| panic!("{d}"));
+    let c = Config {
+        round_s: Some(100.0),
+        elastic_serial_fraction: 0.0,
+        ..cfg(Policy::Elastic)
+    };
+    let alone = Workload {
+        jobs: vec![job(0, 0.0, 4.0, 3600.0)],
+        ..Workload::default()
+    };
+    let out = simulate(&s, &alone, &c).expect("runs");
+    assert_eq!(out.jobs[0].end_s, Some(1800.0));
+    assert!((out.jobs[0].busy_device_s - 8.0 * 1800.0).abs() < 1e-6);
+    let pair = Workload {
+        jobs: vec![job(0, 0.0, 4.0, 3600.0), job(1, 1000.0, 4.0, 3600.0)],
+        ..Workload::default()
+    };
+    let out = simulate(&s, &pair, &c).expect("runs");
+    assert_eq!(out.jobs[0].preemptions, 1);
+    assert!((out.jobs[0].end_s.expect("ends") - 2630.0).abs() < 1e-6);
+    assert_eq!(out.jobs[1].start_s, Some(1000.0));
+    // Once the first has finished, the second grows to 8 at the next
+    // round (2,700 s) if that makes it at least 10 % faster: it had
+    // 1,700 s of work at 4 devices left, 2,070 s after its restore.
+    let end = out.jobs[1].end_s.expect("ends");
+    assert!(
+        (end - (2700.0 + 30.0 + (3600.0 - 1700.0) / 2.0)).abs() < 1e-6,
+        "{end}"
+    );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    /// Elastic resizing never over-commits a pool, completes every job,
+    /// accounts every busy device-second, and reruns identically.
+    #[test]
+    fn elastic_invariants_hold(w in random_workload(), sigma in 0.0f64..0.5, factor in 1.0f64..4.0) {
+        let s = scenario();
+        let c = Config { round_s: Some(60.0), elastic_serial_fraction: sigma, elastic_max_factor: factor, ..cfg(Policy::Elastic) };
+        let out = simulate(&s, &w, &c).expect("runs");
+        prop_assert_eq!(out.result.jobs_completed as usize, w.jobs.len());
+        for (u, pool) in out.usage.iter().zip(&s.pools) {
+            prop_assert!(u.peak_busy_devices <= pool.devices() as f64 + 1e-9);
+        }
+        let busy_series: f64 = out.usage.iter().flat_map(|u| &u.buckets).map(|b| b.busy_device_s).sum();
+        let busy_jobs: f64 = out.jobs.iter().map(|r| r.busy_device_s).sum();
+        prop_assert!((busy_series - busy_jobs).abs() <= 1e-9 * busy_jobs.max(1.0));
+        prop_assert_eq!(simulate(&s, &w, &c).expect("again"), out);
+    }
 }

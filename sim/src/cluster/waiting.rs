@@ -228,6 +228,8 @@ jobs = 1
             attained: 0.0,
             owed_restore: 0.0,
             area_at_arrival: 0.0,
+            size: job.devices,
+            speed: 1.0,
         }
     }
 
@@ -256,6 +258,8 @@ jobs = 1
                 checkpoint_s: 3600.0,
                 gavel_compat: false,
                 deadline_factor: None,
+                elastic_serial_fraction: 0.05,
+                elastic_max_factor: 2.0,
             };
             let mut w = Waiting::new(cfg, &jobs, &lives).expect("fifo and sjf keep a queue");
             let active: Vec<usize> = (0..jobs.len())
@@ -292,6 +296,7 @@ jobs = 1
             (Policy::CostAware, false, false),
             (Policy::MaxMinFairness, false, false),
             (Policy::FinishTimeFairness, false, false),
+            (Policy::Elastic, false, false),
         ] {
             let cfg = Config {
                 policy: p,
@@ -301,6 +306,8 @@ jobs = 1
                 checkpoint_s: 1.0,
                 gavel_compat: compat,
                 deadline_factor: None,
+                elastic_serial_fraction: 0.05,
+                elastic_max_factor: 2.0,
             };
             assert_eq!(Waiting::new(cfg, &[], &[]).is_some(), keeps, "{p:?}");
         }

@@ -338,4 +338,18 @@ pub struct Scheduler {
     /// Cost-aware policy: a job must finish within this multiple of its
     /// fastest run time after it arrives (`None`: no deadline, cheapest).
     pub deadline_factor: Option<f64>,
+    /// Elastic policy: serial fraction σ of every job's speedup curve
+    /// `S(n) = n / (1 + σ (n − 1))`.
+    pub elastic_serial_fraction: f64,
+    /// Elastic policy: most devices a job may get, as a multiple of its
+    /// request.
+    pub elastic_max_factor: f64,
 }
+
+/// Default serial fraction of the elastic policy's speedup curve: an
+/// assumption (5 % keeps 8 devices at 6.2× one), until per-application
+/// profiles are read.
+pub const DEFAULT_ELASTIC_SERIAL_FRACTION: f64 = 0.05;
+
+/// Default growth limit of the elastic policy: twice the request.
+pub const DEFAULT_ELASTIC_MAX_FACTOR: f64 = 2.0;

@@ -40,8 +40,9 @@ mod validate;
 
 pub use diag::{Diagnostics, Problem};
 pub use domain::{
-    Autoscale, Choice, CollectiveAlgorithm, DeviceProfile, Job, Network, ParallelismSpec, Pool,
-    Scenario, Scheduler, Spot, StageLayout, Workload,
+    Autoscale, Choice, CollectiveAlgorithm, DEFAULT_ELASTIC_MAX_FACTOR,
+    DEFAULT_ELASTIC_SERIAL_FRACTION, DeviceProfile, Job, Network, ParallelismSpec, Pool, Scenario,
+    Scheduler, Spot, StageLayout, Workload,
 };
 
 use diag::Collector;

@@ -331,6 +331,10 @@ pub struct RawScheduler {
     /// Cost-aware policy: each job's deadline, as a multiple of its fastest
     /// run time after its arrival.
     pub deadline_factor: Opt<f64>,
+    /// Elastic policy: serial fraction of the jobs' speedup curve.
+    pub elastic_serial_fraction: Opt<f64>,
+    /// Elastic policy: most devices per job, as a multiple of its request.
+    pub elastic_max_factor: Opt<f64>,
 }
 
 /// `autoscale = { ... }` of a pool.

@@ -7,7 +7,10 @@ mod parallelism;
 mod pool;
 
 use super::diag::Collector;
-use super::domain::{Network, Pool, Scenario, Scheduler, Workload};
+use super::domain::{
+    DEFAULT_ELASTIC_MAX_FACTOR, DEFAULT_ELASTIC_SERIAL_FRACTION, Network, Pool, Scenario,
+    Scheduler, Workload,
+};
 use super::raw::{Opt, RawNetwork, RawScenario, RawScheduler, RawWorkload};
 use crate::suggest::closest;
 use crate::topology::Fabric;
@@ -361,7 +364,7 @@ fn workload(
 }
 
 /// Scheduling policies of format 1.
-const POLICIES: [(&str, ()); 10] = [
+const POLICIES: [(&str, ()); 11] = [
     ("fifo", ()),
     ("sjf", ()),
     ("srtf", ()),
@@ -370,6 +373,7 @@ const POLICIES: [(&str, ()); 10] = [
     ("max-min-fairness", ()),
     ("finish-time-fairness", ()),
     ("cost-aware", ()),
+    ("elastic", ()),
     ("gavel", ()),
     ("pollux", ()),
 ];
@@ -398,6 +402,33 @@ fn scheduler(raw: &Spanned<RawScheduler>, ctx: &mut Ctx<'_, '_>) -> Option<Sched
         }
         None => None,
     };
+    let serial = ctx.number_or(
+        &raw.elastic_serial_fraction,
+        "scheduler.elastic_serial_fraction",
+        0.0,
+        true,
+        DEFAULT_ELASTIC_SERIAL_FRACTION,
+    );
+    let serial = match serial {
+        Some(x) if x >= 1.0 => {
+            if let Some(v) = &raw.elastic_serial_fraction {
+                ctx.error(
+                    v.span(),
+                    "scheduler.elastic_serial_fraction",
+                    format!("expected a fraction below 1, found {x}"),
+                );
+            }
+            None
+        }
+        other => other,
+    }?;
+    let max_factor = ctx.number_or(
+        &raw.elastic_max_factor,
+        "scheduler.elastic_max_factor",
+        1.0,
+        true,
+        DEFAULT_ELASTIC_MAX_FACTOR,
+    )?;
     Some(Scheduler {
         policy,
         heterogeneity_aware: raw
@@ -409,5 +440,7 @@ fn scheduler(raw: &Spanned<RawScheduler>, ctx: &mut Ctx<'_, '_>) -> Option<Sched
         restore_s: restore,
         gavel_compat: raw.gavel_compat.as_ref().is_some_and(|b| *b.get_ref()),
         deadline_factor,
+        elastic_serial_fraction: serial,
+        elastic_max_factor: max_factor,
     })
 }
