@@ -22,6 +22,7 @@ mod allocation;
 mod autoscale;
 mod elastic;
 mod policy;
+mod speed;
 mod state;
 mod usage;
 mod waiting;
@@ -706,10 +707,18 @@ pub fn simulate(s: &Scenario, workload: &Workload, cfg: &Config) -> Result<Outco
     let jobs = &workload.jobs;
     let mut records = Vec::with_capacity(jobs.len());
     let mut live = Vec::with_capacity(jobs.len());
+    let mut model_speeds = speed::ModelSpeeds::default();
     for job in jobs {
-        let total_s: Vec<Option<f64>> = (0..s.pools.len())
+        let mut total_s: Vec<Option<f64>> = (0..s.pools.len())
             .map(|p| duration_on(s, workload, job, p).filter(|_| devices.fits(p, job.devices)))
             .collect();
+        // A job training a model preset: its speed per pool from the
+        // performance model (its recorded time holds on its first pool).
+        if let (Some(model), Work::Seconds { device: None, .. }) = (job.kind.as_deref(), &job.work)
+            && crate::model::preset(model).is_some()
+        {
+            model_speeds.rescale(s, model, job.devices, &mut total_s);
+        }
         let rejected = total_s.iter().all(Option::is_none).then(|| {
             format!(
                 "no pool can run it ({} devices{}{})",

@@ -657,3 +657,48 @@ proptest! {
         prop_assert_eq!(simulate(&s, &w, &c).expect("again"), out);
     }
 }
+
+/// A job training a model preset runs on each pool at the speed the
+/// performance model estimates there: recorded at an hour on its first
+/// pool (8 V100), it takes as much less on 8 H100 as the planner's
+/// estimated step times say, and a heterogeneity-aware FIFO sends it there.
+#[test]
+fn model_jobs_run_at_the_performance_models_speed() {
+    let s = crate::scenario::parse(
+        r#"
+[[pool]]
+name = "v100"
+device = "v100-sxm2-32gb"
+nodes = 1
+[[pool]]
+name = "h100"
+device = "h100-sxm5-80gb"
+nodes = 1
+[workload]
+format = "synthetic"
+jobs = 1
+"#,
+        "models.toml",
+    )
+    .unwrap_or_else(|d| panic!("{d}"));
+    let mut j = job(0, 0.0, 8.0, 3600.0);
+    j.kind = Some("gpt3-350m".to_owned());
+    let w = Workload {
+        jobs: vec![j],
+        ..Workload::default()
+    };
+    let mut speeds = speed::ModelSpeeds::default();
+    let v100 = speeds.step_s(&s, "gpt3-350m", 0, 8.0).expect("plans");
+    let h100 = speeds.step_s(&s, "gpt3-350m", 1, 8.0).expect("plans");
+    let aware = Config {
+        heterogeneity_aware: true,
+        ..cfg(Policy::Fifo)
+    };
+    let out = simulate(&s, &w, &aware).expect("runs");
+    assert_eq!(out.jobs[0].pool.as_deref(), Some("h100"));
+    let end = out.jobs[0].end_s.expect("ends");
+    assert!((end - 3600.0 * h100 / v100).abs() < 1e-6, "{end}");
+    // Agnostic: the first pool, at the recorded time.
+    let out = simulate(&s, &w, &cfg(Policy::Fifo)).expect("runs");
+    assert_eq!(out.jobs[0].end_s, Some(3600.0));
+}

@@ -316,6 +316,10 @@ pub struct Workload {
     /// (`None`: on any pool). Empty: every job runs anywhere (and nothing is
     /// drawn).
     pub device_types: Vec<(Option<String>, f64)>,
+    /// Synthetic model presets and their relative weights: a job draws one
+    /// and runs on each pool at the speed the performance model estimates
+    /// there (empty: no model; nothing is drawn).
+    pub models: Vec<(String, f64)>,
 }
 
 /// Scheduler settings.

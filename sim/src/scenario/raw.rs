@@ -309,6 +309,11 @@ pub struct RawWorkload {
     pub device_types: Opt<Vec<Spanned<String>>>,
     /// Synthetic: relative weight of each entry of `device_types`.
     pub device_type_weights: Opt<Vec<Spanned<f64>>>,
+    /// Synthetic: model presets the jobs train (speed per pool from the
+    /// performance model).
+    pub models: Opt<Vec<Spanned<String>>>,
+    /// Synthetic: relative weight of each entry of `models`.
+    pub model_weights: Opt<Vec<Spanned<f64>>>,
 }
 
 /// `[scheduler]`.

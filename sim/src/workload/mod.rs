@@ -199,7 +199,7 @@ pub fn load(
                     .zip(spec.device_weights.iter().chain(std::iter::repeat(&1.0)))
                     .map(|(&d, &w)| (d, w))
                     .collect(),
-                kinds: Vec::new(),
+                kinds: spec.models.clone(),
                 device_types: spec.device_types.clone(),
             };
             Ok(synthetic::generate(&spec, seed))

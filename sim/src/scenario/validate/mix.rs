@@ -1,6 +1,7 @@
 //! The synthetic generator's job mix in `[workload]`: weights of the device
-//! counts (`device_weights`) and device-type restrictions (`device_types`,
-//! `device_type_weights`), checked against the scenario's pools.
+//! counts (`device_weights`), device-type restrictions (`device_types`,
+//! `device_type_weights`), checked against the scenario's pools, and the
+//! model presets jobs train (`models`, `model_weights`).
 
 use super::{Ctx, quoted};
 use crate::scenario::domain::Pool;
@@ -17,6 +18,7 @@ pub const ANY_DEVICE_TYPE: &str = "*";
 pub(super) struct Mix {
     pub device_weights: Vec<f64>,
     pub device_types: Vec<(Option<String>, f64)>,
+    pub models: Vec<(String, f64)>,
 }
 
 /// Validates the mix keys of `raw` (`devices` entries already counted:
@@ -41,6 +43,11 @@ pub(super) fn mix(
                 raw.device_type_weights.as_ref().map(Spanned::span),
                 "device_type_weights",
             ),
+            (raw.models.as_ref().map(Spanned::span), "models"),
+            (
+                raw.model_weights.as_ref().map(Spanned::span),
+                "model_weights",
+            ),
         ] {
             if let Some(span) = v {
                 ctx.error(
@@ -56,6 +63,7 @@ pub(super) fn mix(
         return ok.then(|| Mix {
             device_weights: vec![1.0; device_counts],
             device_types: Vec::new(),
+            models: Vec::new(),
         });
     }
     let device_weights = match &raw.device_weights {
@@ -96,9 +104,64 @@ pub(super) fn mix(
             }
         }
     };
+    let models = models(raw, ctx);
     Some(Mix {
         device_weights: device_weights?,
         device_types: device_types?,
+        models: models?,
+    })
+}
+
+/// `models` (preset ids) with `model_weights`.
+fn models(raw: &RawWorkload, ctx: &mut Ctx<'_, '_>) -> Option<Vec<(String, f64)>> {
+    let Some(list) = &raw.models else {
+        if let Some(w) = &raw.model_weights {
+            ctx.error(
+                w.span(),
+                "workload.model_weights",
+                "`model_weights` needs `models` (the model presets it weighs)",
+            );
+            return None;
+        }
+        return Some(Vec::new());
+    };
+    if list.get_ref().is_empty() {
+        ctx.error(
+            list.span(),
+            "workload.models",
+            "expected at least one model preset (leave `models` out for jobs without a model)",
+        );
+        return None;
+    }
+    let mut ok = true;
+    for (i, m) in list.get_ref().iter().enumerate() {
+        let id = m.get_ref().as_str();
+        if crate::model::preset(id).is_none() {
+            ctx.error_help(
+                m.span(),
+                &format!("workload.models[{i}]"),
+                format!(
+                    "unknown model preset `{id}`; expected one of {}",
+                    quoted(crate::model::preset_ids())
+                ),
+                closest(id, crate::model::preset_ids().iter().copied())
+                    .map(|s| format!("did you mean `{s}`?")),
+            );
+            ok = false;
+        }
+    }
+    let n = list.get_ref().len();
+    let w = match &raw.model_weights {
+        Some(w) => weights(w, "model_weights", "models", n, ctx),
+        None => Some(vec![1.0; n]),
+    };
+    let w = w?;
+    ok.then(|| {
+        list.get_ref()
+            .iter()
+            .map(|m| m.get_ref().clone())
+            .zip(w)
+            .collect()
     })
 }
 

@@ -360,6 +360,7 @@ fn workload(
         devices,
         device_weights: mix.device_weights,
         device_types: mix.device_types,
+        models: mix.models,
     })
 }
 
