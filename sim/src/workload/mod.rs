@@ -202,7 +202,7 @@ pub fn load(
                 kinds: spec.models.clone(),
                 device_types: spec.device_types.clone(),
             };
-            Ok(synthetic::generate(&spec, seed))
+            synthetic::generate(&spec, seed)
         }
         other => Err(WorkloadError::Format {
             file: "scenario".to_owned(),

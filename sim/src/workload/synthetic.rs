@@ -1,14 +1,16 @@
-//! A seeded workload generator: arrivals, run times, device counts and job
-//! kinds drawn from simple distributions, sampled by hand (inverse CDF and
-//! Box–Muller) from the `"synthetic"` stream of
-//! [`RngStreams`].
+//! A seeded workload generator: arrivals (Poisson or bursty), run times
+//! (log-normal or Weibull), device counts, models and device-type
+//! restrictions drawn from statrs distributions with the `"synthetic"`
+//! stream of [`RngStreams`].
 //!
 //! Same spec and seed ⇒ the same workload, bit for bit.
 
-use super::{TraceJob, Work, Workload};
+use super::{TraceJob, Work, Workload, WorkloadError};
 use crate::engine::RngStreams;
 use rand::RngExt;
+use rand::distr::Distribution;
 use rand_chacha::ChaCha8Rng;
+use statrs::distribution::{Categorical, Exp, LogNormal, Weibull};
 
 /// How jobs arrive.
 #[derive(Debug, Clone, PartialEq)]
@@ -69,89 +71,124 @@ pub struct SyntheticSpec {
     pub device_types: Vec<(Option<String>, f64)>,
 }
 
-/// A uniform draw in (0, 1].
-fn open_unit(rng: &mut ChaCha8Rng) -> f64 {
-    1.0 - rng.random::<f64>()
+/// The generator's distributions (statrs), built once per spec.
+struct Sampler {
+    /// Gap between arrivals: one exponential (Poisson), or a short and a
+    /// long one drawn with even odds (bursty).
+    gaps: Vec<Exp>,
+    duration: RunTime,
+    devices: Option<Categorical>,
+    kinds: Option<Categorical>,
+    device_types: Option<Categorical>,
 }
 
-fn exponential(rng: &mut ChaCha8Rng, mean: f64) -> f64 {
-    // −mean · ln(1 − u), u ∈ [0, 1).
-    -mean * open_unit(rng).ln()
+enum RunTime {
+    LogNormal(LogNormal),
+    Weibull(Weibull),
 }
 
-fn standard_normal(rng: &mut ChaCha8Rng) -> f64 {
-    let u1 = open_unit(rng);
-    let u2 = rng.random::<f64>();
-    (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+/// Why a spec cannot be sampled (a parameter out of range).
+fn bad(what: &str, e: impl std::fmt::Display) -> WorkloadError {
+    WorkloadError::Format {
+        file: "synthetic workload".to_owned(),
+        message: format!("{what}: {e}"),
+    }
 }
 
-/// Index drawn in proportion to `weights` (non-positive ones never), or
-/// `None` when none is positive.
-fn weighted(rng: &mut ChaCha8Rng, weights: impl Iterator<Item = f64> + Clone) -> Option<usize> {
-    let total: f64 = weights.clone().map(|w| w.max(0.0)).sum();
+/// A categorical distribution over `weights` (non-positive ones never
+/// drawn), or `None` when none is positive (then nothing is drawn at all).
+fn categorical(weights: impl Iterator<Item = f64>) -> Result<Option<Categorical>, WorkloadError> {
+    let w: Vec<f64> = weights.map(|w| w.max(0.0)).collect();
+    let total: f64 = w.iter().sum();
     if total <= 0.0 || !total.is_finite() {
-        return None;
+        return Ok(None);
     }
-    let mut x = rng.random::<f64>() * total;
-    let mut last = None;
-    for (i, w) in weights.enumerate() {
-        if w <= 0.0 {
-            continue;
-        }
-        last = Some(i);
-        if x < w {
-            return Some(i);
-        }
-        x -= w;
-    }
-    last
+    Categorical::new(&w)
+        .map(Some)
+        .map_err(|e| bad("weights", e))
 }
 
-fn gap(rng: &mut ChaCha8Rng, arrival: &Arrival) -> f64 {
-    match *arrival {
-        Arrival::Poisson {
-            mean_interarrival_s,
-        } => exponential(rng, mean_interarrival_s),
-        Arrival::Bursty {
-            mean_interarrival_s,
-            burst_factor,
-        } => {
-            let b = burst_factor.max(1.0);
-            let mean = if rng.random::<f64>() < 0.5 {
-                mean_interarrival_s / b
-            } else {
-                mean_interarrival_s * (2.0 - 1.0 / b)
-            };
-            exponential(rng, mean)
+impl Sampler {
+    fn new(spec: &SyntheticSpec) -> Result<Self, WorkloadError> {
+        let exp = |mean: f64| Exp::new(1.0 / mean).map_err(|e| bad("mean gap between arrivals", e));
+        let gaps = match spec.arrival {
+            Arrival::Poisson {
+                mean_interarrival_s,
+            } => vec![exp(mean_interarrival_s)?],
+            Arrival::Bursty {
+                mean_interarrival_s,
+                burst_factor,
+            } => {
+                let b = burst_factor.max(1.0);
+                vec![
+                    exp(mean_interarrival_s / b)?,
+                    exp(mean_interarrival_s * (2.0 - 1.0 / b))?,
+                ]
+            }
+        };
+        let duration = match spec.duration {
+            Duration::LogNormal { median_s, sigma } => RunTime::LogNormal(
+                LogNormal::new(median_s.ln(), sigma).map_err(|e| bad("log-normal run times", e))?,
+            ),
+            Duration::Weibull { scale_s, shape } => RunTime::Weibull(
+                Weibull::new(shape, scale_s).map_err(|e| bad("Weibull run times", e))?,
+            ),
+        };
+        Ok(Self {
+            gaps,
+            duration,
+            devices: categorical(spec.devices.iter().map(|d| d.1))?,
+            kinds: categorical(spec.kinds.iter().map(|k| k.1))?,
+            device_types: categorical(spec.device_types.iter().map(|t| t.1))?,
+        })
+    }
+
+    fn gap(&self, rng: &mut ChaCha8Rng) -> f64 {
+        match self.gaps.as_slice() {
+            [one] => one.sample(rng),
+            [short, long] => {
+                if rng.random::<f64>() < 0.5 {
+                    short.sample(rng)
+                } else {
+                    long.sample(rng)
+                }
+            }
+            _ => 0.0,
+        }
+    }
+
+    fn run_time(&self, rng: &mut ChaCha8Rng) -> f64 {
+        match &self.duration {
+            RunTime::LogNormal(d) => d.sample(rng),
+            RunTime::Weibull(d) => d.sample(rng),
         }
     }
 }
 
-fn run_time(rng: &mut ChaCha8Rng, duration: &Duration) -> f64 {
-    match *duration {
-        Duration::LogNormal { median_s, sigma } => median_s * (sigma * standard_normal(rng)).exp(),
-        Duration::Weibull { scale_s, shape } => scale_s * (-open_unit(rng).ln()).powf(1.0 / shape),
-    }
+/// An index drawn from `dist`, if there is one.
+fn pick(dist: Option<&Categorical>, rng: &mut ChaCha8Rng) -> Option<usize> {
+    dist.map(|d| Distribution::<usize>::sample(d, rng))
 }
 
 /// Generates `spec.jobs` jobs (ids `syn-000000`, …; the first arrives at 0)
-/// from `seed`.
-pub fn generate(spec: &SyntheticSpec, seed: u64) -> Workload {
+/// from `seed`; an error when a distribution's parameters are out of range.
+pub fn generate(spec: &SyntheticSpec, seed: u64) -> Result<Workload, WorkloadError> {
+    let sampler = Sampler::new(spec)?;
     let mut rng = RngStreams::new(seed).stream("synthetic");
     let mut t = 0.0;
     let mut jobs = Vec::with_capacity(spec.jobs);
     for i in 0..spec.jobs {
         if i > 0 {
-            t += gap(&mut rng, &spec.arrival);
+            t += sampler.gap(&mut rng);
         }
-        let seconds = run_time(&mut rng, &spec.duration);
-        let devices = weighted(&mut rng, spec.devices.iter().map(|d| d.1))
+        let seconds = sampler.run_time(&mut rng);
+        let devices = pick(sampler.devices.as_ref(), &mut rng)
             .and_then(|k| spec.devices.get(k))
             .map_or(1.0, |d| d.0);
-        let kind = weighted(&mut rng, spec.kinds.iter().map(|k| k.1))
+        let kind = pick(sampler.kinds.as_ref(), &mut rng)
             .and_then(|k| spec.kinds.get(k))
             .map(|k| k.0.clone());
-        let device_types = weighted(&mut rng, spec.device_types.iter().map(|t| t.1))
+        let device_types = pick(sampler.device_types.as_ref(), &mut rng)
             .and_then(|k| spec.device_types.get(k))
             .and_then(|t| t.0.clone())
             .map_or_else(Vec::new, |t| vec![t]);
@@ -176,12 +213,16 @@ pub fn generate(spec: &SyntheticSpec, seed: u64) -> Workload {
         skipped_rows: 0,
     };
     w.normalise(None);
-    w
+    Ok(w)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn sample(spec: &SyntheticSpec, seed: u64) -> Workload {
+        generate(spec, seed).expect("valid spec")
+    }
 
     fn spec(jobs: usize, arrival: Arrival, duration: Duration) -> SyntheticSpec {
         SyntheticSpec {
@@ -222,9 +263,9 @@ mod tests {
     #[test]
     fn same_seed_same_workload_other_seed_differs() {
         let s = spec(500, poisson(), lognormal());
-        let a = generate(&s, 42);
-        assert_eq!(a, generate(&s, 42));
-        assert_ne!(a, generate(&s, 43));
+        let a = sample(&s, 42);
+        assert_eq!(a, sample(&s, 42));
+        assert_ne!(a, sample(&s, 43));
         assert_eq!(a.jobs.len(), 500);
         assert_eq!(a.jobs[0].arrival_s, 0.0);
         assert!(a.jobs.windows(2).all(|p| p[0].arrival_s <= p[1].arrival_s));
@@ -239,7 +280,7 @@ mod tests {
                 burst_factor: 8.0,
             },
         ] {
-            let w = generate(&spec(20_000, arrival.clone(), lognormal()), 7);
+            let w = sample(&spec(20_000, arrival.clone(), lognormal()), 7);
             let m = mean_gap(&w);
             assert!((m / 120.0 - 1.0).abs() < 0.05, "{arrival:?}: mean gap {m}");
         }
@@ -257,8 +298,8 @@ mod tests {
             let v = gaps.iter().map(|g| (g - m).powi(2)).sum::<f64>() / gaps.len() as f64;
             v.sqrt() / m
         };
-        let p = generate(&spec(20_000, poisson(), lognormal()), 3);
-        let b = generate(
+        let p = sample(&spec(20_000, poisson(), lognormal()), 3);
+        let b = sample(
             &spec(
                 20_000,
                 Arrival::Bursty {
@@ -275,7 +316,7 @@ mod tests {
 
     #[test]
     fn lognormal_median_within_5_percent() {
-        let w = generate(&spec(20_000, poisson(), lognormal()), 11);
+        let w = sample(&spec(20_000, poisson(), lognormal()), 11);
         let mut d: Vec<f64> = w.jobs.iter().map(seconds).collect();
         d.sort_by(f64::total_cmp);
         let median = d[d.len() / 2];
@@ -285,7 +326,7 @@ mod tests {
     #[test]
     fn weibull_median_matches_closed_form() {
         // Weibull median = scale · (ln 2)^(1/shape).
-        let w = generate(
+        let w = sample(
             &spec(
                 20_000,
                 poisson(),
@@ -308,7 +349,7 @@ mod tests {
 
     #[test]
     fn device_and_kind_mix_within_2_percent() {
-        let w = generate(&spec(20_000, poisson(), lognormal()), 9);
+        let w = sample(&spec(20_000, poisson(), lognormal()), 9);
         let n = w.jobs.len() as f64;
         for (devices, share) in [(1.0, 0.6), (2.0, 0.25), (8.0, 0.15)] {
             let got = w.jobs.iter().filter(|j| j.devices == devices).count() as f64 / n;
@@ -334,7 +375,7 @@ mod tests {
             ],
             ..spec(20_000, poisson(), lognormal())
         };
-        let w = generate(&s, 4);
+        let w = sample(&s, 4);
         let n = w.jobs.len() as f64;
         let share =
             |f: &dyn Fn(&TraceJob) -> bool| w.jobs.iter().filter(|j| f(j)).count() as f64 / n;
@@ -354,8 +395,8 @@ mod tests {
     fn no_device_types_draws_nothing_more() {
         // The arrivals, durations and sizes stay those of a spec without
         // types: the type draw only happens when types are given.
-        let plain = generate(&spec(300, poisson(), lognormal()), 8);
-        let typed = generate(
+        let plain = sample(&spec(300, poisson(), lognormal()), 8);
+        let typed = sample(
             &SyntheticSpec {
                 device_types: vec![(Some("t4".into()), 1.0)],
                 ..spec(300, poisson(), lognormal())
@@ -379,7 +420,7 @@ mod tests {
             kinds: vec![],
             ..spec(10, poisson(), lognormal())
         };
-        let w = generate(&s, 1);
+        let w = sample(&s, 1);
         assert!(w.jobs.iter().all(|j| j.devices == 1.0 && j.kind.is_none()));
         assert!(w.jobs.iter().all(|j| j.device_types.is_empty()));
     }
