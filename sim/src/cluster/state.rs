@@ -1,7 +1,9 @@
 //! Which devices of which nodes are free: whole devices for gang-scheduled
-//! jobs (consolidated on as few nodes as possible; on exactly one when the
-//! workload's jobs are Kubernetes pods), thousandths of a device for jobs
-//! that share one (best fit, so fragments stay usable).
+//! jobs (consolidated on as few nodes as possible, and a gang that spans
+//! nodes kept under one leaf switch — one rack — when one has room; on
+//! exactly one node when the workload's jobs are Kubernetes pods),
+//! thousandths of a device for jobs that share one (best fit, so fragments
+//! stay usable).
 //!
 //! Each pool keeps two indices beside its free vector so that placing is
 //! O(log n) (gangs: O(per_node · log n) per node used) rather than a scan of
@@ -35,15 +37,26 @@ struct PoolSlots {
     by_whole: Vec<BTreeSet<usize>>,
     /// Wholly free devices over all nodes (the sum of `whole`).
     whole_total: usize,
+    /// Nodes under one leaf switch (the network's `nodes_per_leaf`).
+    per_leaf: usize,
+    /// Wholly free devices under each leaf switch.
+    leaf_whole: Vec<usize>,
 }
 
 impl PoolSlots {
-    /// `devices` devices, `per_node` to a node, all free.
-    fn new(name: String, per_node: usize, devices: usize) -> Self {
+    /// `devices` devices, `per_node` to a node, `per_leaf` nodes to a leaf
+    /// switch, all free.
+    fn new(name: String, per_node: usize, devices: usize, per_leaf: usize) -> Self {
         let nodes = devices.checked_div(per_node).unwrap_or(0);
         let mut by_whole = vec![BTreeSet::new(); per_node + 1];
         by_whole[per_node] = (0..nodes).collect();
+        let per_leaf = per_leaf.max(1);
+        let leaf_whole = (0..nodes.div_ceil(per_leaf))
+            .map(|g| (nodes.min((g + 1) * per_leaf) - g * per_leaf) * per_node)
+            .collect();
         Self {
+            per_leaf,
+            leaf_whole,
             name,
             per_node,
             free: vec![WHOLE; devices],
@@ -77,19 +90,24 @@ impl PoolSlots {
             self.by_whole[c].remove(&node);
             self.by_whole[c2].insert(node);
             self.whole[node] = c2;
+            let leaf = node / self.per_leaf;
             if to == WHOLE {
                 self.whole_total += 1;
+                self.leaf_whole[leaf] += 1;
             } else {
                 self.whole_total -= 1;
+                self.leaf_whole[leaf] -= 1;
             }
         }
     }
 
     /// Whole devices for a gang of `n`: one node if any holds it (the
     /// fullest that does), else (unless `one_node`) the emptiest nodes
-    /// first, so the job spans as few nodes as it can; wholly free devices
-    /// in index order within a node. `None` when fewer than `n` are wholly
-    /// free, or with `one_node` when no node has `n`.
+    /// first, so the job spans as few nodes as it can — within the leaf
+    /// switch (rack) with the fewest wholly free devices that still holds
+    /// it, if one does; wholly free devices in index order within a node.
+    /// `None` when fewer than `n` are wholly free, or with `one_node` when
+    /// no node has `n`.
     fn pick_whole(&self, n: usize, one_node: bool) -> Option<Vec<(usize, u32)>> {
         if n > self.whole_total {
             return None;
@@ -110,6 +128,20 @@ impl PoolSlots {
             }
             None if one_node => return None,
             None => {
+                let leaf = (0..self.leaf_whole.len())
+                    .filter(|&g| self.leaf_whole[g] >= n)
+                    .min_by_key(|&g| (self.leaf_whole[g], g));
+                if let Some(g) = leaf.filter(|_| self.leaf_whole.len() > 1) {
+                    let mut nodes: Vec<usize> =
+                        (g * self.per_leaf..((g + 1) * self.per_leaf).min(self.nodes)).collect();
+                    nodes.sort_by_key(|&k| (std::cmp::Reverse(self.whole[k]), k));
+                    for node in nodes {
+                        if take(node) {
+                            break;
+                        }
+                    }
+                    return Some(out);
+                }
                 // Enough are free in all (checked above), so this fills `out`.
                 'nodes: for c in (1..=self.per_node).rev() {
                     for &node in &self.by_whole[c] {
@@ -145,6 +177,10 @@ impl Devices {
                         p.name.clone(),
                         p.devices_per_node as usize,
                         usize::try_from(p.devices()).unwrap_or(0),
+                        s.network
+                            .nodes_per_leaf
+                            .unwrap_or(crate::topology::DEFAULT_NODES_PER_LEAF)
+                            as usize,
                     )
                 })
                 .collect(),
@@ -279,15 +315,17 @@ mod tests {
         free: Vec<u32>,
         used: f64,
         one_node: bool,
+        per_leaf: usize,
     }
 
     impl Scan {
-        fn new(nodes: usize, per_node: usize, one_node: bool) -> Self {
+        fn new(nodes: usize, per_node: usize, one_node: bool, per_leaf: usize) -> Self {
             Self {
                 per_node,
                 free: vec![WHOLE; nodes * per_node],
                 used: 0.0,
                 one_node,
+                per_leaf,
             }
         }
 
@@ -318,7 +356,20 @@ mod tests {
                     Some(k) => vec![k],
                     None if self.one_node => return None,
                     None => {
-                        let mut o: Vec<usize> = (0..nodes).collect();
+                        // The fullest leaf (rack) that holds the gang, if
+                        // there are several leaves; else every node.
+                        let leaves = nodes.div_ceil(self.per_leaf);
+                        let in_leaf =
+                            |g: usize| g * self.per_leaf..((g + 1) * self.per_leaf).min(nodes);
+                        let total = |g: usize| in_leaf(g).map(|k| counts[k]).sum::<usize>();
+                        let leaf = (0..leaves)
+                            .filter(|&g| total(g) >= n)
+                            .min_by_key(|&g| (total(g), g))
+                            .filter(|_| leaves > 1);
+                        let mut o: Vec<usize> = match leaf {
+                            Some(g) => in_leaf(g).collect(),
+                            None => (0..nodes).collect(),
+                        };
                         o.sort_by_key(|&k| (std::cmp::Reverse(counts[k]), k));
                         o
                     }
@@ -406,10 +457,47 @@ mod tests {
 
     /// One pool for a workload of `format` (openb: jobs on one node).
     fn pools_for(format: &str, nodes: u32, dpn: u32) -> Devices {
+        pools_leaf(format, nodes, dpn, 32)
+    }
+
+    /// The same, with `leaf` nodes under each leaf switch.
+    fn pools_leaf(format: &str, nodes: u32, dpn: u32, leaf: u32) -> Devices {
         let text = format!(
-            "[[pool]]\nname = \"p\"\ndevice = \"a100-sxm4-80gb\"\nnodes = {nodes}\ndevices_per_node = {dpn}\n[workload]\nformat = \"{format}\"\njobs = 1\npath = \"pods.csv\"\n"
+            "[[pool]]\nname = \"p\"\ndevice = \"a100-sxm4-80gb\"\nnodes = {nodes}\ndevices_per_node = {dpn}\n[network]\nnodes_per_leaf = {leaf}\n[workload]\nformat = \"{format}\"\njobs = 1\npath = \"pods.csv\"\n"
         );
         Devices::new(&crate::scenario::parse(&text, "t.toml").expect("valid"))
+    }
+
+    /// A gang that spans nodes stays under one leaf switch when one has
+    /// room, the fullest such; otherwise it takes the emptiest nodes.
+    #[test]
+    fn gangs_stay_in_one_rack_when_they_can() {
+        // Four nodes of 4, two per leaf: leaf 0 = nodes 0-1, leaf 1 = 2-3.
+        let mut d = pools_leaf("synthetic", 4, 4, 2);
+        d.place(0, 3.0).expect("node 0 (3 of 4)");
+        d.place(0, 4.0).expect("node 1");
+        d.place(0, 1.0).expect("node 0's last");
+        // Now leaf 0 is full, leaf 1 empty: 6 devices go to nodes 2 and 3.
+        let six = d.place(0, 6.0).expect("leaf 1");
+        assert!(six.iter().all(|(x, _)| (8..16).contains(x)));
+        // Node 0 with 3 free, node 1 none, nodes 2 and 3 two each: the
+        // emptiest nodes first would be node 0 then node 2 (two racks);
+        // leaf 1 alone holds 4, so the gang takes nodes 2 and 3.
+        let mut e = pools_leaf("synthetic", 4, 4, 2);
+        let ones: Vec<Vec<(usize, u32)>> = (0..16)
+            .map(|_| e.place(0, 1.0).expect("one device"))
+            .collect();
+        for taken in ones
+            .iter()
+            .filter(|t| [0, 1, 2, 8, 9, 12, 13].contains(&t[0].0))
+        {
+            e.release(0, taken, 1.0);
+        }
+        let four = e.place(0, 4.0).expect("leaf 1");
+        assert_eq!(
+            four.iter().map(|(x, _)| x / 4).collect::<Vec<_>>(),
+            vec![2, 2, 3, 3]
+        );
     }
 
     #[test]
@@ -477,12 +565,13 @@ mod tests {
         #[test]
         fn matches_scanning_reference(
             (nodes, per_node) in prop::sample::select(vec![(1, 1), (1, 8), (2, 3), (4, 2), (3, 4), (6, 8)]),
+            leaf in prop::sample::select(vec![1u32, 2, 32]),
             one_node in any::<bool>(),
             ops in proptest::collection::vec(op(), 0..200),
         ) {
             let format = if one_node { "alibaba-openb" } else { "synthetic" };
-            let mut d = pools_for(format, nodes, per_node);
-            let mut scan = Scan::new(nodes as usize, per_node as usize, one_node);
+            let mut d = pools_leaf(format, nodes, per_node, leaf);
+            let mut scan = Scan::new(nodes as usize, per_node as usize, one_node, leaf as usize);
             let mut live: Vec<(Vec<(usize, u32)>, f64)> = Vec::new();
             for op in ops {
                 match op {
@@ -526,7 +615,7 @@ mod tests {
     fn large_pool_matches_scanning_reference() {
         let (nodes, per_node) = (280, 8);
         let mut d = pools(nodes, per_node);
-        let mut scan = Scan::new(nodes as usize, per_node as usize, false);
+        let mut scan = Scan::new(nodes as usize, per_node as usize, false, 32);
         let mut live: Vec<(Vec<(usize, u32)>, f64)> = Vec::new();
         // A fixed LCG: the sequence only needs to be varied, not random.
         let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
