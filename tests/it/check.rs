@@ -27,6 +27,19 @@ fn every_bundled_scenario_checks_ok() {
     }
 }
 
+/// A workload scenario's summary names its workload and policy, not "0 jobs".
+#[test]
+fn a_workload_scenario_summary_names_its_workload() {
+    let o = cirrus(&["check", "scenarios/elastic-resizing.toml"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o)
+            .ends_with("1 pool (128 devices), a synthetic workload (1500 jobs), policy elastic\n"),
+        "{}",
+        stdout(&o)
+    );
+}
+
 /// Each broken fixture exits 2 and prints exactly its `.stderr` file, whose
 /// every problem names file:line:column and a key path.
 #[test]
