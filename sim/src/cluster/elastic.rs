@@ -61,14 +61,8 @@ impl Ord for Claim {
     }
 }
 
-/// The decisions of a round at time `t`: `size[j]` is what running job `j`
-/// holds now.
-pub(super) fn decide(
-    cfg: Config,
-    view: &View<'_>,
-    active: &[usize],
-    size: &[f64],
-) -> Vec<Decision> {
+/// The decisions of a round (a running job holds `live[j].size` devices).
+pub(super) fn decide(cfg: Config, view: &View<'_>, active: &[usize]) -> Vec<Decision> {
     let (jobs, live, devices) = (view.jobs, view.live, view.devices);
     let sigma = cfg.elastic_serial_fraction;
     let pools = devices.len();
@@ -76,7 +70,7 @@ pub(super) fn decide(
     let mut room: Vec<f64> = (0..pools).map(|p| devices.free(p)).collect();
     for &j in active {
         if let Some((p, ..)) = &live[j].running {
-            room[*p] += size[j];
+            room[*p] += live[j].size;
         }
     }
     // Admission in arrival order: each job its smallest size, on the pool
@@ -134,7 +128,7 @@ pub(super) fn decide(
         match (&live[j].running, planned) {
             (Some(_), None) => stops.push(Decision::Preempt { job: j }),
             (Some((p, ..)), Some((q, n))) => {
-                let now = size[j];
+                let now = live[j].size;
                 let worth = n < now || speedup(n, sigma) >= 1.1 * speedup(now, sigma);
                 if (*p != q || (n - now).abs() > 1e-9) && worth {
                     stops.push(Decision::Preempt { job: j });

@@ -512,6 +512,16 @@ impl Sim<'_> {
         }
     }
 
+    /// What a policy sees of the cluster now.
+    fn view(&self) -> policy::View<'_> {
+        policy::View {
+            jobs: self.jobs,
+            live: &self.live,
+            devices: &self.devices,
+            price: &self.price,
+        }
+    }
+
     /// Asks the policy and applies its decisions (`round`: at a round
     /// boundary; allocation policies and Gavel's mechanism decide only
     /// there).
@@ -529,14 +539,7 @@ impl Sim<'_> {
             a.decide(&self.cfg, t, self.jobs, &self.live, &active, &self.devices)
         } else if self.cfg.policy == Policy::Elastic {
             let active: Vec<usize> = self.active.iter().copied().collect();
-            let view = policy::View {
-                jobs: self.jobs,
-                live: &self.live,
-                devices: &self.devices,
-                price: &self.price,
-            };
-            let size: Vec<f64> = self.live.iter().map(|l| l.size).collect();
-            elastic::decide(self.cfg, &view, &active, &size)
+            elastic::decide(self.cfg, &self.view(), &active)
         } else if let Some(w) = &self.waiting {
             if idle_devices {
                 w.decide(self.cfg, self.jobs, &self.live, &self.devices)
@@ -545,13 +548,7 @@ impl Sim<'_> {
             }
         } else if self.cfg.policy.preemptive() || idle_devices {
             let active: Vec<usize> = self.active.iter().copied().collect();
-            let view = policy::View {
-                jobs: self.jobs,
-                live: &self.live,
-                devices: &self.devices,
-                price: &self.price,
-            };
-            policy::decide(self.cfg, t, &view, &active)
+            policy::decide(self.cfg, t, &self.view(), &active)
         } else {
             Vec::new()
         };

@@ -15,7 +15,7 @@
 use crate::model::preset;
 use crate::parallelism::Precision;
 use crate::planner::{self, Breadth, Objective, Options};
-use crate::scenario::{Choice, CollectiveAlgorithm, Job, ParallelismSpec, Scenario};
+use crate::scenario::{CollectiveAlgorithm, Job, ParallelismSpec, Scenario};
 use std::collections::BTreeMap;
 
 /// Sequences per step of the probe.
@@ -87,17 +87,6 @@ fn probe(s: &Scenario, model: &str, p: usize, devices: f64) -> Option<f64> {
     let precision = [Precision::Bf16, Precision::Fp16, Precision::Fp32]
         .into_iter()
         .find(|&pr| pool.device.peak(pr).is_some())?;
-    let auto = ParallelismSpec {
-        tp: Choice::Auto,
-        pp: Choice::Auto,
-        dp: Choice::Auto,
-        microbatch: Choice::Auto,
-        schedule: Choice::Auto,
-        virtual_stages: Choice::Auto,
-        recompute: Choice::Auto,
-        zero: Choice::Auto,
-        sequence_parallel: Choice::Auto,
-    };
     let job = Job {
         name: format!("{model} probe"),
         model_id: model.to_owned(),
@@ -112,7 +101,7 @@ fn probe(s: &Scenario, model: &str, p: usize, devices: f64) -> Option<f64> {
         deadline_h: None,
         budget_usd_per_hour: None,
         layout: None,
-        parallelism: auto,
+        parallelism: ParallelismSpec::all_auto(),
     };
     let mut sub = s.clone();
     sub.pools = vec![pool];
