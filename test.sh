@@ -24,6 +24,47 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}"
 fi
 
+# Mesa's software Vulkan driver (lavapipe), so that wgpu finds an adapter on
+# a machine without a GPU: the executor's tests run on it and never skip.
+# On Debian bookworm, prefer bookworm-backports' Mesa 25, which runs compute
+# shaders several times faster than bookworm's 22.3; fall back to the plain
+# package when backports cannot be reached.
+have_lavapipe() {
+  compgen -G '/usr/share/vulkan/icd.d/lvp_icd*.json' >/dev/null &&
+    compgen -G '/usr/lib/*/libvulkan.so.1' >/dev/null
+}
+if ! have_lavapipe; then
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  apt_install=(env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq)
+  codename=$(. /etc/os-release 2>/dev/null && echo "${VERSION_CODENAME:-}")
+  backports_file=/etc/apt/sources.list.d/bookworm-backports.sources
+  added_backports=false
+  if [ "$codename" = bookworm ] &&
+    ! grep -rqs bookworm-backports /etc/apt/sources.list /etc/apt/sources.list.d/; then
+    echo "==> adding the bookworm-backports apt source"
+    printf '%s\n' 'Types: deb' 'URIs: http://deb.debian.org/debian' \
+      'Suites: bookworm-backports' 'Components: main' \
+      'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg' |
+      "${sudo_cmd[@]}" tee "$backports_file" >/dev/null
+    added_backports=true
+  fi
+  echo "==> installing mesa-vulkan-drivers libvulkan1"
+  "${sudo_cmd[@]}" apt-get update -qq || true
+  if [ "$codename" = bookworm ] &&
+    "${sudo_cmd[@]}" "${apt_install[@]}" -t bookworm-backports mesa-vulkan-drivers libvulkan1; then
+    :
+  else
+    if $added_backports; then
+      # Backports unreachable: drop the source so it cannot break apt.
+      "${sudo_cmd[@]}" rm -f "$backports_file"
+      "${sudo_cmd[@]}" apt-get update -qq || true
+    fi
+    "${sudo_cmd[@]}" "${apt_install[@]}" mesa-vulkan-drivers libvulkan1
+  fi
+  have_lavapipe || { echo "lavapipe (lvp_icd*.json) still missing after install" >&2; exit 1; }
+fi
+
 echo "==> cargo fmt --check"
 cargo fmt --all -- --check
 
