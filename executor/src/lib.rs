@@ -1,6 +1,40 @@
-//! Cirrus executor: runs a chosen plan for real, data-parallel training of a
-//! small transformer through wgpu compute shaders, and measures it against
-//! the simulator's prediction.
+//! Cirrus executor: runs work for real through wgpu compute shaders, to hold
+//! the simulator to what it measures.
 //!
-//! Empty in this build: it arrives with the executor issue. It depends on
-//! `cirrus-sim` for the Plan type only.
+//! This first slice has the devices and the first kernel: listing adapters,
+//! opening a device with the adapter's full limits, and a register-blocked
+//! matrix multiply (forward and both backward products) behind a
+//! [`Backend`] trait, with a float32 CPU reference backend. Running a plan
+//! (data-parallel training of a `cirrus_sim` Plan) is not here yet.
+//!
+//! ```text
+//! devices::list_adapters ──► AdapterSummary (name, backend, type, driver)
+//! Gpu::open(adapter) ──► GpuBackend ──┐
+//!                        CpuBackend ──┴─► Backend::matmul(a, b, Matmul) ──► C
+//! ```
+//!
+//! ```
+//! use cirrus_executor::{Backend, CpuBackend, Matmul};
+//!
+//! // [1 2; 3 4] · [5 6; 7 8]
+//! let c = CpuBackend.matmul(&[1.0, 2.0, 3.0, 4.0], &[5.0, 6.0, 7.0, 8.0], Matmul::forward(2, 2, 2))?;
+//! assert_eq!(c, [19.0, 22.0, 43.0, 50.0]);
+//! # Ok::<(), cirrus_executor::ExecError>(())
+//! ```
+//!
+//! On a machine without a GPU, wgpu finds Mesa's software Vulkan driver
+//! (lavapipe) if it is installed; `test.sh` installs it. Without any adapter
+//! the calls return [`ExecError::NoAdapter`] with a hint, never a panic.
+
+pub mod backend;
+pub mod devices;
+mod error;
+pub mod gpu;
+
+#[cfg(test)]
+mod kernel_tests;
+
+pub use backend::{Backend, CpuBackend, Matmul};
+pub use devices::{AdapterSummary, Gpu, list_adapters};
+pub use error::{ExecError, NO_ADAPTER_HINT};
+pub use gpu::GpuBackend;

@@ -1,0 +1,158 @@
+//! The [`Backend`] trait the kernels run through, its shape type, and the
+//! CPU reference backend.
+
+use crate::error::ExecError;
+
+/// The shape of one matrix product `C = op(A) · op(B)`, all row-major.
+///
+/// `C` is `m × n` and the contraction runs over `k`. Without transposes `A`
+/// is stored `m × k` and `B` is stored `k × n`; with `trans_a` `A` is stored
+/// `k × m` and used transposed, with `trans_b` `B` is stored `n × k`.
+///
+/// The two backward products of a layer `Y = X · W` (`X` is `m × k`, `W` is
+/// `k × n`, `G = dL/dY` is `m × n`) are
+/// [`Matmul::grad_rhs`] (`dW = Xᵀ · G`) and [`Matmul::grad_lhs`]
+/// (`dX = G · Wᵀ`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Matmul {
+    /// Rows of `C`.
+    pub m: usize,
+    /// The contracted dimension.
+    pub k: usize,
+    /// Columns of `C`.
+    pub n: usize,
+    /// `A` is stored `k × m` and used transposed.
+    pub trans_a: bool,
+    /// `B` is stored `n × k` and used transposed.
+    pub trans_b: bool,
+}
+
+impl Matmul {
+    /// The forward product `A · B`: `A` is `m × k`, `B` is `k × n`.
+    pub fn forward(m: usize, k: usize, n: usize) -> Self {
+        Matmul {
+            m,
+            k,
+            n,
+            trans_a: false,
+            trans_b: false,
+        }
+    }
+
+    /// For `Y = X · W` with `X` `m × k` and `W` `k × n`: the weight gradient
+    /// `dW = Xᵀ · G` (`k × n`), with `X` and `G` (`m × n`) as stored.
+    pub fn grad_rhs(m: usize, k: usize, n: usize) -> Self {
+        Matmul {
+            m: k,
+            k: m,
+            n,
+            trans_a: true,
+            trans_b: false,
+        }
+    }
+
+    /// For `Y = X · W` with `X` `m × k` and `W` `k × n`: the input gradient
+    /// `dX = G · Wᵀ` (`m × k`), with `G` (`m × n`) and `W` as stored.
+    pub fn grad_lhs(m: usize, k: usize, n: usize) -> Self {
+        Matmul {
+            m,
+            k: n,
+            n: k,
+            trans_a: false,
+            trans_b: true,
+        }
+    }
+
+    /// Elements of `A`.
+    pub fn a_len(&self) -> usize {
+        self.m * self.k
+    }
+
+    /// Elements of `B`.
+    pub fn b_len(&self) -> usize {
+        self.k * self.n
+    }
+
+    /// Elements of `C`.
+    pub fn c_len(&self) -> usize {
+        self.m * self.n
+    }
+
+    /// Floating-point operations of the product (a multiply and an add per
+    /// term).
+    pub fn flops(&self) -> f64 {
+        2.0 * self.m as f64 * self.k as f64 * self.n as f64
+    }
+
+    /// Index of `op(A)[i, p]` in `A`'s storage.
+    pub fn a_index(&self, i: usize, p: usize) -> usize {
+        if self.trans_a {
+            p * self.m + i
+        } else {
+            i * self.k + p
+        }
+    }
+
+    /// Index of `op(B)[p, j]` in `B`'s storage.
+    pub fn b_index(&self, p: usize, j: usize) -> usize {
+        if self.trans_b {
+            j * self.k + p
+        } else {
+            p * self.n + j
+        }
+    }
+
+    /// Checks the operands' lengths against the shape.
+    pub fn check(&self, a: &[f32], b: &[f32]) -> Result<(), ExecError> {
+        if a.len() != self.a_len() {
+            return Err(ExecError::ShapeMismatch {
+                operand: "a",
+                expected: self.a_len(),
+                actual: a.len(),
+            });
+        }
+        if b.len() != self.b_len() {
+            return Err(ExecError::ShapeMismatch {
+                operand: "b",
+                expected: self.b_len(),
+                actual: b.len(),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Where the kernels run. One test suite is stamped for every backend.
+pub trait Backend {
+    /// A short name for messages and reports, e.g. `cpu` or the adapter's
+    /// name.
+    fn name(&self) -> String;
+
+    /// `C = op(A) · op(B)` (see [`Matmul`]), row-major `m × n`.
+    fn matmul(&self, a: &[f32], b: &[f32], shape: Matmul) -> Result<Vec<f32>, ExecError>;
+}
+
+/// The reference backend: plain float32 loops on the CPU.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CpuBackend;
+
+impl Backend for CpuBackend {
+    fn name(&self) -> String {
+        "cpu".to_owned()
+    }
+
+    fn matmul(&self, a: &[f32], b: &[f32], s: Matmul) -> Result<Vec<f32>, ExecError> {
+        s.check(a, b)?;
+        let mut c = vec![0.0f32; s.c_len()];
+        for i in 0..s.m {
+            for p in 0..s.k {
+                let x = a[s.a_index(i, p)];
+                let row = &mut c[i * s.n..(i + 1) * s.n];
+                for (j, out) in row.iter_mut().enumerate() {
+                    *out += x * b[s.b_index(p, j)];
+                }
+            }
+        }
+        Ok(c)
+    }
+}

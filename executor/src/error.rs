@@ -1,0 +1,59 @@
+//! The executor's error type.
+
+use thiserror::Error;
+
+/// Why an executor operation failed. Messages are lowercase fragments that
+/// read after "failed to".
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum ExecError {
+    /// No compute adapter was found (no GPU and no software driver).
+    #[error("find a compute adapter (wgpu found none); {hint}")]
+    NoAdapter {
+        /// What to install or check.
+        hint: String,
+    },
+    /// The adapter refused to create a device.
+    #[error("open a device on adapter `{adapter}`: {reason}")]
+    RequestDevice {
+        /// The adapter's name.
+        adapter: String,
+        /// wgpu's message.
+        reason: String,
+    },
+    /// An operand's length does not match the shape it was given with.
+    #[error(
+        "multiply matrices: operand {operand} has {actual} elements, the shape needs {expected}"
+    )]
+    ShapeMismatch {
+        /// Which operand (`a` or `b`).
+        operand: &'static str,
+        /// Elements the shape needs.
+        expected: usize,
+        /// Elements given.
+        actual: usize,
+    },
+    /// The problem does not fit the device's limits.
+    #[error("fit {what} on the device: {needed} needed, the limit is {limit}")]
+    TooLarge {
+        /// What exceeded the limit (a buffer, a dispatch dimension).
+        what: &'static str,
+        /// The size needed.
+        needed: u64,
+        /// The device's limit.
+        limit: u64,
+    },
+    /// The device reported an error while running a kernel or reading back.
+    #[error("run kernel `{kernel}` on the device: {reason}")]
+    Device {
+        /// The kernel's name.
+        kernel: &'static str,
+        /// The device's message.
+        reason: String,
+    },
+}
+
+/// The hint given with [`ExecError::NoAdapter`].
+pub const NO_ADAPTER_HINT: &str = "install a GPU driver with Vulkan, Metal or DX12 support, or \
+     Mesa's software Vulkan driver (Debian/Ubuntu: `apt-get install mesa-vulkan-drivers libvulkan1`), \
+     and check that `WGPU_BACKEND`, if set, names an available backend";

@@ -1,0 +1,185 @@
+//! The matrix-multiply kernel (`matmul.wgsl`): forward and both backward
+//! products through transpose flags.
+
+use super::scoped;
+use crate::backend::Matmul;
+use crate::devices::Gpu;
+use crate::error::ExecError;
+use wgpu::util::DeviceExt;
+
+/// Outputs per invocation along each axis (the register block is 4×4).
+const BLOCK: usize = 4;
+/// Invocations per workgroup along each axis (`@workgroup_size(8, 8, 1)`).
+const WORKGROUP: usize = 8;
+const NAME: &str = "matmul";
+
+/// The compiled matrix-multiply pipeline for one device.
+#[derive(Debug)]
+pub struct MatmulKernel {
+    pipeline: wgpu::ComputePipeline,
+}
+
+impl MatmulKernel {
+    /// Compiles `matmul.wgsl` on `device`.
+    pub fn new(device: &wgpu::Device) -> Result<Self, ExecError> {
+        scoped(device, NAME, || {
+            let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+                label: Some(NAME),
+                source: wgpu::ShaderSource::Wgsl(include_str!("matmul.wgsl").into()),
+            });
+            let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                label: Some(NAME),
+                layout: None,
+                module: &module,
+                entry_point: Some("main"),
+                compilation_options: Default::default(),
+                cache: None,
+            });
+            Ok(MatmulKernel { pipeline })
+        })
+    }
+
+    /// `C = op(A) · op(B)` on `gpu`; blocks until the result is read back.
+    pub fn execute(
+        &self,
+        gpu: &Gpu,
+        a: &[f32],
+        b: &[f32],
+        s: Matmul,
+    ) -> Result<Vec<f32>, ExecError> {
+        s.check(a, b)?;
+        if s.c_len() == 0 {
+            return Ok(Vec::new());
+        }
+        if s.k == 0 {
+            return Ok(vec![0.0; s.c_len()]);
+        }
+        let dims = [to_u32(s.m)?, to_u32(s.k)?, to_u32(s.n)?];
+        let flags = u32::from(s.trans_a) | (u32::from(s.trans_b) << 1);
+        let limits = &gpu.limits;
+        for len in [s.a_len(), s.b_len(), s.c_len()] {
+            let bytes = (len * size_of::<f32>()) as u64;
+            let limit = limits
+                .max_storage_buffer_binding_size
+                .min(limits.max_buffer_size);
+            if bytes > limit {
+                return Err(ExecError::TooLarge {
+                    what: "a storage buffer (bytes)",
+                    needed: bytes,
+                    limit,
+                });
+            }
+        }
+        let groups_x = s.n.div_ceil(BLOCK).div_ceil(WORKGROUP);
+        let groups_y = s.m.div_ceil(BLOCK).div_ceil(WORKGROUP);
+        let max_groups = limits.max_compute_workgroups_per_dimension;
+        for groups in [groups_x, groups_y] {
+            if groups > max_groups as usize {
+                return Err(ExecError::TooLarge {
+                    what: "workgroups per dispatch dimension",
+                    needed: groups as u64,
+                    limit: u64::from(max_groups),
+                });
+            }
+        }
+        let device = &gpu.device;
+        let c_bytes = (s.c_len() * size_of::<f32>()) as u64;
+        let staging = scoped(device, NAME, || {
+            let params = [dims[0], dims[1], dims[2], flags];
+            let params = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: Some("matmul params"),
+                contents: bytemuck::cast_slice(&params),
+                usage: wgpu::BufferUsages::UNIFORM,
+            });
+            let a_buf = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: Some("matmul a"),
+                contents: bytemuck::cast_slice(a),
+                usage: wgpu::BufferUsages::STORAGE,
+            });
+            let b_buf = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: Some("matmul b"),
+                contents: bytemuck::cast_slice(b),
+                usage: wgpu::BufferUsages::STORAGE,
+            });
+            let c_buf = device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("matmul c"),
+                size: c_bytes,
+                usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
+                mapped_at_creation: false,
+            });
+            let staging = device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("matmul readback"),
+                size: c_bytes,
+                usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+                mapped_at_creation: false,
+            });
+            let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+                label: Some(NAME),
+                layout: &self.pipeline.get_bind_group_layout(0),
+                entries: &[
+                    entry(0, &params),
+                    entry(1, &a_buf),
+                    entry(2, &b_buf),
+                    entry(3, &c_buf),
+                ],
+            });
+            let mut encoder = device
+                .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(NAME) });
+            {
+                let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                    label: Some(NAME),
+                    timestamp_writes: None,
+                });
+                pass.set_pipeline(&self.pipeline);
+                pass.set_bind_group(0, &bind_group, &[]);
+                // Both fit u32: checked against the dispatch limit above.
+                pass.dispatch_workgroups(groups_x as u32, groups_y as u32, 1);
+            }
+            encoder.copy_buffer_to_buffer(&c_buf, 0, &staging, 0, c_bytes);
+            gpu.queue.submit([encoder.finish()]);
+            Ok(staging)
+        })?;
+        read_back(gpu, &staging)
+    }
+}
+
+fn entry(binding: u32, buffer: &wgpu::Buffer) -> wgpu::BindGroupEntry<'_> {
+    wgpu::BindGroupEntry {
+        binding,
+        resource: buffer.as_entire_binding(),
+    }
+}
+
+fn to_u32(x: usize) -> Result<u32, ExecError> {
+    u32::try_from(x).map_err(|_| ExecError::TooLarge {
+        what: "a matrix dimension",
+        needed: x as u64,
+        limit: u64::from(u32::MAX),
+    })
+}
+
+fn device_error(reason: impl ToString) -> ExecError {
+    ExecError::Device {
+        kernel: NAME,
+        reason: reason.to_string(),
+    }
+}
+
+/// Maps `staging`, waits for the device, and copies its floats out.
+fn read_back(gpu: &Gpu, staging: &wgpu::Buffer) -> Result<Vec<f32>, ExecError> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    staging.map_async(wgpu::MapMode::Read, .., move |r| {
+        // The receiver waits below; if it is gone there is no one to tell.
+        let _ = tx.send(r);
+    });
+    gpu.device
+        .poll(wgpu::PollType::wait_indefinitely())
+        .map_err(device_error)?;
+    rx.recv().map_err(device_error)?.map_err(device_error)?;
+    let out = {
+        let view = staging.get_mapped_range(..).map_err(device_error)?;
+        bytemuck::pod_collect_to_vec::<u8, f32>(&view)
+    };
+    staging.unmap();
+    Ok(out)
+}
