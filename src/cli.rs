@@ -43,6 +43,11 @@ pub enum Command {
         after_help = "Examples:\n  cargo run --release -- bench\n  cargo run --release -- bench --quick --json\n\nBuild with --release: debug builds are an order of magnitude slower."
     )]
     Bench(BenchArgs),
+    /// The executor (wgpu): list the compute adapters it can run on; running plans is not implemented yet.
+    #[command(
+        after_help = "Example:\n  cirrus exec --list-adapters\n\nExit status 1 when wgpu finds no adapter, with a hint. Running a plan is not implemented yet, so --list-adapters is required for now."
+    )]
+    Exec(ExecArgs),
     /// List the built-in devices with their figures and sources.
     #[command(
         after_help = "Examples:\n  cirrus catalogue\n  cirrus catalogue --json | jq '.devices[] | .id'"
@@ -160,4 +165,13 @@ pub enum ObjectiveKind {
     CostDeadline,
     /// Most throughput within the budget.
     ThroughputBudget,
+}
+
+/// `cirrus exec`.
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    /// Print every compute adapter wgpu finds (name, backend, type, driver).
+    /// Required: it is the only mode until running a plan arrives.
+    #[arg(long, required = true)]
+    pub list_adapters: bool,
 }

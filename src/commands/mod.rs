@@ -3,6 +3,7 @@
 mod bench;
 mod catalogue;
 mod check;
+mod exec;
 mod plan;
 mod simulate;
 mod validate;
@@ -21,6 +22,7 @@ pub fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::Catalogue(args) => catalogue::run(&args),
         Command::Bench(args) => bench::run(&args),
         Command::Validate(args) => validate::run(&args),
+        Command::Exec(args) => exec::run(&args),
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod catalogue;
 mod check;
+mod exec;
 mod openb;
 mod plan;
 mod simulate;
