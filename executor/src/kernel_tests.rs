@@ -9,14 +9,19 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 /// (m, k, n): a scalar, odd sizes that end mid-block and mid-workgroup, and
-/// sizes that span several workgroups. Small: lavapipe is slow.
-const SHAPES: [(usize, usize, usize); 6] = [
+/// sizes that span several workgroups; the forward products whose k and n
+/// are multiples of 4 run on the GPU's vec4 kernel, with rows ending
+/// mid-block and several workgroups across. Small: lavapipe is slow.
+const SHAPES: [(usize, usize, usize); 9] = [
     (1, 1, 1),
     (7, 13, 5),
     (4, 8, 4),
     (33, 70, 17),
     (64, 64, 64),
     (5, 3, 66),
+    (3, 4, 8),
+    (7, 12, 20),
+    (33, 12, 36),
 ];
 
 /// Error bound relative to `Σ |a| |b|` of each output: float32 summation of
@@ -82,6 +87,29 @@ fn check(backend: &impl Backend, s: Matmul, seed: u64) {
             );
         }
     }
+}
+
+/// Both GPU matmul kernels are exercised by [`SHAPES`].
+#[test]
+fn shapes_cover_both_gpu_matmul_kernels() {
+    use crate::gpu::MatmulKernel;
+    let forward: Vec<Matmul> = SHAPES
+        .iter()
+        .map(|&(m, k, n)| Matmul::forward(m, k, n))
+        .collect();
+    let vec4 = forward
+        .iter()
+        .filter(|s| MatmulKernel::uses_vec4(s))
+        .count();
+    assert!(vec4 >= 4, "{vec4} shapes on the vec4 kernel");
+    assert!(forward.len() - vec4 >= 4);
+    assert!(
+        forward
+            .iter()
+            .any(|s| MatmulKernel::uses_vec4(s) && !s.m.is_multiple_of(4) && s.n > 32)
+    );
+    assert!(!MatmulKernel::uses_vec4(&Matmul::grad_rhs(4, 8, 4)));
+    assert!(!MatmulKernel::uses_vec4(&Matmul::grad_lhs(4, 8, 4)));
 }
 
 macro_rules! stamp_kernel_tests {

@@ -1,5 +1,7 @@
-//! The matrix-multiply kernel (`matmul.wgsl`): forward and both backward
-//! products through transpose flags.
+//! The matrix-multiply kernels: `matmul.wgsl` for every shape, forward and
+//! both backward products through transpose flags, and `matmul_vec4.wgsl`
+//! with vec4 loads for untransposed products whose `k` and `n` are multiples
+//! of 4.
 
 use super::scoped;
 use crate::backend::Matmul;
@@ -13,30 +15,42 @@ const BLOCK: usize = 4;
 const WORKGROUP: usize = 8;
 const NAME: &str = "matmul";
 
-/// The compiled matrix-multiply pipeline for one device.
+/// The compiled matrix-multiply pipelines for one device.
 #[derive(Debug)]
 pub struct MatmulKernel {
-    pipeline: wgpu::ComputePipeline,
+    general: wgpu::ComputePipeline,
+    vec4: wgpu::ComputePipeline,
+}
+
+fn pipeline(device: &wgpu::Device, label: &str, wgsl: &str) -> wgpu::ComputePipeline {
+    let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+        label: Some(label),
+        source: wgpu::ShaderSource::Wgsl(wgsl.into()),
+    });
+    device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+        label: Some(label),
+        layout: None,
+        module: &module,
+        entry_point: Some("main"),
+        compilation_options: Default::default(),
+        cache: None,
+    })
 }
 
 impl MatmulKernel {
-    /// Compiles `matmul.wgsl` on `device`.
+    /// Compiles `matmul.wgsl` and `matmul_vec4.wgsl` on `device`.
     pub fn new(device: &wgpu::Device) -> Result<Self, ExecError> {
         scoped(device, NAME, || {
-            let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-                label: Some(NAME),
-                source: wgpu::ShaderSource::Wgsl(include_str!("matmul.wgsl").into()),
-            });
-            let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-                label: Some(NAME),
-                layout: None,
-                module: &module,
-                entry_point: Some("main"),
-                compilation_options: Default::default(),
-                cache: None,
-            });
-            Ok(MatmulKernel { pipeline })
+            Ok(MatmulKernel {
+                general: pipeline(device, NAME, include_str!("matmul.wgsl")),
+                vec4: pipeline(device, "matmul_vec4", include_str!("matmul_vec4.wgsl")),
+            })
         })
+    }
+
+    /// Whether `s` runs on the vec4 kernel.
+    pub fn uses_vec4(s: &Matmul) -> bool {
+        !s.trans_a && !s.trans_b && s.k.is_multiple_of(BLOCK) && s.n.is_multiple_of(BLOCK)
     }
 
     /// `C = op(A) · op(B)` on `gpu`; blocks until the result is read back.
@@ -82,6 +96,11 @@ impl MatmulKernel {
                 });
             }
         }
+        let pipeline = if Self::uses_vec4(&s) {
+            &self.vec4
+        } else {
+            &self.general
+        };
         let device = &gpu.device;
         let c_bytes = (s.c_len() * size_of::<f32>()) as u64;
         let staging = scoped(device, NAME, || {
@@ -115,7 +134,7 @@ impl MatmulKernel {
             });
             let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
                 label: Some(NAME),
-                layout: &self.pipeline.get_bind_group_layout(0),
+                layout: &pipeline.get_bind_group_layout(0),
                 entries: &[
                     entry(0, &params),
                     entry(1, &a_buf),
@@ -130,7 +149,7 @@ impl MatmulKernel {
                     label: Some(NAME),
                     timestamp_writes: None,
                 });
-                pass.set_pipeline(&self.pipeline);
+                pass.set_pipeline(pipeline);
                 pass.set_bind_group(0, &bind_group, &[]);
                 // Both fit u32: checked against the dispatch limit above.
                 pass.dispatch_workgroups(groups_x as u32, groups_y as u32, 1);
