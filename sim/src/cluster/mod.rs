@@ -1,22 +1,26 @@
 //! Cluster scheduling: many jobs sharing the scenario's pools over time, on
 //! the discrete-event engine. Policies decide (as data) which queued or
 //! running jobs hold devices; the engine applies the decisions, places jobs
-//! (gang, consolidated, fragmentation-aware for fractional devices), and
-//! counts what users pay for: completion times, waiting, utilisation, cost.
+//! (gang, consolidated on nodes and racks, fragmentation-aware for
+//! fractional devices), and counts what users pay for: completion times,
+//! waiting, fairness, utilisation per pool over time, cost.
 //!
 //! ```text
-//! Workload (trace or generator) ──► arrivals ──► policy (FIFO, SJF, SRTF, LAS; heterogeneity-aware or not)
-//!        Vec<Decision> ──► engine: place / preempt ──► finish events ──► JobRecord per job ──► ClusterResult
+//! Workload (trace or generator) ──► arrivals ──► policy (FIFO, SJF, SRTF, LAS, Tiresias, cost-aware;
+//!        allocation.rs: Gavel's LP policies; elastic.rs: resizing) ──► Vec<Decision>
+//!        ──► engine: place / preempt / resize ──► finish events ──► JobRecord per job ──► ClusterResult
 //! ```
 //!
 //! Jobs run alone on their devices (no interference), in event-driven or
-//! round-based mode. Nodes fail (exponential MTBF, repair time; jobs lose the
-//! work since their last checkpoint) and spot nodes are revoked with notice
-//! (jobs checkpoint and resume later). Autoscaled pools keep `min_nodes`
-//! online, ask for more nodes when queued jobs could use them (usable after
-//! the provisioning delay), release nodes idle for the idle window, and are
-//! billed for the node-hours they hold. The LP-based fairness policies are
-//! not modelled yet.
+//! round-based mode (`gavel_compat`: Gavel's own mechanism). A job's speed on
+//! each pool comes from its trace's throughput table, the performance model
+//! for its model preset (`speed.rs`), or its recorded run time scaled by
+//! dense peak. Nodes fail (exponential or Weibull MTBF, repair time; jobs
+//! lose the work since their last checkpoint) and spot nodes are revoked
+//! with notice (jobs checkpoint and resume later). Autoscaled pools keep
+//! `min_nodes` online, ask for more nodes when queued jobs could use them
+//! (usable after the provisioning delay), release nodes idle for the idle
+//! window, and are billed for the node-hours they hold (`usage.rs`).
 
 mod allocation;
 mod autoscale;
