@@ -2,6 +2,10 @@
 //! CPU reference backend.
 
 use crate::error::ExecError;
+// --- element-wise and normalisation kernels (k1) ---
+use crate::layers::{
+    self, Embedding, EmbeddingGrads, LayerNormGrads, LayerNormOutput, LayerNormShape,
+};
 
 /// The shape of one matrix product `C = op(A) · op(B)`, all row-major.
 ///
@@ -130,6 +134,55 @@ pub trait Backend {
 
     /// `C = op(A) · op(B)` (see [`Matmul`]), row-major `m × n`.
     fn matmul(&self, a: &[f32], b: &[f32], shape: Matmul) -> Result<Vec<f32>, ExecError>;
+
+    // --- element-wise and normalisation kernels (k1) ---
+
+    /// GELU, tanh approximation (as GPT-2), element-wise.
+    fn gelu(&self, x: &[f32]) -> Result<Vec<f32>, ExecError>;
+
+    /// GELU's backward pass: `dL/dx = dy · GELU′(x)`, element-wise.
+    fn gelu_backward(&self, x: &[f32], dy: &[f32]) -> Result<Vec<f32>, ExecError>;
+
+    /// Layer norm over the last dimension of a `rows × cols` matrix, with
+    /// learned `gain` and `bias` (`cols` each) and `ε =`
+    /// [`LAYER_NORM_EPS`](crate::layers::LAYER_NORM_EPS); returns the row statistics for the backward pass.
+    fn layer_norm(
+        &self,
+        x: &[f32],
+        gain: &[f32],
+        bias: &[f32],
+        shape: LayerNormShape,
+    ) -> Result<LayerNormOutput, ExecError>;
+
+    /// Layer norm's backward pass, from the forward pass's input, gain and
+    /// row statistics and the output gradient `dy`.
+    fn layer_norm_backward(
+        &self,
+        x: &[f32],
+        gain: &[f32],
+        mean: &[f32],
+        rstd: &[f32],
+        dy: &[f32],
+        shape: LayerNormShape,
+    ) -> Result<LayerNormGrads, ExecError>;
+
+    /// Token embedding plus positional embedding (see [`Embedding`]).
+    fn embedding(
+        &self,
+        tokens: &[u32],
+        table: &[f32],
+        pos: &[f32],
+        shape: Embedding,
+    ) -> Result<Vec<f32>, ExecError>;
+
+    /// The embedding's backward pass: the table and positional gradients,
+    /// summed deterministically (in token order, without atomics).
+    fn embedding_backward(
+        &self,
+        tokens: &[u32],
+        dy: &[f32],
+        shape: Embedding,
+    ) -> Result<EmbeddingGrads, ExecError>;
 }
 
 /// The reference backend: plain float32 loops on the CPU.
@@ -154,5 +207,56 @@ impl Backend for CpuBackend {
             }
         }
         Ok(c)
+    }
+
+    // --- element-wise and normalisation kernels (k1) ---
+
+    fn gelu(&self, x: &[f32]) -> Result<Vec<f32>, ExecError> {
+        Ok(layers::gelu(x))
+    }
+
+    fn gelu_backward(&self, x: &[f32], dy: &[f32]) -> Result<Vec<f32>, ExecError> {
+        layers::gelu_backward(x, dy)
+    }
+
+    fn layer_norm(
+        &self,
+        x: &[f32],
+        gain: &[f32],
+        bias: &[f32],
+        shape: LayerNormShape,
+    ) -> Result<LayerNormOutput, ExecError> {
+        layers::layer_norm(x, gain, bias, shape)
+    }
+
+    fn layer_norm_backward(
+        &self,
+        x: &[f32],
+        gain: &[f32],
+        mean: &[f32],
+        rstd: &[f32],
+        dy: &[f32],
+        shape: LayerNormShape,
+    ) -> Result<LayerNormGrads, ExecError> {
+        layers::layer_norm_backward(x, gain, mean, rstd, dy, shape)
+    }
+
+    fn embedding(
+        &self,
+        tokens: &[u32],
+        table: &[f32],
+        pos: &[f32],
+        shape: Embedding,
+    ) -> Result<Vec<f32>, ExecError> {
+        layers::embedding(tokens, table, pos, shape)
+    }
+
+    fn embedding_backward(
+        &self,
+        tokens: &[u32],
+        dy: &[f32],
+        shape: Embedding,
+    ) -> Result<EmbeddingGrads, ExecError> {
+        layers::embedding_backward(tokens, dy, shape)
     }
 }

@@ -51,6 +51,32 @@ pub enum ExecError {
         /// The device's message.
         reason: String,
     },
+    // --- element-wise and normalisation kernels (k1) ---
+    /// An input of an element-wise, normalisation or embedding kernel does
+    /// not have the length its shape needs.
+    #[error(
+        "run kernel `{kernel}`: input {operand} has {actual} elements, the shape needs {expected}"
+    )]
+    LengthMismatch {
+        /// The kernel's name.
+        kernel: &'static str,
+        /// Which input.
+        operand: &'static str,
+        /// Elements the shape needs.
+        expected: usize,
+        /// Elements given.
+        actual: usize,
+    },
+    /// A token id is not below the vocabulary size.
+    #[error("embed tokens: token {index} has id {id}, the vocabulary has {vocab} rows")]
+    TokenOutOfRange {
+        /// The token's position in the input.
+        index: usize,
+        /// Its id.
+        id: u32,
+        /// Rows of the embedding table.
+        vocab: usize,
+    },
 }
 
 /// The hint given with [`ExecError::NoAdapter`].

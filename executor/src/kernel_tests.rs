@@ -208,3 +208,415 @@ stamp_kernel_tests!(
     gpu,
     GpuBackend::new().expect("test.sh installs lavapipe, so a device opens")
 );
+
+// --- element-wise and normalisation kernels (k1) ---
+
+use crate::layers::{Embedding, LayerNormShape};
+
+/// Lengths for the element-wise kernels: one element, a partial workgroup,
+/// one whole workgroup, and several.
+const GELU_LENS: [usize; 5] = [1, 5, 64, 130, 17 * 130];
+/// Rows and columns for layer norm.
+const NORM_ROWS: [usize; 3] = [1, 3, 17];
+const NORM_COLS: [usize; 4] = [1, 5, 64, 130];
+/// (vocab, batch, seq, d): a single token; ids repeating in a small vocab;
+/// seq 1; one long sequence; a vocab mostly unused (zero gradient rows).
+const EMBED_SHAPES: [(usize, usize, usize, usize); 5] = [
+    (1, 1, 1, 1),
+    (3, 2, 5, 5),
+    (17, 3, 1, 64),
+    (5, 1, 17, 130),
+    (64, 2, 3, 17),
+];
+
+/// One float32 rounding, `2⁻²⁴`.
+const ULP: f64 = 1.0 / 16_777_216.0;
+
+/// GELU's error bound relative to the magnitude of its terms: a few
+/// roundings and `exp`'s few-ulp error scaled by its argument (≤ 13 here).
+const GELU_TOL: f64 = 64.0 * ULP;
+
+/// A bound for float32 sums of `n` terms relative to the sum of their
+/// magnitudes, with room for a few roundings and `sqrt`, division around
+/// them.
+fn sum_tol(n: usize) -> f64 {
+    (2.0 * n as f64 + 16.0) * ULP
+}
+
+/// Asserts `|got − exact| ≤ tol · scale`; where `scale` is zero, `got` must
+/// be exactly zero.
+fn assert_close(got: f32, exact: f64, scale: f64, tol: f64, what: &dyn Fn() -> String) {
+    let err = (f64::from(got) - exact).abs();
+    assert!(
+        err <= tol * scale,
+        "{}: got {got}, expected {exact} (error {err:e}, bound {:e})",
+        what(),
+        tol * scale
+    );
+}
+
+/// Float64 GELU (tanh approximation) and its derivative, with the
+/// magnitude of the derivative's two terms.
+fn gelu_ref(x: f64) -> (f64, f64, f64) {
+    let k = (2.0 / std::f64::consts::PI).sqrt();
+    let u = k * (x + 0.044715 * x * x * x);
+    let du = k * (1.0 + 3.0 * 0.044715 * x * x);
+    let t = u.tanh();
+    let left = 0.5 * (1.0 + t);
+    let right = 0.5 * x * (1.0 - t * t) * du;
+    (0.5 * x * (1.0 + t), left + right, left.abs() + right.abs())
+}
+
+/// Float64 layer norm of one row: `(mean, rstd)`.
+fn norm_stats_ref(row: &[f32]) -> (f64, f64) {
+    let n = row.len() as f64;
+    let mean = row.iter().map(|&v| f64::from(v)).sum::<f64>() / n;
+    let var = row
+        .iter()
+        .map(|&v| (f64::from(v) - mean).powi(2))
+        .sum::<f64>()
+        / n;
+    (mean, 1.0 / (var + 1e-5).sqrt())
+}
+
+/// Float64 layer-norm backward for the whole matrix: `(dx, dgain, dbias)`
+/// and their error scales.
+#[allow(clippy::type_complexity)]
+fn norm_backward_ref(
+    x: &[f32],
+    gain: &[f32],
+    dy: &[f32],
+    s: LayerNormShape,
+) -> ([Vec<f64>; 3], [Vec<f64>; 3]) {
+    let (rows, cols) = (s.rows, s.cols);
+    let mut dx = vec![0.0; rows * cols];
+    let mut dx_scale = vec![0.0; rows * cols];
+    let (mut dg, mut dg_scale) = (vec![0.0; cols], vec![0.0; cols]);
+    let (mut db, mut db_scale) = (vec![0.0; cols], vec![0.0; cols]);
+    for r in 0..rows {
+        let row = &x[r * cols..(r + 1) * cols];
+        let (mean, rstd) = norm_stats_ref(row);
+        let xhat: Vec<f64> = row.iter().map(|&v| (f64::from(v) - mean) * rstd).collect();
+        let g: Vec<f64> = (0..cols)
+            .map(|j| f64::from(dy[r * cols + j]) * f64::from(gain[j]))
+            .collect();
+        let n = cols as f64;
+        let mean_g = g.iter().sum::<f64>() / n;
+        let mean_gx = g.iter().zip(&xhat).map(|(a, b)| a * b).sum::<f64>() / n;
+        let abs_g = g.iter().map(|a| a.abs()).sum::<f64>() / n;
+        let abs_gx = g.iter().zip(&xhat).map(|(a, b)| (a * b).abs()).sum::<f64>() / n;
+        for j in 0..cols {
+            let i = r * cols + j;
+            dx[i] = rstd * (g[j] - mean_g - xhat[j] * mean_gx);
+            dx_scale[i] = rstd * (g[j].abs() + abs_g + xhat[j].abs() * abs_gx);
+            let d = f64::from(dy[i]);
+            dg[j] += d * xhat[j];
+            dg_scale[j] += (d * xhat[j]).abs();
+            db[j] += d;
+            db_scale[j] += d.abs();
+        }
+    }
+    ([dx, dg, db], [dx_scale, dg_scale, db_scale])
+}
+
+/// Seeded token ids below `vocab`.
+fn random_tokens(len: usize, vocab: usize, seed: u64) -> Vec<u32> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    (0..len)
+        .map(|_| rng.random_range(0..vocab as u32))
+        .collect()
+}
+
+/// The float64 references' derivatives agree with central differences of
+/// the float64 forward functions, so the references check each other.
+#[test]
+fn f64_references_match_finite_differences() {
+    let h = 1e-6;
+    for &x in &[-3.0, -0.7, -0.1, 0.2, 1.0, 2.5] {
+        let fd = (gelu_ref(x + h).0 - gelu_ref(x - h).0) / (2.0 * h);
+        assert!((fd - gelu_ref(x).1).abs() < 1e-7, "GELU'({x})");
+    }
+    let s = LayerNormShape { rows: 2, cols: 5 };
+    let x = random(10, 1);
+    let gain = random(5, 2);
+    let bias = random(5, 3);
+    let dy = random(10, 4);
+    // L = Σ dy · y, in float64.
+    let loss = |x: &[f64], gain: &[f64], bias: &[f64]| -> f64 {
+        let mut l = 0.0;
+        for r in 0..s.rows {
+            let row = &x[r * s.cols..(r + 1) * s.cols];
+            let mean = row.iter().sum::<f64>() / s.cols as f64;
+            let var = row.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / s.cols as f64;
+            let rstd = 1.0 / (var + 1e-5).sqrt();
+            for j in 0..s.cols {
+                let y = (row[j] - mean) * rstd * gain[j] + bias[j];
+                l += f64::from(dy[r * s.cols + j]) * y;
+            }
+        }
+        l
+    };
+    let wide = |v: &[f32]| v.iter().map(|&a| f64::from(a)).collect::<Vec<f64>>();
+    let (xs, gs, bs) = (wide(&x), wide(&gain), wide(&bias));
+    let ([dx, dg, db], _) = norm_backward_ref(&x, &gain, &dy, s);
+    let h = 1e-5;
+    let diff = |which: usize, i: usize| {
+        let mut args = [xs.clone(), gs.clone(), bs.clone()];
+        args[which][i] += h;
+        let up = loss(&args[0], &args[1], &args[2]);
+        args[which][i] -= 2.0 * h;
+        let down = loss(&args[0], &args[1], &args[2]);
+        (up - down) / (2.0 * h)
+    };
+    for (i, &want) in dx.iter().enumerate() {
+        assert!((diff(0, i) - want).abs() < 1e-6, "dx[{i}]");
+    }
+    for j in 0..s.cols {
+        assert!((diff(1, j) - dg[j]).abs() < 1e-6, "dgain[{j}]");
+        assert!((diff(2, j) - db[j]).abs() < 1e-6, "dbias[{j}]");
+    }
+}
+
+macro_rules! stamp_layer_tests {
+    ($name:ident, $backend:expr) => {
+        mod $name {
+            use super::*;
+            use crate::layers::LayerNormOutput;
+
+            fn backend() -> impl Backend {
+                $backend
+            }
+
+            #[test]
+            fn gelu_forward_and_backward_match_f64_reference() {
+                let be = backend();
+                for (seed, &len) in GELU_LENS.iter().enumerate() {
+                    // Magnitudes in [0.3, 3], either sign.
+                    let x: Vec<f32> = random(len, 400 + seed as u64)
+                        .iter()
+                        .map(|v| 3.0 * v)
+                        .collect();
+                    let dy = random(len, 500 + seed as u64);
+                    let y = be.gelu(&x).expect("gelu");
+                    let dx = be.gelu_backward(&x, &dy).expect("gelu_backward");
+                    assert_eq!((y.len(), dx.len()), (len, len));
+                    for i in 0..len {
+                        let (fx, dfx, dscale) = gelu_ref(f64::from(x[i]));
+                        let what = || format!("{}: GELU({})", be.name(), x[i]);
+                        assert_close(y[i], fx, fx.abs(), GELU_TOL, &what);
+                        let what = || format!("{}: GELU'({}) · dy", be.name(), x[i]);
+                        let d = f64::from(dy[i]);
+                        assert_close(dx[i], d * dfx, d.abs() * dscale, GELU_TOL, &what);
+                    }
+                }
+            }
+
+            #[test]
+            fn gelu_known_answer() {
+                let y = backend().gelu(&[1.0, -1.0]).expect("gelu");
+                // 0.5 (1 + tanh(√(2/π) · 1.044715)) = 0.841192, and
+                // GELU(−1) = GELU(1) − 1.
+                assert!((y[0] - 0.841_192).abs() < 1e-5, "{y:?}");
+                assert!((y[1] + 0.158_808).abs() < 1e-5, "{y:?}");
+            }
+
+            #[test]
+            fn layer_norm_forward_matches_f64_reference() {
+                let be = backend();
+                let mut seed = 600;
+                for &rows in &NORM_ROWS {
+                    for &cols in &NORM_COLS {
+                        seed += 4;
+                        let s = LayerNormShape { rows, cols };
+                        let x = random(rows * cols, seed);
+                        let gain = random(cols, seed + 1);
+                        let bias = random(cols, seed + 2);
+                        let LayerNormOutput { y, mean, rstd } =
+                            be.layer_norm(&x, &gain, &bias, s).expect("layer_norm");
+                        assert_eq!((y.len(), mean.len(), rstd.len()), (rows * cols, rows, rows));
+                        let tol = sum_tol(cols);
+                        for r in 0..rows {
+                            let row = &x[r * cols..(r + 1) * cols];
+                            let (m, rs) = norm_stats_ref(row);
+                            let abs_mean =
+                                row.iter().map(|&v| f64::from(v).abs()).sum::<f64>() / cols as f64;
+                            let what = || format!("{}: {s:?} mean[{r}]", be.name());
+                            assert_close(mean[r], m, abs_mean, tol, &what);
+                            let what = || format!("{}: {s:?} rstd[{r}]", be.name());
+                            assert_close(rstd[r], rs, rs, tol, &what);
+                            for j in 0..cols {
+                                let xv = f64::from(row[j]);
+                                let (g, b) = (f64::from(gain[j]), f64::from(bias[j]));
+                                let exact = (xv - m) * rs * g + b;
+                                let scale = (xv.abs() + m.abs()) * rs * g.abs() + b.abs();
+                                let what = || format!("{}: {s:?} y[{r},{j}]", be.name());
+                                assert_close(y[r * cols + j], exact, scale, tol, &what);
+                            }
+                        }
+                    }
+                }
+            }
+
+            #[test]
+            fn layer_norm_backward_matches_f64_reference() {
+                let be = backend();
+                let mut seed = 700;
+                for &rows in &NORM_ROWS {
+                    for &cols in &NORM_COLS {
+                        seed += 4;
+                        let s = LayerNormShape { rows, cols };
+                        let x = random(rows * cols, seed);
+                        let gain = random(cols, seed + 1);
+                        let dy = random(rows * cols, seed + 2);
+                        // The statistics come from the float64 reference,
+                        // rounded, not from either backend.
+                        let (mean, rstd): (Vec<f32>, Vec<f32>) = (0..rows)
+                            .map(|r| {
+                                let (m, rs) = norm_stats_ref(&x[r * cols..(r + 1) * cols]);
+                                (m as f32, rs as f32)
+                            })
+                            .unzip();
+                        let got = be
+                            .layer_norm_backward(&x, &gain, &mean, &rstd, &dy, s)
+                            .expect("layer_norm_backward");
+                        let (exact, scale) = norm_backward_ref(&x, &gain, &dy, s);
+                        let tol = sum_tol(cols.max(rows));
+                        for (k, (name, got)) in [
+                            ("dx", &got.dx),
+                            ("dgain", &got.dgain),
+                            ("dbias", &got.dbias),
+                        ]
+                        .into_iter()
+                        .enumerate()
+                        {
+                            assert_eq!(got.len(), exact[k].len(), "{name}");
+                            for i in 0..got.len() {
+                                let what = || format!("{}: {s:?} {name}[{i}]", be.name());
+                                assert_close(got[i], exact[k][i], scale[k][i], tol, &what);
+                            }
+                        }
+                    }
+                }
+            }
+
+            #[test]
+            fn embedding_forward_and_backward_match_f64_reference() {
+                let be = backend();
+                for (seed, &(vocab, batch, seq, d)) in EMBED_SHAPES.iter().enumerate() {
+                    let seed = 800 + 8 * seed as u64;
+                    let s = Embedding {
+                        vocab,
+                        batch,
+                        seq,
+                        d,
+                    };
+                    let tokens = random_tokens(s.tokens(), vocab, seed);
+                    let table = random(vocab * d, seed + 1);
+                    let pos = random(seq * d, seed + 2);
+                    let dy = random(s.out_len(), seed + 3);
+                    let y = be.embedding(&tokens, &table, &pos, s).expect("embedding");
+                    assert_eq!(y.len(), s.out_len());
+                    let mut dtable = vec![(0.0f64, 0.0f64); vocab * d];
+                    let mut dpos = vec![(0.0f64, 0.0f64); seq * d];
+                    for (t, &id) in tokens.iter().enumerate() {
+                        let (b, p) = (t / seq, t % seq);
+                        for j in 0..d {
+                            let tv = f64::from(table[id as usize * d + j]);
+                            let pv = f64::from(pos[p * d + j]);
+                            let what = || format!("{}: {s:?} y[{b},{p},{j}]", be.name());
+                            let i = t * d + j;
+                            assert_close(y[i], tv + pv, tv.abs() + pv.abs(), 2.0 * ULP, &what);
+                            let g = f64::from(dy[i]);
+                            let cell = &mut dtable[id as usize * d + j];
+                            *cell = (cell.0 + g, cell.1 + g.abs());
+                            let cell = &mut dpos[p * d + j];
+                            *cell = (cell.0 + g, cell.1 + g.abs());
+                        }
+                    }
+                    let grads = be.embedding_backward(&tokens, &dy, s).expect("backward");
+                    let tol = sum_tol(s.tokens());
+                    for (name, got, exact) in [
+                        ("dtable", &grads.dtable, &dtable),
+                        ("dpos", &grads.dpos, &dpos),
+                    ] {
+                        assert_eq!(got.len(), exact.len(), "{name}");
+                        for (i, (&g, &(e, scale))) in got.iter().zip(exact).enumerate() {
+                            let what = || format!("{}: {s:?} {name}[{i}]", be.name());
+                            assert_close(g, e, scale, tol, &what);
+                        }
+                    }
+                    if vocab == 64 {
+                        assert!(
+                            grads.dtable.iter().any(|&g| g == 0.0),
+                            "unused rows are zero"
+                        );
+                    }
+                    let again = be.embedding_backward(&tokens, &dy, s).expect("backward");
+                    assert_eq!(again, grads, "{}: deterministic", be.name());
+                }
+            }
+
+            #[test]
+            fn layer_kernels_reject_bad_inputs() {
+                let be = backend();
+                let s = Embedding {
+                    vocab: 3,
+                    batch: 1,
+                    seq: 2,
+                    d: 2,
+                };
+                let err = be
+                    .embedding(&[0, 3], &[1.0; 6], &[1.0; 4], s)
+                    .expect_err("id 3 is outside a vocabulary of 3");
+                assert!(
+                    matches!(
+                        err,
+                        ExecError::TokenOutOfRange {
+                            index: 1,
+                            id: 3,
+                            vocab: 3
+                        }
+                    ),
+                    "{err:?}"
+                );
+                let err = be
+                    .embedding_backward(&[0, 1], &[1.0; 3], s)
+                    .expect_err("dy has 3 elements, not 4");
+                assert!(
+                    matches!(err, ExecError::LengthMismatch { operand: "dy", .. }),
+                    "{err:?}"
+                );
+                let err = be
+                    .layer_norm(
+                        &[1.0; 6],
+                        &[1.0; 2],
+                        &[1.0; 3],
+                        LayerNormShape { rows: 2, cols: 3 },
+                    )
+                    .expect_err("gain has 2 elements, not 3");
+                assert!(
+                    matches!(
+                        err,
+                        ExecError::LengthMismatch {
+                            operand: "gain",
+                            expected: 3,
+                            actual: 2,
+                            ..
+                        }
+                    ),
+                    "{err:?}"
+                );
+                let err = be
+                    .gelu_backward(&[1.0; 2], &[1.0])
+                    .expect_err("dy is short");
+                assert!(matches!(err, ExecError::LengthMismatch { .. }), "{err:?}");
+            }
+        }
+    };
+}
+
+stamp_layer_tests!(cpu_layers, CpuBackend);
+stamp_layer_tests!(
+    gpu_layers,
+    GpuBackend::new().expect("test.sh installs lavapipe, so a device opens")
+);

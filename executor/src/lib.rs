@@ -1,10 +1,12 @@
 //! Cirrus executor: runs work for real through wgpu compute shaders, to hold
 //! the simulator to what it measures.
 //!
-//! This first slice has the devices and the first kernel: listing adapters,
-//! opening a device with the adapter's full limits, and a register-blocked
-//! matrix multiply (forward and both backward products) behind a
-//! [`Backend`] trait, with a float32 CPU reference backend. Running a plan
+//! This first slice has the devices and the first kernels: listing adapters,
+//! opening a device with the adapter's full limits, and behind a [`Backend`]
+//! trait, with a float32 CPU reference backend, a register-blocked matrix
+//! multiply (forward and both backward products) and, forward and backward,
+//! GELU (tanh approximation), layer norm and token plus positional
+//! embedding (see [`layers`]). Running a plan
 //! (data-parallel training of a `cirrus_sim` Plan) is not here yet.
 //!
 //! ```text
@@ -38,3 +40,9 @@ pub use backend::{Backend, CpuBackend, Matmul};
 pub use devices::{AdapterSummary, Gpu, list_adapters};
 pub use error::{ExecError, NO_ADAPTER_HINT};
 pub use gpu::GpuBackend;
+
+// --- element-wise and normalisation kernels (k1) ---
+pub mod layers;
+pub use layers::{
+    Embedding, EmbeddingGrads, LAYER_NORM_EPS, LayerNormGrads, LayerNormOutput, LayerNormShape,
+};

@@ -3,7 +3,7 @@
 //! with vec4 loads for untransposed products whose `k` and `n` are multiples
 //! of 4.
 
-use super::scoped;
+use super::{check_storage, entry, pipeline, read_back, scoped, to_u32};
 use crate::backend::Matmul;
 use crate::devices::Gpu;
 use crate::error::ExecError;
@@ -14,27 +14,13 @@ const BLOCK: usize = 4;
 /// Invocations per workgroup along each axis (`@workgroup_size(8, 8, 1)`).
 const WORKGROUP: usize = 8;
 const NAME: &str = "matmul";
+const DIMENSION: &str = "a matrix dimension";
 
 /// The compiled matrix-multiply pipelines for one device.
 #[derive(Debug)]
 pub struct MatmulKernel {
     general: wgpu::ComputePipeline,
     vec4: wgpu::ComputePipeline,
-}
-
-fn pipeline(device: &wgpu::Device, label: &str, wgsl: &str) -> wgpu::ComputePipeline {
-    let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-        label: Some(label),
-        source: wgpu::ShaderSource::Wgsl(wgsl.into()),
-    });
-    device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-        label: Some(label),
-        layout: None,
-        module: &module,
-        entry_point: Some("main"),
-        compilation_options: Default::default(),
-        cache: None,
-    })
 }
 
 impl MatmulKernel {
@@ -68,21 +54,15 @@ impl MatmulKernel {
         if s.k == 0 {
             return Ok(vec![0.0; s.c_len()]);
         }
-        let dims = [to_u32(s.m)?, to_u32(s.k)?, to_u32(s.n)?];
+        let dims = [
+            to_u32(s.m, DIMENSION)?,
+            to_u32(s.k, DIMENSION)?,
+            to_u32(s.n, DIMENSION)?,
+        ];
         let flags = u32::from(s.trans_a) | (u32::from(s.trans_b) << 1);
         let limits = &gpu.limits;
         for len in [s.a_len(), s.b_len(), s.c_len()] {
-            let bytes = (len * size_of::<f32>()) as u64;
-            let limit = limits
-                .max_storage_buffer_binding_size
-                .min(limits.max_buffer_size);
-            if bytes > limit {
-                return Err(ExecError::TooLarge {
-                    what: "a storage buffer (bytes)",
-                    needed: bytes,
-                    limit,
-                });
-            }
+            check_storage(gpu, (len * size_of::<f32>()) as u64)?;
         }
         let groups_x = s.n.div_ceil(BLOCK).div_ceil(WORKGROUP);
         let groups_y = s.m.div_ceil(BLOCK).div_ceil(WORKGROUP);
@@ -158,47 +138,6 @@ impl MatmulKernel {
             gpu.queue.submit([encoder.finish()]);
             Ok(staging)
         })?;
-        read_back(gpu, &staging)
+        read_back(gpu, NAME, &staging)
     }
-}
-
-fn entry(binding: u32, buffer: &wgpu::Buffer) -> wgpu::BindGroupEntry<'_> {
-    wgpu::BindGroupEntry {
-        binding,
-        resource: buffer.as_entire_binding(),
-    }
-}
-
-fn to_u32(x: usize) -> Result<u32, ExecError> {
-    u32::try_from(x).map_err(|_| ExecError::TooLarge {
-        what: "a matrix dimension",
-        needed: x as u64,
-        limit: u64::from(u32::MAX),
-    })
-}
-
-fn device_error(reason: impl ToString) -> ExecError {
-    ExecError::Device {
-        kernel: NAME,
-        reason: reason.to_string(),
-    }
-}
-
-/// Maps `staging`, waits for the device, and copies its floats out.
-fn read_back(gpu: &Gpu, staging: &wgpu::Buffer) -> Result<Vec<f32>, ExecError> {
-    let (tx, rx) = std::sync::mpsc::channel();
-    staging.map_async(wgpu::MapMode::Read, .., move |r| {
-        // The receiver waits below; if it is gone there is no one to tell.
-        let _ = tx.send(r);
-    });
-    gpu.device
-        .poll(wgpu::PollType::wait_indefinitely())
-        .map_err(device_error)?;
-    rx.recv().map_err(device_error)?.map_err(device_error)?;
-    let out = {
-        let view = staging.get_mapped_range(..).map_err(device_error)?;
-        bytemuck::pod_collect_to_vec::<u8, f32>(&view)
-    };
-    staging.unmap();
-    Ok(out)
 }
