@@ -51,6 +51,14 @@ pub enum ExecError {
         /// The device's message.
         reason: String,
     },
+    /// A kernel's inputs are inconsistent (lengths, targets, step).
+    #[error("run kernel `{kernel}`: {reason}")]
+    InvalidInput {
+        /// The kernel's name.
+        kernel: &'static str,
+        /// What is wrong with the inputs.
+        reason: String,
+    },
 }
 
 /// The hint given with [`ExecError::NoAdapter`].

@@ -7,6 +7,10 @@
 //! [`Backend`] trait, with a float32 CPU reference backend. Running a plan
 //! (data-parallel training of a `cirrus_sim` Plan) is not here yet.
 //!
+//! Loss, optimiser and gradient-combination kernels, on both backends:
+//! softmax cross-entropy (mean loss and logit gradient), an [`AdamW`] step
+//! in place, and the share-weighted sum of workers' gradients.
+//!
 //! ```text
 //! devices::list_adapters ──► AdapterSummary (name, backend, type, driver)
 //! Gpu::open(adapter) ──► GpuBackend ──┐
@@ -30,6 +34,8 @@ pub mod backend;
 pub mod devices;
 mod error;
 pub mod gpu;
+// --- loss, optimiser and gradient-combination kernels (k2) ---
+pub mod training;
 
 #[cfg(test)]
 mod kernel_tests;
@@ -38,3 +44,5 @@ pub use backend::{Backend, CpuBackend, Matmul};
 pub use devices::{AdapterSummary, Gpu, list_adapters};
 pub use error::{ExecError, NO_ADAPTER_HINT};
 pub use gpu::GpuBackend;
+// --- loss, optimiser and gradient-combination kernels (k2) ---
+pub use training::AdamW;

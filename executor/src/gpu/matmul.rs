@@ -3,11 +3,10 @@
 //! with vec4 loads for untransposed products whose `k` and `n` are multiples
 //! of 4.
 
-use super::scoped;
+use super::{check_groups, check_storage, output, pipeline, run, scoped, storage, to_u32, uniform};
 use crate::backend::Matmul;
 use crate::devices::Gpu;
 use crate::error::ExecError;
-use wgpu::util::DeviceExt;
 
 /// Outputs per invocation along each axis (the register block is 4×4).
 const BLOCK: usize = 4;
@@ -20,21 +19,6 @@ const NAME: &str = "matmul";
 pub struct MatmulKernel {
     general: wgpu::ComputePipeline,
     vec4: wgpu::ComputePipeline,
-}
-
-fn pipeline(device: &wgpu::Device, label: &str, wgsl: &str) -> wgpu::ComputePipeline {
-    let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-        label: Some(label),
-        source: wgpu::ShaderSource::Wgsl(wgsl.into()),
-    });
-    device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-        label: Some(label),
-        layout: None,
-        module: &module,
-        entry_point: Some("main"),
-        compilation_options: Default::default(),
-        cache: None,
-    })
 }
 
 impl MatmulKernel {
@@ -68,137 +52,31 @@ impl MatmulKernel {
         if s.k == 0 {
             return Ok(vec![0.0; s.c_len()]);
         }
-        let dims = [to_u32(s.m)?, to_u32(s.k)?, to_u32(s.n)?];
+        let dims = [
+            to_u32(s.m, "a matrix dimension")?,
+            to_u32(s.k, "a matrix dimension")?,
+            to_u32(s.n, "a matrix dimension")?,
+        ];
         let flags = u32::from(s.trans_a) | (u32::from(s.trans_b) << 1);
-        let limits = &gpu.limits;
         for len in [s.a_len(), s.b_len(), s.c_len()] {
-            let bytes = (len * size_of::<f32>()) as u64;
-            let limit = limits
-                .max_storage_buffer_binding_size
-                .min(limits.max_buffer_size);
-            if bytes > limit {
-                return Err(ExecError::TooLarge {
-                    what: "a storage buffer (bytes)",
-                    needed: bytes,
-                    limit,
-                });
-            }
+            check_storage(gpu, len)?;
         }
-        let groups_x = s.n.div_ceil(BLOCK).div_ceil(WORKGROUP);
-        let groups_y = s.m.div_ceil(BLOCK).div_ceil(WORKGROUP);
-        let max_groups = limits.max_compute_workgroups_per_dimension;
-        for groups in [groups_x, groups_y] {
-            if groups > max_groups as usize {
-                return Err(ExecError::TooLarge {
-                    what: "workgroups per dispatch dimension",
-                    needed: groups as u64,
-                    limit: u64::from(max_groups),
-                });
-            }
-        }
+        let groups_x = check_groups(gpu, s.n.div_ceil(BLOCK).div_ceil(WORKGROUP))?;
+        let groups_y = check_groups(gpu, s.m.div_ceil(BLOCK).div_ceil(WORKGROUP))?;
         let pipeline = if Self::uses_vec4(&s) {
             &self.vec4
         } else {
             &self.general
         };
         let device = &gpu.device;
-        let c_bytes = (s.c_len() * size_of::<f32>()) as u64;
-        let staging = scoped(device, NAME, || {
-            let params = [dims[0], dims[1], dims[2], flags];
-            let params = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                label: Some("matmul params"),
-                contents: bytemuck::cast_slice(&params),
-                usage: wgpu::BufferUsages::UNIFORM,
-            });
-            let a_buf = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                label: Some("matmul a"),
-                contents: bytemuck::cast_slice(a),
-                usage: wgpu::BufferUsages::STORAGE,
-            });
-            let b_buf = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                label: Some("matmul b"),
-                contents: bytemuck::cast_slice(b),
-                usage: wgpu::BufferUsages::STORAGE,
-            });
-            let c_buf = device.create_buffer(&wgpu::BufferDescriptor {
-                label: Some("matmul c"),
-                size: c_bytes,
-                usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
-                mapped_at_creation: false,
-            });
-            let staging = device.create_buffer(&wgpu::BufferDescriptor {
-                label: Some("matmul readback"),
-                size: c_bytes,
-                usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-                mapped_at_creation: false,
-            });
-            let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
-                label: Some(NAME),
-                layout: &pipeline.get_bind_group_layout(0),
-                entries: &[
-                    entry(0, &params),
-                    entry(1, &a_buf),
-                    entry(2, &b_buf),
-                    entry(3, &c_buf),
-                ],
-            });
-            let mut encoder = device
-                .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(NAME) });
-            {
-                let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
-                    label: Some(NAME),
-                    timestamp_writes: None,
-                });
-                pass.set_pipeline(pipeline);
-                pass.set_bind_group(0, &bind_group, &[]);
-                // Both fit u32: checked against the dispatch limit above.
-                pass.dispatch_workgroups(groups_x as u32, groups_y as u32, 1);
-            }
-            encoder.copy_buffer_to_buffer(&c_buf, 0, &staging, 0, c_bytes);
-            gpu.queue.submit([encoder.finish()]);
-            Ok(staging)
-        })?;
-        read_back(gpu, &staging)
+        let params = [dims[0], dims[1], dims[2], flags];
+        run(gpu, NAME, pipeline, [groups_x, groups_y], |_| {
+            let params = uniform(device, "matmul params", &params);
+            let a_buf = storage(device, "matmul a", a);
+            let b_buf = storage(device, "matmul b", b);
+            let c_buf = output(device, "matmul c", s.c_len());
+            let outputs = vec![(c_buf.clone(), s.c_len())];
+            Ok((vec![params, a_buf, b_buf, c_buf], outputs))
+        })
     }
-}
-
-fn entry(binding: u32, buffer: &wgpu::Buffer) -> wgpu::BindGroupEntry<'_> {
-    wgpu::BindGroupEntry {
-        binding,
-        resource: buffer.as_entire_binding(),
-    }
-}
-
-fn to_u32(x: usize) -> Result<u32, ExecError> {
-    u32::try_from(x).map_err(|_| ExecError::TooLarge {
-        what: "a matrix dimension",
-        needed: x as u64,
-        limit: u64::from(u32::MAX),
-    })
-}
-
-fn device_error(reason: impl ToString) -> ExecError {
-    ExecError::Device {
-        kernel: NAME,
-        reason: reason.to_string(),
-    }
-}
-
-/// Maps `staging`, waits for the device, and copies its floats out.
-fn read_back(gpu: &Gpu, staging: &wgpu::Buffer) -> Result<Vec<f32>, ExecError> {
-    let (tx, rx) = std::sync::mpsc::channel();
-    staging.map_async(wgpu::MapMode::Read, .., move |r| {
-        // The receiver waits below; if it is gone there is no one to tell.
-        let _ = tx.send(r);
-    });
-    gpu.device
-        .poll(wgpu::PollType::wait_indefinitely())
-        .map_err(device_error)?;
-    rx.recv().map_err(device_error)?.map_err(device_error)?;
-    let out = {
-        let view = staging.get_mapped_range(..).map_err(device_error)?;
-        bytemuck::pod_collect_to_vec::<u8, f32>(&view)
-    };
-    staging.unmap();
-    Ok(out)
 }
