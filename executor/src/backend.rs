@@ -6,6 +6,7 @@ use crate::error::ExecError;
 use crate::layers::{
     self, Embedding, EmbeddingGrads, LayerNormGrads, LayerNormOutput, LayerNormShape,
 };
+use crate::training::{AdamW, check_adamw, check_cross_entropy, check_weighted_sum};
 
 /// The shape of one matrix product `C = op(A) · op(B)`, all row-major.
 ///
@@ -183,6 +184,46 @@ pub trait Backend {
         dy: &[f32],
         shape: Embedding,
     ) -> Result<EmbeddingGrads, ExecError>;
+
+    // --- loss, optimiser and gradient-combination kernels (k2) ---
+
+    /// Mean softmax cross-entropy over rows: `logits` is row-major
+    /// `rows × vocab` with `rows = targets.len()`, and row `r`'s loss is
+    /// `ln Σⱼ exp(x[r, j]) − x[r, targets[r]]`, computed with the row's
+    /// maximum subtracted so it cannot overflow.
+    fn cross_entropy_loss(
+        &self,
+        logits: &[f32],
+        targets: &[u32],
+        vocab: usize,
+    ) -> Result<f32, ExecError>;
+
+    /// The gradient of [`Backend::cross_entropy_loss`] with respect to the
+    /// logits: `(softmax(x[r]) − onehot(targets[r])) / rows`, `rows × vocab`.
+    fn cross_entropy_grad(
+        &self,
+        logits: &[f32],
+        targets: &[u32],
+        vocab: usize,
+    ) -> Result<Vec<f32>, ExecError>;
+
+    /// One AdamW step `step` (from 1; see [`AdamW`]) on `params` with
+    /// `grads`, updating `params` and the moments `m` and `v` in place.
+    fn adamw_step(
+        &self,
+        params: &mut [f32],
+        m: &mut [f32],
+        v: &mut [f32],
+        grads: &[f32],
+        hp: &AdamW,
+        step: u64,
+    ) -> Result<(), ExecError>;
+
+    /// `Σᵢ weights[i]·grads[i]` element-wise, summed in order of ascending
+    /// `i`: the share-weighted combination of workers' gradients (the
+    /// weights are the plan's `lr_share`, which sum to 1; that is not
+    /// checked).
+    fn weighted_sum(&self, grads: &[&[f32]], weights: &[f32]) -> Result<Vec<f32>, ExecError>;
 }
 
 /// The reference backend: plain float32 loops on the CPU.
@@ -258,5 +299,75 @@ impl Backend for CpuBackend {
         shape: Embedding,
     ) -> Result<EmbeddingGrads, ExecError> {
         layers::embedding_backward(tokens, dy, shape)
+    }
+
+    // --- loss, optimiser and gradient-combination kernels (k2) ---
+
+    fn cross_entropy_loss(
+        &self,
+        logits: &[f32],
+        targets: &[u32],
+        vocab: usize,
+    ) -> Result<f32, ExecError> {
+        let rows = check_cross_entropy(logits, targets, vocab)?;
+        let mut total = 0.0f32;
+        for (row, &t) in logits.chunks_exact(vocab).zip(targets) {
+            let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+            let sum: f32 = row.iter().map(|&x| (x - max).exp()).sum();
+            total += sum.ln() + max - row[t as usize];
+        }
+        Ok(total / rows as f32)
+    }
+
+    fn cross_entropy_grad(
+        &self,
+        logits: &[f32],
+        targets: &[u32],
+        vocab: usize,
+    ) -> Result<Vec<f32>, ExecError> {
+        let rows = check_cross_entropy(logits, targets, vocab)?;
+        let scale = 1.0 / rows as f32;
+        let mut grad = Vec::with_capacity(logits.len());
+        for (row, &t) in logits.chunks_exact(vocab).zip(targets) {
+            let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+            let sum: f32 = row.iter().map(|&x| (x - max).exp()).sum();
+            for (j, &x) in row.iter().enumerate() {
+                let hot = if j == t as usize { 1.0 } else { 0.0 };
+                grad.push(((x - max).exp() / sum - hot) * scale);
+            }
+        }
+        Ok(grad)
+    }
+
+    fn adamw_step(
+        &self,
+        params: &mut [f32],
+        m: &mut [f32],
+        v: &mut [f32],
+        grads: &[f32],
+        hp: &AdamW,
+        step: u64,
+    ) -> Result<(), ExecError> {
+        check_adamw(params, m, v, grads, step)?;
+        let (c1, c2) = hp.bias_corrections(step);
+        for (((p, m), v), &g) in params.iter_mut().zip(m).zip(v).zip(grads) {
+            *m = hp.beta1 * *m + (1.0 - hp.beta1) * g;
+            *v = hp.beta2 * *v + (1.0 - hp.beta2) * g * g;
+            let m_hat = *m / c1;
+            let v_hat = *v / c2;
+            *p -= hp.lr * (m_hat / (v_hat.sqrt() + hp.eps) + hp.weight_decay * *p);
+        }
+        Ok(())
+    }
+
+    fn weighted_sum(&self, grads: &[&[f32]], weights: &[f32]) -> Result<Vec<f32>, ExecError> {
+        let len = check_weighted_sum(grads, weights)?;
+        let mut out = vec![0.0f32; len];
+        for (g, &w) in grads.iter().zip(weights) {
+            for (o, &x) in out.iter_mut().zip(g.iter()) {
+                *o += w * x;
+            }
+        }
+        Ok(out)
     }
 }

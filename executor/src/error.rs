@@ -77,6 +77,14 @@ pub enum ExecError {
         /// Rows of the embedding table.
         vocab: usize,
     },
+    /// A kernel's inputs are inconsistent (lengths, targets, step).
+    #[error("run kernel `{kernel}`: {reason}")]
+    InvalidInput {
+        /// The kernel's name.
+        kernel: &'static str,
+        /// What is wrong with the inputs.
+        reason: String,
+    },
 }
 
 /// The hint given with [`ExecError::NoAdapter`].

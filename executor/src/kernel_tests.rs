@@ -620,3 +620,365 @@ stamp_layer_tests!(
     gpu_layers,
     GpuBackend::new().expect("test.sh installs lavapipe, so a device opens")
 );
+
+// --- loss, optimiser and gradient-combination kernels (k2) ---
+
+use crate::training::AdamW;
+
+/// (rows, vocab) of the cross-entropy tests: one row, odd counts, a
+/// vocabulary past several workgroups' worth of classes. Small: lavapipe is
+/// slow.
+const CE_SHAPES: [(usize, usize); 6] = [(1, 2), (1, 257), (3, 5), (17, 2), (17, 257), (3, 1)];
+
+/// Vector lengths of the AdamW and weighted-sum tests: a scalar, less than
+/// a workgroup, several workgroups ending mid-workgroup.
+const LENGTHS: [usize; 3] = [1, 7, 1000];
+
+/// Random logits: [`random`] scaled to magnitudes in [0.8, 8], so softmax
+/// spans several orders of magnitude.
+fn random_logits(len: usize, seed: u64) -> Vec<f32> {
+    random(len, seed).iter().map(|x| 8.0 * x).collect()
+}
+
+/// Random targets below `vocab`.
+fn random_targets(rows: usize, vocab: usize, seed: u64) -> Vec<u32> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    (0..rows)
+        .map(|_| rng.random_range(0..vocab as u32))
+        .collect()
+}
+
+/// Per row in float64: (ln Σ exp(x − max), max, softmax).
+fn softmax_f64(row: &[f32]) -> (f64, f64, Vec<f64>) {
+    let max = row
+        .iter()
+        .map(|&x| f64::from(x))
+        .fold(f64::NEG_INFINITY, f64::max);
+    let exps: Vec<f64> = row.iter().map(|&x| (f64::from(x) - max).exp()).collect();
+    let sum: f64 = exps.iter().sum();
+    (sum.ln(), max, exps.iter().map(|e| e / sum).collect())
+}
+
+/// Checks the mean loss against float64, relative to the mean magnitude of
+/// the terms each row's loss combines (`ln Σ`, the max, the target's logit):
+/// the loss itself can cancel to nearly zero.
+fn check_cross_entropy_loss(backend: &impl Backend, rows: usize, vocab: usize, seed: u64) {
+    let logits = random_logits(rows * vocab, seed);
+    let targets = random_targets(rows, vocab, seed ^ 0x5eed);
+    let (mut exact, mut scale) = (0.0f64, 0.0f64);
+    for (row, &t) in logits.chunks_exact(vocab).zip(&targets) {
+        let (lse, max, _) = softmax_f64(row);
+        let xt = f64::from(row[t as usize]);
+        exact += lse + max - xt;
+        scale += lse.abs() + max.abs() + xt.abs();
+    }
+    exact /= rows as f64;
+    scale /= rows as f64;
+    let got = backend
+        .cross_entropy_loss(&logits, &targets, vocab)
+        .unwrap_or_else(|e| panic!("{}: {rows}×{vocab}: {e}", backend.name()));
+    let err = (f64::from(got) - exact).abs() / scale;
+    assert!(
+        err <= TOL,
+        "{}: {rows}×{vocab}: loss {got}, expected {exact} (relative error {err:e})",
+        backend.name()
+    );
+}
+
+/// Checks every gradient element against float64, relative to
+/// `(softmax + onehot) / rows`.
+fn check_cross_entropy_grad(backend: &impl Backend, rows: usize, vocab: usize, seed: u64) {
+    let logits = random_logits(rows * vocab, seed);
+    let targets = random_targets(rows, vocab, seed ^ 0x5eed);
+    let grad = backend
+        .cross_entropy_grad(&logits, &targets, vocab)
+        .unwrap_or_else(|e| panic!("{}: {rows}×{vocab}: {e}", backend.name()));
+    assert_eq!(grad.len(), rows * vocab, "{}", backend.name());
+    for (r, (row, &t)) in logits.chunks_exact(vocab).zip(&targets).enumerate() {
+        let (_, _, p) = softmax_f64(row);
+        for (j, &pj) in p.iter().enumerate() {
+            let hot = if j == t as usize { 1.0 } else { 0.0 };
+            let exact = (pj - hot) / rows as f64;
+            let scale = (pj + hot) / rows as f64;
+            let got = f64::from(grad[r * vocab + j]);
+            let err = (got - exact).abs() / scale;
+            assert!(
+                err <= TOL,
+                "{}: {rows}×{vocab}: dlogits[{r},{j}] = {got}, expected {exact} \
+                 (relative error {err:e})",
+                backend.name()
+            );
+        }
+    }
+}
+
+/// The hyperparameters of the random AdamW tests: a large learning rate and
+/// decay, so each update is large against the parameter's float32 rounding.
+const ADAMW_HP: AdamW = AdamW {
+    lr: 0.01,
+    beta1: 0.9,
+    beta2: 0.999,
+    eps: 1e-8,
+    weight_decay: 0.1,
+};
+
+/// Runs one AdamW step on random state and checks the parameter's update
+/// and both moments against float64: each relative to the magnitudes of
+/// the terms it sums, the parameter allowing one float32 rounding of itself
+/// more.
+fn check_adamw(backend: &impl Backend, n: usize, step: u64, seed: u64) {
+    let hp = ADAMW_HP;
+    let p0 = random(n, seed);
+    let m0 = random(n, seed ^ 1);
+    let v0: Vec<f32> = random(n, seed ^ 2).iter().map(|x| x.abs()).collect();
+    let g = random(n, seed ^ 3);
+    let (mut p, mut m, mut v) = (p0.clone(), m0.clone(), v0.clone());
+    backend
+        .adamw_step(&mut p, &mut m, &mut v, &g, &hp, step)
+        .unwrap_or_else(|e| panic!("{}: n {n}: {e}", backend.name()));
+    let (b1, b2) = (f64::from(hp.beta1), f64::from(hp.beta2));
+    let (lr, wd, eps) = (
+        f64::from(hp.lr),
+        f64::from(hp.weight_decay),
+        f64::from(hp.eps),
+    );
+    let t = step as i32;
+    let (c1, c2) = (1.0 - b1.powi(t), 1.0 - b2.powi(t));
+    for i in 0..n {
+        let (pi, mi, vi, gi) = (
+            f64::from(p0[i]),
+            f64::from(m0[i]),
+            f64::from(v0[i]),
+            f64::from(g[i]),
+        );
+        let m_new = b1 * mi + (1.0 - b1) * gi;
+        let v_new = b2 * vi + (1.0 - b2) * gi * gi;
+        let adam = lr * (m_new / c1) / ((v_new / c2).sqrt() + eps);
+        let decay = lr * wd * pi;
+        let p_new = pi - adam - decay;
+        let checks = [
+            ("m", m[i], m_new, (b1 * mi).abs() + ((1.0 - b1) * gi).abs()),
+            ("v", v[i], v_new, b2 * vi + (1.0 - b2) * gi * gi),
+            (
+                "p",
+                p[i],
+                p_new,
+                adam.abs() + decay.abs() + pi.abs() * f64::from(f32::EPSILON) / TOL,
+            ),
+        ];
+        for (what, got, exact, scale) in checks {
+            let err = (f64::from(got) - exact).abs() / scale;
+            assert!(
+                err <= TOL,
+                "{}: n {n}, step {step}: {what}[{i}] = {got}, expected {exact} \
+                 (relative error {err:e})",
+                backend.name()
+            );
+        }
+    }
+}
+
+/// Checks `Σ w_i g_i` for `workers` random gradients of length `len` with
+/// random positive weights summing to 1, relative to `Σ |w_i g_i|`.
+fn check_weighted_sum(backend: &impl Backend, workers: usize, len: usize, seed: u64) {
+    let grads: Vec<Vec<f32>> = (0..workers)
+        .map(|i| random(len, seed + 17 * i as u64))
+        .collect();
+    let raw: Vec<f32> = random(workers, seed ^ 7).iter().map(|x| x.abs()).collect();
+    let total: f32 = raw.iter().sum();
+    let weights: Vec<f32> = raw.iter().map(|w| w / total).collect();
+    let views: Vec<&[f32]> = grads.iter().map(Vec::as_slice).collect();
+    let out = backend
+        .weighted_sum(&views, &weights)
+        .unwrap_or_else(|e| panic!("{}: {workers}×{len}: {e}", backend.name()));
+    assert_eq!(out.len(), len, "{}", backend.name());
+    for (j, &got) in out.iter().enumerate() {
+        let (mut exact, mut scale) = (0.0f64, 0.0f64);
+        for (g, &w) in grads.iter().zip(&weights) {
+            let t = f64::from(w) * f64::from(g[j]);
+            exact += t;
+            scale += t.abs();
+        }
+        let err = (f64::from(got) - exact).abs() / scale;
+        assert!(
+            err <= TOL,
+            "{}: {workers}×{len}: out[{j}] = {got}, expected {exact} (relative error {err:e})",
+            backend.name()
+        );
+    }
+}
+
+macro_rules! stamp_training_kernel_tests {
+    ($name:ident, $backend:expr) => {
+        mod $name {
+            use super::*;
+
+            fn backend() -> impl Backend {
+                $backend
+            }
+
+            #[test]
+            fn cross_entropy_loss_matches_f64_reference() {
+                let be = backend();
+                for (seed, &(rows, vocab)) in CE_SHAPES.iter().enumerate() {
+                    check_cross_entropy_loss(&be, rows, vocab, 400 + seed as u64);
+                }
+            }
+
+            #[test]
+            fn cross_entropy_grad_matches_f64_reference() {
+                let be = backend();
+                for (seed, &(rows, vocab)) in CE_SHAPES.iter().enumerate() {
+                    check_cross_entropy_grad(&be, rows, vocab, 500 + seed as u64);
+                }
+            }
+
+            #[test]
+            fn cross_entropy_known_answer_uniform_logits() {
+                // Equal logits: softmax is 1/vocab, the loss ln(vocab).
+                let be = backend();
+                let (rows, vocab) = (3, 5);
+                let logits = vec![0.75f32; rows * vocab];
+                let targets = [0, 4, 2];
+                let loss = be
+                    .cross_entropy_loss(&logits, &targets, vocab)
+                    .expect("valid inputs");
+                let ln5 = 5.0f64.ln();
+                assert!((f64::from(loss) - ln5).abs() <= TOL * ln5, "{loss}");
+                let grad = be
+                    .cross_entropy_grad(&logits, &targets, vocab)
+                    .expect("valid inputs");
+                for (r, &t) in targets.iter().enumerate() {
+                    for j in 0..vocab {
+                        let hot = if j == t as usize { 1.0 } else { 0.0 };
+                        let exact = (0.2 - hot) / 3.0;
+                        let got = f64::from(grad[r * vocab + j]);
+                        assert!((got - exact).abs() <= TOL * 0.4, "[{r},{j}] {got}");
+                    }
+                }
+            }
+
+            #[test]
+            fn cross_entropy_rejects_a_target_outside_the_vocabulary() {
+                let err = backend()
+                    .cross_entropy_loss(&[1.0; 6], &[0, 3], 3)
+                    .expect_err("target 3 of a 3-class vocabulary");
+                assert!(matches!(err, ExecError::InvalidInput { .. }), "{err:?}");
+                let err = backend()
+                    .cross_entropy_grad(&[1.0; 5], &[0, 1], 3)
+                    .expect_err("5 logits for 2 rows of 3");
+                assert!(matches!(err, ExecError::InvalidInput { .. }), "{err:?}");
+            }
+
+            #[test]
+            fn adamw_matches_f64_reference() {
+                let be = backend();
+                for (seed, &n) in LENGTHS.iter().enumerate() {
+                    for step in [1, 7, 1000] {
+                        check_adamw(&be, n, step, 600 + seed as u64 + step);
+                    }
+                }
+            }
+
+            #[test]
+            fn adamw_known_answer_first_step() {
+                // From m = v = 0, step 1: m̂ = g and v̂ = g², so each
+                // parameter moves by −lr·(sign(g) + weight_decay·p).
+                let be = backend();
+                let hp = AdamW::default();
+                let p0 = random(7, 700);
+                let g = random(7, 701);
+                let mut p = p0.clone();
+                let (mut m, mut v) = (vec![0.0; 7], vec![0.0; 7]);
+                be.adamw_step(&mut p, &mut m, &mut v, &g, &hp, 1)
+                    .expect("valid inputs");
+                for i in 0..7 {
+                    let moved = f64::from(p[i]) - f64::from(p0[i]);
+                    let expected = -f64::from(hp.lr)
+                        * (f64::from(g[i].signum())
+                            + f64::from(hp.weight_decay) * f64::from(p0[i]));
+                    assert!(
+                        (moved - expected).abs() <= 1e-3 * f64::from(hp.lr) + 1.2e-7,
+                        "p[{i}] moved {moved}, expected {expected}"
+                    );
+                    let m_exact = (1.0 - f64::from(hp.beta1)) * f64::from(g[i]);
+                    assert!((f64::from(m[i]) - m_exact).abs() <= TOL * m_exact.abs());
+                    let v_exact = (1.0 - f64::from(hp.beta2)) * f64::from(g[i]).powi(2);
+                    assert!((f64::from(v[i]) - v_exact).abs() <= TOL * v_exact);
+                }
+            }
+
+            #[test]
+            fn adamw_rejects_step_zero_and_mismatched_lengths() {
+                let be = backend();
+                let hp = AdamW::default();
+                let (mut p, mut m, mut v) = ([1.0; 3], [0.0; 3], [0.0; 3]);
+                let err = be
+                    .adamw_step(&mut p, &mut m, &mut v, &[0.5; 3], &hp, 0)
+                    .expect_err("steps count from 1");
+                assert!(matches!(err, ExecError::InvalidInput { .. }), "{err:?}");
+                let err = be
+                    .adamw_step(&mut p, &mut m, &mut v, &[0.5; 2], &hp, 1)
+                    .expect_err("2 gradients for 3 parameters");
+                assert!(matches!(err, ExecError::InvalidInput { .. }), "{err:?}");
+                assert_eq!(p, [1.0; 3], "a rejected step changes nothing");
+            }
+
+            #[test]
+            fn weighted_sum_matches_f64_reference() {
+                let be = backend();
+                for workers in [1, 2, 5] {
+                    for (seed, &len) in LENGTHS.iter().enumerate() {
+                        check_weighted_sum(
+                            &be,
+                            workers,
+                            len,
+                            800 + 10 * workers as u64 + seed as u64,
+                        );
+                    }
+                }
+            }
+
+            #[test]
+            fn weighted_sum_known_answer_equal_weights_is_the_mean() {
+                let be = backend();
+                let grads: Vec<Vec<f32>> = (0..3).map(|i| random(7, 900 + i)).collect();
+                let views: Vec<&[f32]> = grads.iter().map(Vec::as_slice).collect();
+                let out = be
+                    .weighted_sum(&views, &[1.0 / 3.0; 3])
+                    .expect("valid inputs");
+                for (j, &got) in out.iter().enumerate() {
+                    let mean = grads.iter().map(|g| f64::from(g[j])).sum::<f64>() / 3.0;
+                    let scale = grads.iter().map(|g| f64::from(g[j]).abs()).sum::<f64>() / 3.0;
+                    assert!(
+                        (f64::from(got) - mean).abs() <= TOL * scale,
+                        "out[{j}] = {got}, mean {mean}"
+                    );
+                }
+                let one = be.weighted_sum(&[&grads[0]], &[1.0]).expect("valid inputs");
+                assert_eq!(one, grads[0], "one worker with weight 1 is the identity");
+            }
+
+            #[test]
+            fn weighted_sum_rejects_mismatched_inputs() {
+                let be = backend();
+                let err = be
+                    .weighted_sum(&[&[1.0, 2.0], &[3.0]], &[0.5, 0.5])
+                    .expect_err("gradients of different lengths");
+                assert!(matches!(err, ExecError::InvalidInput { .. }), "{err:?}");
+                let err = be
+                    .weighted_sum(&[&[1.0, 2.0]], &[0.5, 0.5])
+                    .expect_err("two weights for one gradient");
+                assert!(matches!(err, ExecError::InvalidInput { .. }), "{err:?}");
+                let err = be.weighted_sum(&[], &[]).expect_err("no gradients");
+                assert!(matches!(err, ExecError::InvalidInput { .. }), "{err:?}");
+            }
+        }
+    };
+}
+
+stamp_training_kernel_tests!(training_cpu, CpuBackend);
+stamp_training_kernel_tests!(
+    training_gpu,
+    GpuBackend::new().expect("test.sh installs lavapipe, so a device opens")
+);

@@ -4,10 +4,13 @@
 //! This first slice has the devices and the first kernels: listing adapters,
 //! opening a device with the adapter's full limits, and behind a [`Backend`]
 //! trait, with a float32 CPU reference backend, a register-blocked matrix
-//! multiply (forward and both backward products) and, forward and backward,
+//! multiply (forward and both backward products); forward and backward,
 //! GELU (tanh approximation), layer norm and token plus positional
-//! embedding (see [`layers`]). Running a plan
-//! (data-parallel training of a `cirrus_sim` Plan) is not here yet.
+//! embedding (see [`layers`]); and the loss, optimiser and
+//! gradient-combination kernels: softmax cross-entropy (mean loss and logit
+//! gradient), an [`AdamW`] step in place, and the share-weighted sum of
+//! workers' gradients (see [`training`]). Running a plan (data-parallel
+//! training of a `cirrus_sim` Plan) is not here yet.
 //!
 //! ```text
 //! devices::list_adapters ──► AdapterSummary (name, backend, type, driver)
@@ -46,3 +49,6 @@ pub mod layers;
 pub use layers::{
     Embedding, EmbeddingGrads, LAYER_NORM_EPS, LayerNormGrads, LayerNormOutput, LayerNormShape,
 };
+// --- loss, optimiser and gradient-combination kernels (k2) ---
+pub mod training;
+pub use training::AdamW;

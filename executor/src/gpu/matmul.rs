@@ -3,11 +3,10 @@
 //! with vec4 loads for untransposed products whose `k` and `n` are multiples
 //! of 4.
 
-use super::{check_storage, entry, pipeline, read_back, scoped, to_u32};
+use super::{check_groups, check_storage, output, pipeline, run, scoped, storage, to_u32, uniform};
 use crate::backend::Matmul;
 use crate::devices::Gpu;
 use crate::error::ExecError;
-use wgpu::util::DeviceExt;
 
 /// Outputs per invocation along each axis (the register block is 4×4).
 const BLOCK: usize = 4;
@@ -60,84 +59,25 @@ impl MatmulKernel {
             to_u32(s.n, DIMENSION)?,
         ];
         let flags = u32::from(s.trans_a) | (u32::from(s.trans_b) << 1);
-        let limits = &gpu.limits;
         for len in [s.a_len(), s.b_len(), s.c_len()] {
-            check_storage(gpu, (len * size_of::<f32>()) as u64)?;
+            check_storage(gpu, len)?;
         }
-        let groups_x = s.n.div_ceil(BLOCK).div_ceil(WORKGROUP);
-        let groups_y = s.m.div_ceil(BLOCK).div_ceil(WORKGROUP);
-        let max_groups = limits.max_compute_workgroups_per_dimension;
-        for groups in [groups_x, groups_y] {
-            if groups > max_groups as usize {
-                return Err(ExecError::TooLarge {
-                    what: "workgroups per dispatch dimension",
-                    needed: groups as u64,
-                    limit: u64::from(max_groups),
-                });
-            }
-        }
+        let groups_x = check_groups(gpu, s.n.div_ceil(BLOCK).div_ceil(WORKGROUP))?;
+        let groups_y = check_groups(gpu, s.m.div_ceil(BLOCK).div_ceil(WORKGROUP))?;
         let pipeline = if Self::uses_vec4(&s) {
             &self.vec4
         } else {
             &self.general
         };
         let device = &gpu.device;
-        let c_bytes = (s.c_len() * size_of::<f32>()) as u64;
-        let staging = scoped(device, NAME, || {
-            let params = [dims[0], dims[1], dims[2], flags];
-            let params = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                label: Some("matmul params"),
-                contents: bytemuck::cast_slice(&params),
-                usage: wgpu::BufferUsages::UNIFORM,
-            });
-            let a_buf = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                label: Some("matmul a"),
-                contents: bytemuck::cast_slice(a),
-                usage: wgpu::BufferUsages::STORAGE,
-            });
-            let b_buf = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                label: Some("matmul b"),
-                contents: bytemuck::cast_slice(b),
-                usage: wgpu::BufferUsages::STORAGE,
-            });
-            let c_buf = device.create_buffer(&wgpu::BufferDescriptor {
-                label: Some("matmul c"),
-                size: c_bytes,
-                usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
-                mapped_at_creation: false,
-            });
-            let staging = device.create_buffer(&wgpu::BufferDescriptor {
-                label: Some("matmul readback"),
-                size: c_bytes,
-                usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-                mapped_at_creation: false,
-            });
-            let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
-                label: Some(NAME),
-                layout: &pipeline.get_bind_group_layout(0),
-                entries: &[
-                    entry(0, &params),
-                    entry(1, &a_buf),
-                    entry(2, &b_buf),
-                    entry(3, &c_buf),
-                ],
-            });
-            let mut encoder = device
-                .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(NAME) });
-            {
-                let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
-                    label: Some(NAME),
-                    timestamp_writes: None,
-                });
-                pass.set_pipeline(pipeline);
-                pass.set_bind_group(0, &bind_group, &[]);
-                // Both fit u32: checked against the dispatch limit above.
-                pass.dispatch_workgroups(groups_x as u32, groups_y as u32, 1);
-            }
-            encoder.copy_buffer_to_buffer(&c_buf, 0, &staging, 0, c_bytes);
-            gpu.queue.submit([encoder.finish()]);
-            Ok(staging)
-        })?;
-        read_back(gpu, NAME, &staging)
+        let params = [dims[0], dims[1], dims[2], flags];
+        run(gpu, NAME, pipeline, [groups_x, groups_y], |_| {
+            let params = uniform(device, "matmul params", &params);
+            let a_buf = storage(device, "matmul a", a);
+            let b_buf = storage(device, "matmul b", b);
+            let c_buf = output(device, "matmul c", s.c_len());
+            let outputs = vec![(c_buf.clone(), s.c_len())];
+            Ok((vec![params, a_buf, b_buf, c_buf], outputs))
+        })
     }
 }

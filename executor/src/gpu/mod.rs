@@ -12,6 +12,15 @@ mod layer_norm;
 
 pub use matmul::MatmulKernel;
 
+// --- loss, optimiser and gradient-combination kernels (k2) ---
+mod adamw;
+mod cross_entropy;
+mod weighted_sum;
+
+pub use adamw::AdamWKernel;
+pub use cross_entropy::CrossEntropyKernel;
+pub use weighted_sum::WeightedSumKernel;
+
 use crate::backend::{Backend, Matmul};
 use crate::devices::Gpu;
 use crate::error::ExecError;
@@ -20,6 +29,9 @@ use crate::layers::{Embedding, EmbeddingGrads, LayerNormGrads, LayerNormOutput, 
 use embedding::EmbeddingKernel;
 use gelu::GeluKernel;
 use layer_norm::LayerNormKernel;
+// --- loss, optimiser and gradient-combination kernels (k2) ---
+use crate::training::AdamW;
+use wgpu::util::DeviceExt;
 
 /// Runs the kernels on one wgpu device.
 #[derive(Debug)]
@@ -30,6 +42,10 @@ pub struct GpuBackend {
     gelu: GeluKernel,
     layer_norm: LayerNormKernel,
     embedding: EmbeddingKernel,
+    // --- loss, optimiser and gradient-combination kernels (k2) ---
+    cross_entropy: CrossEntropyKernel,
+    adamw: AdamWKernel,
+    weighted_sum: WeightedSumKernel,
 }
 
 impl GpuBackend {
@@ -45,12 +61,19 @@ impl GpuBackend {
         let gelu = GeluKernel::new(&gpu.device)?;
         let layer_norm = LayerNormKernel::new(&gpu.device)?;
         let embedding = EmbeddingKernel::new(&gpu.device)?;
+        // --- loss, optimiser and gradient-combination kernels (k2) ---
+        let cross_entropy = CrossEntropyKernel::new(&gpu.device)?;
+        let adamw = AdamWKernel::new(&gpu.device)?;
+        let weighted_sum = WeightedSumKernel::new(&gpu.device)?;
         Ok(GpuBackend {
             gpu,
             matmul,
             gelu,
             layer_norm,
             embedding,
+            cross_entropy,
+            adamw,
+            weighted_sum,
         })
     }
 
@@ -120,6 +143,42 @@ impl Backend for GpuBackend {
     ) -> Result<EmbeddingGrads, ExecError> {
         self.embedding.backward(&self.gpu, tokens, dy, shape)
     }
+
+    // --- loss, optimiser and gradient-combination kernels (k2) ---
+
+    fn cross_entropy_loss(
+        &self,
+        logits: &[f32],
+        targets: &[u32],
+        vocab: usize,
+    ) -> Result<f32, ExecError> {
+        self.cross_entropy.loss(&self.gpu, logits, targets, vocab)
+    }
+
+    fn cross_entropy_grad(
+        &self,
+        logits: &[f32],
+        targets: &[u32],
+        vocab: usize,
+    ) -> Result<Vec<f32>, ExecError> {
+        self.cross_entropy.grad(&self.gpu, logits, targets, vocab)
+    }
+
+    fn adamw_step(
+        &self,
+        params: &mut [f32],
+        m: &mut [f32],
+        v: &mut [f32],
+        grads: &[f32],
+        hp: &AdamW,
+        step: u64,
+    ) -> Result<(), ExecError> {
+        self.adamw.step(&self.gpu, params, m, v, grads, hp, step)
+    }
+
+    fn weighted_sum(&self, grads: &[&[f32]], weights: &[f32]) -> Result<Vec<f32>, ExecError> {
+        self.weighted_sum.execute(&self.gpu, grads, weights)
+    }
 }
 
 /// Runs `work` inside a validation and an out-of-memory error scope, so a
@@ -144,8 +203,12 @@ fn scoped<T>(
     out
 }
 
-/// Compiles the `main` entry point of `wgsl` into a compute pipeline whose
-/// bind-group layout is derived from the shader.
+/// Invocations per workgroup of the one-dimensional (element-wise and
+/// row-wise) kernels (`@workgroup_size(64)`).
+const LINEAR_WORKGROUP: usize = 64;
+
+/// Compiles the `main` entry point of `wgsl`, with the layout inferred from
+/// the shader.
 fn pipeline(device: &wgpu::Device, label: &str, wgsl: &str) -> wgpu::ComputePipeline {
     let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
         label: Some(label),
@@ -161,29 +224,108 @@ fn pipeline(device: &wgpu::Device, label: &str, wgsl: &str) -> wgpu::ComputePipe
     })
 }
 
-/// Binds the whole of `buffer` at `binding`.
-fn entry(binding: u32, buffer: &wgpu::Buffer) -> wgpu::BindGroupEntry<'_> {
-    wgpu::BindGroupEntry {
-        binding,
-        resource: buffer.as_entire_binding(),
-    }
-}
-
-/// `x` as a `u32` for a kernel's parameters; `what` names it in the error.
-fn to_u32(x: usize, what: &'static str) -> Result<u32, ExecError> {
-    u32::try_from(x).map_err(|_| ExecError::TooLarge {
-        what,
-        needed: x as u64,
-        limit: u64::from(u32::MAX),
+/// A uniform buffer holding `words` (kernel parameters; floats go in as
+/// their bits).
+fn uniform(device: &wgpu::Device, label: &str, words: &[u32]) -> wgpu::Buffer {
+    device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+        label: Some(label),
+        contents: bytemuck::cast_slice(words),
+        usage: wgpu::BufferUsages::UNIFORM,
     })
 }
 
-/// Checks that a storage buffer of `bytes` fits the device's limits.
-fn check_storage(gpu: &Gpu, bytes: u64) -> Result<(), ExecError> {
-    let limit = gpu
-        .limits
+/// A storage buffer initialised with `data`, which a kernel may read or
+/// update in place and which can be read back.
+fn storage<T: bytemuck::Pod>(device: &wgpu::Device, label: &str, data: &[T]) -> wgpu::Buffer {
+    device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+        label: Some(label),
+        contents: bytemuck::cast_slice(data),
+        usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
+    })
+}
+
+/// An uninitialised storage buffer of `len` floats for a kernel's output.
+fn output(device: &wgpu::Device, label: &str, len: usize) -> wgpu::Buffer {
+    device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some(label),
+        size: (len * size_of::<f32>()) as u64,
+        usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
+        mapped_at_creation: false,
+    })
+}
+
+/// Runs `pipeline` once and reads its results back, blocking.
+///
+/// `make` creates the buffers inside the error scope and returns them in
+/// binding order (bound at 0, 1, …) with the outputs to read back as
+/// `(buffer, floats)`; the outputs are returned one after another in that
+/// order. `groups` is the dispatch's workgroups along x and y (see
+/// [`check_groups`]); every output length must be non-zero.
+fn run(
+    gpu: &Gpu,
+    kernel: &'static str,
+    pipeline: &wgpu::ComputePipeline,
+    groups: [u32; 2],
+    make: impl FnOnce(&wgpu::Device) -> Result<BuffersAndOutputs, ExecError>,
+) -> Result<Vec<f32>, ExecError> {
+    let device = &gpu.device;
+    let staging = scoped(device, kernel, || {
+        let (buffers, outputs) = make(device)?;
+        let total: usize = outputs.iter().map(|(_, len)| len).sum();
+        let staging = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("readback"),
+            size: (total * size_of::<f32>()) as u64,
+            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let entries: Vec<wgpu::BindGroupEntry<'_>> = buffers
+            .iter()
+            .zip(0u32..)
+            .map(|(buffer, binding)| wgpu::BindGroupEntry {
+                binding,
+                resource: buffer.as_entire_binding(),
+            })
+            .collect();
+        let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some(kernel),
+            layout: &pipeline.get_bind_group_layout(0),
+            entries: &entries,
+        });
+        let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
+            label: Some(kernel),
+        });
+        {
+            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                label: Some(kernel),
+                timestamp_writes: None,
+            });
+            pass.set_pipeline(pipeline);
+            pass.set_bind_group(0, &bind_group, &[]);
+            pass.dispatch_workgroups(groups[0], groups[1], 1);
+        }
+        let mut offset = 0u64;
+        for (buffer, len) in &outputs {
+            let bytes = (len * size_of::<f32>()) as u64;
+            encoder.copy_buffer_to_buffer(buffer, 0, &staging, offset, bytes);
+            offset += bytes;
+        }
+        gpu.queue.submit([encoder.finish()]);
+        Ok(staging)
+    })?;
+    read_back(gpu, kernel, &staging)
+}
+
+/// The buffers of one dispatch in binding order, and the outputs to read
+/// back with their lengths in floats.
+type BuffersAndOutputs = (Vec<wgpu::Buffer>, Vec<(wgpu::Buffer, usize)>);
+
+/// Checks that a storage buffer of `len` floats fits the device.
+fn check_storage(gpu: &Gpu, len: usize) -> Result<(), ExecError> {
+    let bytes = (len * size_of::<f32>()) as u64;
+    let limits = &gpu.limits;
+    let limit = limits
         .max_storage_buffer_binding_size
-        .min(gpu.limits.max_buffer_size);
+        .min(limits.max_buffer_size);
     if bytes > limit {
         return Err(ExecError::TooLarge {
             what: "a storage buffer (bytes)",
@@ -194,12 +336,27 @@ fn check_storage(gpu: &Gpu, bytes: u64) -> Result<(), ExecError> {
     Ok(())
 }
 
-/// A device error while running `kernel`.
-fn device_error(kernel: &'static str, reason: impl ToString) -> ExecError {
-    ExecError::Device {
-        kernel,
-        reason: reason.to_string(),
+/// Checks a dispatch dimension of `groups` workgroups against the device's
+/// limit.
+fn check_groups(gpu: &Gpu, groups: usize) -> Result<u32, ExecError> {
+    let max_groups = gpu.limits.max_compute_workgroups_per_dimension;
+    match u32::try_from(groups) {
+        Ok(g) if g <= max_groups => Ok(g),
+        _ => Err(ExecError::TooLarge {
+            what: "workgroups per dispatch dimension",
+            needed: groups as u64,
+            limit: u64::from(max_groups),
+        }),
     }
+}
+
+/// `x` as a `u32` kernel parameter; `what` names it in the error.
+fn to_u32(x: usize, what: &'static str) -> Result<u32, ExecError> {
+    u32::try_from(x).map_err(|_| ExecError::TooLarge {
+        what,
+        needed: x as u64,
+        limit: u64::from(u32::MAX),
+    })
 }
 
 /// Maps `staging`, waits for the device, and copies its floats out.
@@ -208,6 +365,10 @@ fn read_back(
     kernel: &'static str,
     staging: &wgpu::Buffer,
 ) -> Result<Vec<f32>, ExecError> {
+    let device_error = |reason: &dyn ToString| ExecError::Device {
+        kernel,
+        reason: reason.to_string(),
+    };
     let (tx, rx) = std::sync::mpsc::channel();
     staging.map_async(wgpu::MapMode::Read, .., move |r| {
         // The receiver waits below; if it is gone there is no one to tell.
@@ -215,14 +376,12 @@ fn read_back(
     });
     gpu.device
         .poll(wgpu::PollType::wait_indefinitely())
-        .map_err(|e| device_error(kernel, e))?;
+        .map_err(|e| device_error(&e))?;
     rx.recv()
-        .map_err(|e| device_error(kernel, e))?
-        .map_err(|e| device_error(kernel, e))?;
+        .map_err(|e| device_error(&e))?
+        .map_err(|e| device_error(&e))?;
     let out = {
-        let view = staging
-            .get_mapped_range(..)
-            .map_err(|e| device_error(kernel, e))?;
+        let view = staging.get_mapped_range(..).map_err(|e| device_error(&e))?;
         bytemuck::pod_collect_to_vec::<u8, f32>(&view)
     };
     staging.unmap();
@@ -231,14 +390,10 @@ fn read_back(
 
 // --- element-wise and normalisation kernels (k1) ---
 
-/// Invocations per workgroup of the one-dimensional kernels
-/// (`@workgroup_size(64)`); they find their index as
-/// `gid.x + gid.y * num_workgroups.x * 64`.
-const LINEAR_WORKGROUP: usize = 64;
-
-/// One dispatch of a one-dimensional kernel: binding 0 is `params` (a
-/// uniform of four `u32`s), then one read-only storage buffer per input, then
-/// one read-write float buffer per output.
+/// One dispatch of a one-dimensional kernel whose workgroups are spread over
+/// x and y, so it finds its index as `gid.x + gid.y * num_workgroups.x * 64`:
+/// binding 0 is `params` (a uniform of four `u32`s), then one read-only
+/// storage buffer per input, then one read-write float buffer per output.
 struct Launch<'a, const N: usize> {
     kernel: &'static str,
     pipeline: &'a wgpu::ComputePipeline,
@@ -252,106 +407,43 @@ struct Launch<'a, const N: usize> {
 }
 
 impl<const N: usize> Launch<'_, N> {
-    /// Runs the kernel on `gpu` and reads every output back.
+    /// Runs the kernel on `gpu` with [`run`] and reads every output back.
     fn run(&self, gpu: &Gpu) -> Result<[Vec<f32>; N], ExecError> {
-        const F32: u64 = size_of::<f32>() as u64;
         // A binding may not be empty: an empty buffer is given one float.
-        let padded = |bytes: u64| bytes.max(F32);
+        let padded = self.outputs.map(|len| len.max(1));
         for input in self.inputs {
-            check_storage(gpu, input.len() as u64)?;
+            check_storage(gpu, input.len().div_ceil(size_of::<f32>()))?;
         }
-        let mut offsets = [0u64; N];
-        let mut total = 0u64;
-        for (&len, offset) in self.outputs.iter().zip(&mut offsets) {
-            let bytes = padded(len as u64 * F32);
-            check_storage(gpu, bytes)?;
-            *offset = total;
-            total += bytes;
+        for &len in &padded {
+            check_storage(gpu, len)?;
         }
         let groups = self.invocations.div_ceil(LINEAR_WORKGROUP).max(1);
         let max = gpu.limits.max_compute_workgroups_per_dimension as usize;
         let groups_x = groups.min(max);
         let groups_y = groups.div_ceil(groups_x);
-        if groups_y > max {
-            return Err(ExecError::TooLarge {
-                what: "workgroups per dispatch dimension",
-                needed: groups_y as u64,
-                limit: max as u64,
-            });
-        }
-        let device = &gpu.device;
-        let staging = scoped(device, self.kernel, || {
-            use wgpu::util::DeviceExt;
-            let storage = |label: &str, bytes: u64, usage| {
-                device.create_buffer(&wgpu::BufferDescriptor {
-                    label: Some(label),
-                    size: padded(bytes),
-                    usage,
-                    mapped_at_creation: false,
-                })
-            };
-            let params = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                label: Some("params"),
-                contents: bytemuck::cast_slice(&self.params),
-                usage: wgpu::BufferUsages::UNIFORM,
-            });
-            let mut buffers = vec![params];
+        let groups = [check_groups(gpu, groups_x)?, check_groups(gpu, groups_y)?];
+        let all = run(gpu, self.kernel, self.pipeline, groups, |device| {
+            let mut buffers = vec![uniform(device, "params", &self.params)];
             for input in self.inputs {
                 buffers.push(if input.is_empty() {
-                    storage("input", 0, wgpu::BufferUsages::STORAGE)
+                    output(device, "input", 1)
                 } else {
-                    device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                        label: Some("input"),
-                        contents: input,
-                        usage: wgpu::BufferUsages::STORAGE,
-                    })
+                    storage(device, "input", input)
                 });
             }
-            let first_output = buffers.len();
-            for &len in &self.outputs {
-                buffers.push(storage(
-                    "output",
-                    len as u64 * F32,
-                    wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
-                ));
+            let mut outputs = Vec::with_capacity(N);
+            for &len in &padded {
+                let buffer = output(device, "output", len);
+                outputs.push((buffer.clone(), len));
+                buffers.push(buffer);
             }
-            let staging = storage(
-                "readback",
-                total,
-                wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-            );
-            let entries: Vec<_> = (0u32..)
-                .zip(&buffers)
-                .map(|(binding, buffer)| entry(binding, buffer))
-                .collect();
-            let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
-                label: Some(self.kernel),
-                layout: &self.pipeline.get_bind_group_layout(0),
-                entries: &entries,
-            });
-            let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                label: Some(self.kernel),
-            });
-            {
-                let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
-                    label: Some(self.kernel),
-                    timestamp_writes: None,
-                });
-                pass.set_pipeline(self.pipeline);
-                pass.set_bind_group(0, &bind_group, &[]);
-                // Both fit u32: checked against the dispatch limit above.
-                pass.dispatch_workgroups(groups_x as u32, groups_y as u32, 1);
-            }
-            for (buffer, &offset) in buffers[first_output..].iter().zip(&offsets) {
-                encoder.copy_buffer_to_buffer(buffer, 0, &staging, offset, buffer.size());
-            }
-            gpu.queue.submit([encoder.finish()]);
-            Ok(staging)
+            Ok((buffers, outputs))
         })?;
-        let all = read_back(gpu, self.kernel, &staging)?;
+        let mut start = 0;
         Ok(std::array::from_fn(|k| {
-            let start = (offsets[k] / F32) as usize;
-            all[start..start + self.outputs[k]].to_vec()
+            let out = all[start..start + self.outputs[k]].to_vec();
+            start += padded[k];
+            out
         }))
     }
 }
