@@ -7,6 +7,8 @@ use crate::layers::{
     self, Embedding, EmbeddingGrads, LayerNormGrads, LayerNormOutput, LayerNormShape,
 };
 use crate::training::{AdamW, check_adamw, check_cross_entropy, check_weighted_sum};
+// --- attention (attn) ---
+use crate::attention::{self, AttentionGrads, AttentionOutput, AttentionShape};
 
 /// The shape of one matrix product `C = op(A) · op(B)`, all row-major.
 ///
@@ -224,6 +226,34 @@ pub trait Backend {
     /// weights are the plan's `lr_share`, which sum to 1; that is not
     /// checked).
     fn weighted_sum(&self, grads: &[&[f32]], weights: &[f32]) -> Result<Vec<f32>, ExecError>;
+    // --- attention (attn) ---
+
+    /// Causal multi-head self-attention's core (see [`AttentionShape`]):
+    /// `O = softmax(Q Kᵀ / √head_dim) · V` with position `t` attending to
+    /// `0..=t`, computed with each row's maximum score subtracted; returns
+    /// `O` and each query row's log-sum-exp for the backward pass.
+    fn attention(
+        &self,
+        q: &[f32],
+        k: &[f32],
+        v: &[f32],
+        shape: AttentionShape,
+    ) -> Result<AttentionOutput, ExecError>;
+
+    /// Attention's backward pass, from the forward pass's inputs, output `o`
+    /// and log-sum-exp `lse` and the output gradient `d_o`: `dQ`, `dK` and
+    /// `dV`, summed deterministically (without atomics).
+    #[allow(clippy::too_many_arguments)]
+    fn attention_backward(
+        &self,
+        q: &[f32],
+        k: &[f32],
+        v: &[f32],
+        o: &[f32],
+        lse: &[f32],
+        d_o: &[f32],
+        shape: AttentionShape,
+    ) -> Result<AttentionGrads, ExecError>;
 }
 
 /// The reference backend: plain float32 loops on the CPU.
@@ -369,5 +399,30 @@ impl Backend for CpuBackend {
             }
         }
         Ok(out)
+    }
+
+    // --- attention (attn) ---
+
+    fn attention(
+        &self,
+        q: &[f32],
+        k: &[f32],
+        v: &[f32],
+        shape: AttentionShape,
+    ) -> Result<AttentionOutput, ExecError> {
+        attention::attention(q, k, v, shape)
+    }
+
+    fn attention_backward(
+        &self,
+        q: &[f32],
+        k: &[f32],
+        v: &[f32],
+        o: &[f32],
+        lse: &[f32],
+        d_o: &[f32],
+        shape: AttentionShape,
+    ) -> Result<AttentionGrads, ExecError> {
+        attention::attention_backward(q, k, v, o, lse, d_o, shape)
     }
 }

@@ -982,3 +982,303 @@ stamp_training_kernel_tests!(
     training_gpu,
     GpuBackend::new().expect("test.sh installs lavapipe, so a device opens")
 );
+
+// --- attention (attn) ---
+
+use crate::attention::AttentionShape;
+
+/// (batch, heads, seq, head_dim) of the attention tests: a scalar, odd
+/// sizes, several groups with head_dim 8. Small: lavapipe is slow.
+const ATTN_SHAPES: [(usize, usize, usize, usize); 4] =
+    [(1, 1, 1, 1), (1, 2, 5, 3), (2, 3, 7, 8), (1, 1, 9, 4)];
+
+/// Error bound on attention's results relative to the magnitude of their
+/// terms (see [`AttnRef`]): the scores and probabilities carry a few float32
+/// roundings (and `exp` a few ulp) each.
+const ATTN_TOL: f64 = 1e-5;
+
+/// Attention in float64, written from the matrix formulas (full score
+/// matrix with the upper triangle masked, row softmax, products), with the
+/// magnitude of each result's terms: the same sums over absolute values.
+struct AttnRef {
+    o: Vec<f64>,
+    o_mag: Vec<f64>,
+    lse: Vec<f64>,
+    lse_mag: Vec<f64>,
+    dq: Vec<f64>,
+    dq_mag: Vec<f64>,
+    dk: Vec<f64>,
+    dk_mag: Vec<f64>,
+    dv: Vec<f64>,
+    dv_mag: Vec<f64>,
+}
+
+/// The float64 reference for `(b, h, n, d)` on `q`, `k`, `v` and output
+/// gradient `g`.
+#[allow(clippy::needless_range_loop)] // index arithmetic as in the formulas
+fn attention_f64(
+    q: &[f64],
+    k: &[f64],
+    v: &[f64],
+    g: &[f64],
+    (b, h, n, d): (usize, usize, usize, usize),
+) -> AttnRef {
+    let len = b * h * n * d;
+    let mut r = AttnRef {
+        o: vec![0.0; len],
+        o_mag: vec![0.0; len],
+        lse: vec![0.0; b * h * n],
+        lse_mag: vec![0.0; b * h * n],
+        dq: vec![0.0; len],
+        dq_mag: vec![0.0; len],
+        dk: vec![0.0; len],
+        dk_mag: vec![0.0; len],
+        dv: vec![0.0; len],
+        dv_mag: vec![0.0; len],
+    };
+    let scale = 1.0 / (d as f64).sqrt();
+    for grp in 0..b * h {
+        let at = |x: &[f64], row: usize, c: usize| x[(grp * n + row) * d + c];
+        // S (n × n), masked with −∞ above the diagonal, and its magnitude.
+        let mut s = vec![vec![f64::NEG_INFINITY; n]; n];
+        let mut s_mag = vec![vec![0.0; n]; n];
+        for i in 0..n {
+            for j in 0..=i {
+                s[i][j] = scale * (0..d).map(|c| at(q, i, c) * at(k, j, c)).sum::<f64>();
+                s_mag[i][j] = scale
+                    * (0..d)
+                        .map(|c| (at(q, i, c) * at(k, j, c)).abs())
+                        .sum::<f64>();
+            }
+        }
+        // P = row softmax of S.
+        let mut p = vec![vec![0.0; n]; n];
+        for i in 0..n {
+            let m = s[i].iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let z: f64 = s[i].iter().map(|x| (x - m).exp()).sum();
+            for j in 0..n {
+                p[i][j] = (s[i][j] - m).exp() / z;
+            }
+            r.lse[grp * n + i] = m + z.ln();
+            r.lse_mag[grp * n + i] = 1.0 + s_mag[i].iter().copied().fold(0.0, f64::max);
+        }
+        // O = P V.
+        for i in 0..n {
+            for c in 0..d {
+                let e = (grp * n + i) * d + c;
+                r.o[e] = (0..n).map(|j| p[i][j] * at(v, j, c)).sum();
+                r.o_mag[e] = (0..n).map(|j| p[i][j] * at(v, j, c).abs()).sum();
+            }
+        }
+        // dP = G Vᵀ; dS = P ∘ (dP − rowsum(P ∘ dP)).
+        let mut ds = vec![vec![0.0; n]; n];
+        let mut ds_mag = vec![vec![0.0; n]; n];
+        for i in 0..n {
+            let dp: Vec<f64> = (0..n)
+                .map(|j| (0..d).map(|c| at(g, i, c) * at(v, j, c)).sum())
+                .collect();
+            let dp_mag: Vec<f64> = (0..n)
+                .map(|j| (0..d).map(|c| (at(g, i, c) * at(v, j, c)).abs()).sum())
+                .collect();
+            let rowsum: f64 = (0..n).map(|j| p[i][j] * dp[j]).sum();
+            let rowsum_mag: f64 = (0..n).map(|j| p[i][j] * dp_mag[j]).sum();
+            for j in 0..n {
+                ds[i][j] = p[i][j] * (dp[j] - rowsum);
+                ds_mag[i][j] = p[i][j] * (dp_mag[j] + rowsum_mag) * (1.0 + s_mag[i][j]);
+            }
+        }
+        // dQ = dS K · scale, dK = dSᵀ Q · scale, dV = Pᵀ G.
+        for x in 0..n {
+            for c in 0..d {
+                let e = (grp * n + x) * d + c;
+                r.dq[e] = scale * (0..n).map(|j| ds[x][j] * at(k, j, c)).sum::<f64>();
+                r.dq_mag[e] = scale
+                    * (0..n)
+                        .map(|j| ds_mag[x][j] * at(k, j, c).abs())
+                        .sum::<f64>();
+                r.dk[e] = scale * (0..n).map(|i| ds[i][x] * at(q, i, c)).sum::<f64>();
+                r.dk_mag[e] = scale
+                    * (0..n)
+                        .map(|i| ds_mag[i][x] * at(q, i, c).abs())
+                        .sum::<f64>();
+                r.dv[e] = (0..n).map(|i| p[i][x] * at(g, i, c)).sum();
+                r.dv_mag[e] = (0..n).map(|i| p[i][x] * at(g, i, c).abs()).sum();
+            }
+        }
+    }
+    r
+}
+
+fn to_f64(x: &[f32]) -> Vec<f64> {
+    x.iter().map(|&x| f64::from(x)).collect()
+}
+
+/// Checks every element of `got` against `exact` within [`ATTN_TOL`] of
+/// its term magnitude `mag`.
+fn assert_all_close(got: &[f32], exact: &[f64], mag: &[f64], what: &dyn Fn(usize) -> String) {
+    assert_eq!(got.len(), exact.len(), "{}", what(0));
+    for e in 0..got.len() {
+        assert_close(got[e], exact[e], mag[e], ATTN_TOL, &|| what(e));
+    }
+}
+
+/// The float64 reference's backward pass agrees with central finite
+/// differences of `L = Σ O ∘ G` on a tiny shape.
+#[test]
+fn attention_f64_reference_backward_matches_finite_differences() {
+    let shape = (1, 2, 4, 3);
+    let len = 2 * 4 * 3;
+    let q = to_f64(&random(len, 1100));
+    let k = to_f64(&random(len, 1101));
+    let v = to_f64(&random(len, 1102));
+    let g = to_f64(&random(len, 1103));
+    let r = attention_f64(&q, &k, &v, &g, shape);
+    let loss = |q: &[f64], k: &[f64], v: &[f64]| -> f64 {
+        let o = attention_f64(q, k, v, &g, shape).o;
+        o.iter().zip(&g).map(|(o, g)| o * g).sum()
+    };
+    let h = 1e-6;
+    for which in 0..3 {
+        for e in 0..len {
+            let mut plus = [q.clone(), k.clone(), v.clone()];
+            let mut minus = plus.clone();
+            plus[which][e] += h;
+            minus[which][e] -= h;
+            let fd = (loss(&plus[0], &plus[1], &plus[2]) - loss(&minus[0], &minus[1], &minus[2]))
+                / (2.0 * h);
+            let analytic = [&r.dq, &r.dk, &r.dv][which][e];
+            assert!(
+                (fd - analytic).abs() <= 1e-7 * (1.0 + analytic.abs()),
+                "d{}[{e}]: finite difference {fd}, analytic {analytic}",
+                ["q", "k", "v"][which]
+            );
+        }
+    }
+}
+
+macro_rules! stamp_attention_tests {
+    ($name:ident, $backend:expr) => {
+        mod $name {
+            use super::*;
+
+            fn backend() -> impl Backend {
+                $backend
+            }
+
+            #[test]
+            fn attention_forward_and_backward_match_f64_reference() {
+                let be = backend();
+                for (seed, &(b, h, n, d)) in ATTN_SHAPES.iter().enumerate() {
+                    let shape = AttentionShape {
+                        batch: b,
+                        heads: h,
+                        seq: n,
+                        head_dim: d,
+                    };
+                    let seed = 1200 + 10 * seed as u64;
+                    // Magnitudes in [0.2, 2]: scores spread over several units.
+                    let q: Vec<f32> = random(shape.len(), seed).iter().map(|x| 2.0 * x).collect();
+                    let k: Vec<f32> = random(shape.len(), seed + 1)
+                        .iter()
+                        .map(|x| 2.0 * x)
+                        .collect();
+                    let v = random(shape.len(), seed + 2);
+                    let g = random(shape.len(), seed + 3);
+                    let r = attention_f64(
+                        &to_f64(&q),
+                        &to_f64(&k),
+                        &to_f64(&v),
+                        &to_f64(&g),
+                        (b, h, n, d),
+                    );
+                    let out = be.attention(&q, &k, &v, shape).expect("attention");
+                    let what = |name: &'static str| {
+                        let be = be.name();
+                        move |e: usize| format!("{be}: {shape:?}: {name}[{e}]")
+                    };
+                    assert_all_close(&out.o, &r.o, &r.o_mag, &what("o"));
+                    assert_all_close(&out.lse, &r.lse, &r.lse_mag, &what("lse"));
+                    let grads = be
+                        .attention_backward(&q, &k, &v, &out.o, &out.lse, &g, shape)
+                        .expect("attention_backward");
+                    assert_all_close(&grads.dq, &r.dq, &r.dq_mag, &what("dq"));
+                    assert_all_close(&grads.dk, &r.dk, &r.dk_mag, &what("dk"));
+                    assert_all_close(&grads.dv, &r.dv, &r.dv_mag, &what("dv"));
+                }
+            }
+
+            #[test]
+            fn attention_known_answers() {
+                let be = backend();
+                // seq 1: each position attends only to itself, so O = V.
+                let shape = AttentionShape {
+                    batch: 2,
+                    heads: 3,
+                    seq: 1,
+                    head_dim: 4,
+                };
+                let (q, k, v) = (random(24, 1300), random(24, 1301), random(24, 1302));
+                let out = be.attention(&q, &k, &v, shape).expect("attention");
+                assert_eq!(out.o, v, "{}: seq 1", be.name());
+                // Identical keys: equal scores, so O_t is the mean of V_0..=t.
+                let shape = AttentionShape {
+                    batch: 1,
+                    heads: 2,
+                    seq: 6,
+                    head_dim: 3,
+                };
+                let q = random(36, 1303);
+                let key = random(3, 1304);
+                let k: Vec<f32> = (0..12).flat_map(|_| key.iter().copied()).collect();
+                let v = random(36, 1305);
+                let out = be.attention(&q, &k, &v, shape).expect("attention");
+                for grp in 0..2 {
+                    for t in 0..6 {
+                        for c in 0..3 {
+                            let terms = (0..=t).map(|j| f64::from(v[(grp * 6 + j) * 3 + c]));
+                            let mean = terms.clone().sum::<f64>() / (t + 1) as f64;
+                            let mag = terms.map(f64::abs).sum::<f64>() / (t + 1) as f64;
+                            let e = (grp * 6 + t) * 3 + c;
+                            assert_close(out.o[e], mean, mag, ATTN_TOL, &|| {
+                                format!("{}: identical keys: o[{e}]", be.name())
+                            });
+                        }
+                    }
+                }
+            }
+
+            #[test]
+            fn attention_rejects_bad_shapes() {
+                let be = backend();
+                let shape = AttentionShape {
+                    batch: 1,
+                    heads: 1,
+                    seq: 2,
+                    head_dim: 2,
+                };
+                let x = [0.5f32; 4];
+                let err = be.attention(&x, &x[..3], &x, shape).expect_err("short k");
+                assert!(matches!(err, ExecError::LengthMismatch { .. }), "{err:?}");
+                let err = be
+                    .attention_backward(&x, &x, &x, &x, &[0.0; 3], &x, shape)
+                    .expect_err("three statistics for two rows");
+                assert!(matches!(err, ExecError::LengthMismatch { .. }), "{err:?}");
+                let zero = AttentionShape {
+                    head_dim: 0,
+                    ..shape
+                };
+                let err = be.attention(&[], &[], &[], zero).expect_err("head_dim 0");
+                assert!(matches!(err, ExecError::InvalidInput { .. }), "{err:?}");
+                let empty = AttentionShape { batch: 0, ..shape };
+                let out = be.attention(&[], &[], &[], empty).expect("empty batch");
+                assert!(out.o.is_empty() && out.lse.is_empty());
+            }
+        }
+    };
+}
+
+stamp_attention_tests!(attention_cpu, CpuBackend);
+stamp_attention_tests!(
+    attention_gpu,
+    GpuBackend::new().expect("test.sh installs lavapipe, so a device opens")
+);

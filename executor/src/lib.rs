@@ -9,7 +9,10 @@
 //! embedding (see [`layers`]); and the loss, optimiser and
 //! gradient-combination kernels: softmax cross-entropy (mean loss and logit
 //! gradient), an [`AdamW`] step in place, and the share-weighted sum of
-//! workers' gradients (see [`training`]). Running a plan (data-parallel
+//! workers' gradients (see [`training`]); and causal multi-head
+//! self-attention's core, softmax(Q Kᵀ / √d) · V with a causal mask, forward
+//! (keeping each row's log-sum-exp) and backward (see [`attention`]).
+//! Running a plan (data-parallel
 //! training of a `cirrus_sim` Plan) is not here yet.
 //!
 //! ```text
@@ -52,3 +55,6 @@ pub use layers::{
 // --- loss, optimiser and gradient-combination kernels (k2) ---
 pub mod training;
 pub use training::AdamW;
+// --- attention (attn) ---
+pub mod attention;
+pub use attention::{AttentionGrads, AttentionOutput, AttentionShape};

@@ -21,6 +21,9 @@ pub use adamw::AdamWKernel;
 pub use cross_entropy::CrossEntropyKernel;
 pub use weighted_sum::WeightedSumKernel;
 
+// --- attention (attn) ---
+mod attention;
+
 use crate::backend::{Backend, Matmul};
 use crate::devices::Gpu;
 use crate::error::ExecError;
@@ -31,6 +34,9 @@ use gelu::GeluKernel;
 use layer_norm::LayerNormKernel;
 // --- loss, optimiser and gradient-combination kernels (k2) ---
 use crate::training::AdamW;
+// --- attention (attn) ---
+use crate::attention::{AttentionGrads, AttentionOutput, AttentionShape};
+use attention::AttentionKernel;
 use wgpu::util::DeviceExt;
 
 /// Runs the kernels on one wgpu device.
@@ -46,6 +52,8 @@ pub struct GpuBackend {
     cross_entropy: CrossEntropyKernel,
     adamw: AdamWKernel,
     weighted_sum: WeightedSumKernel,
+    // --- attention (attn) ---
+    attention: AttentionKernel,
 }
 
 impl GpuBackend {
@@ -65,6 +73,8 @@ impl GpuBackend {
         let cross_entropy = CrossEntropyKernel::new(&gpu.device)?;
         let adamw = AdamWKernel::new(&gpu.device)?;
         let weighted_sum = WeightedSumKernel::new(&gpu.device)?;
+        // --- attention (attn) ---
+        let attention = AttentionKernel::new(&gpu.device)?;
         Ok(GpuBackend {
             gpu,
             matmul,
@@ -74,6 +84,7 @@ impl GpuBackend {
             cross_entropy,
             adamw,
             weighted_sum,
+            attention,
         })
     }
 
@@ -178,6 +189,32 @@ impl Backend for GpuBackend {
 
     fn weighted_sum(&self, grads: &[&[f32]], weights: &[f32]) -> Result<Vec<f32>, ExecError> {
         self.weighted_sum.execute(&self.gpu, grads, weights)
+    }
+
+    // --- attention (attn) ---
+
+    fn attention(
+        &self,
+        q: &[f32],
+        k: &[f32],
+        v: &[f32],
+        shape: AttentionShape,
+    ) -> Result<AttentionOutput, ExecError> {
+        self.attention.forward(&self.gpu, q, k, v, shape)
+    }
+
+    fn attention_backward(
+        &self,
+        q: &[f32],
+        k: &[f32],
+        v: &[f32],
+        o: &[f32],
+        lse: &[f32],
+        d_o: &[f32],
+        shape: AttentionShape,
+    ) -> Result<AttentionGrads, ExecError> {
+        self.attention
+            .backward(&self.gpu, q, k, v, o, lse, d_o, shape)
     }
 }
 
