@@ -11,7 +11,10 @@
 //! gradient), an [`AdamW`] step in place, and the share-weighted sum of
 //! workers' gradients (see [`training`]); and causal multi-head
 //! self-attention's core, softmax(Q Kᵀ / √d) · V with a causal mask, forward
-//! (keeping each row's log-sum-exp) and backward (see [`attention`]).
+//! (keeping each row's log-sum-exp) and backward (see [`attention`]); and
+//! the byte-level training data, a public-domain corpus (KJV Genesis) with
+//! seeded, step-addressable batches and share-proportional sharding (see
+//! [`data`]).
 //! Running a plan (data-parallel
 //! training of a `cirrus_sim` Plan) is not here yet.
 //!
@@ -58,3 +61,5 @@ pub use training::AdamW;
 // --- attention (attn) ---
 pub mod attention;
 pub use attention::{AttentionGrads, AttentionOutput, AttentionShape};
+// --- training data (data) ---
+pub mod data;
