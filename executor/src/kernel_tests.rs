@@ -640,14 +640,6 @@ fn random_logits(len: usize, seed: u64) -> Vec<f32> {
     random(len, seed).iter().map(|x| 8.0 * x).collect()
 }
 
-/// Random targets below `vocab`.
-fn random_targets(rows: usize, vocab: usize, seed: u64) -> Vec<u32> {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    (0..rows)
-        .map(|_| rng.random_range(0..vocab as u32))
-        .collect()
-}
-
 /// Per row in float64: (ln Σ exp(x − max), max, softmax).
 fn softmax_f64(row: &[f32]) -> (f64, f64, Vec<f64>) {
     let max = row
@@ -664,7 +656,7 @@ fn softmax_f64(row: &[f32]) -> (f64, f64, Vec<f64>) {
 /// the loss itself can cancel to nearly zero.
 fn check_cross_entropy_loss(backend: &impl Backend, rows: usize, vocab: usize, seed: u64) {
     let logits = random_logits(rows * vocab, seed);
-    let targets = random_targets(rows, vocab, seed ^ 0x5eed);
+    let targets = random_tokens(rows, vocab, seed ^ 0x5eed);
     let (mut exact, mut scale) = (0.0f64, 0.0f64);
     for (row, &t) in logits.chunks_exact(vocab).zip(&targets) {
         let (lse, max, _) = softmax_f64(row);
@@ -689,7 +681,7 @@ fn check_cross_entropy_loss(backend: &impl Backend, rows: usize, vocab: usize, s
 /// `(softmax + onehot) / rows`.
 fn check_cross_entropy_grad(backend: &impl Backend, rows: usize, vocab: usize, seed: u64) {
     let logits = random_logits(rows * vocab, seed);
-    let targets = random_targets(rows, vocab, seed ^ 0x5eed);
+    let targets = random_tokens(rows, vocab, seed ^ 0x5eed);
     let grad = backend
         .cross_entropy_grad(&logits, &targets, vocab)
         .unwrap_or_else(|e| panic!("{}: {rows}×{vocab}: {e}", backend.name()));

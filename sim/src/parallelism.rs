@@ -28,6 +28,11 @@ impl Precision {
         Precision::Fp8,
     ];
 
+    /// Precisions a device is compared at when a job's own is not known,
+    /// best first: its dense peak at the first of these it has.
+    pub const DENSE_PREFERENCE: [Precision; 3] =
+        [Precision::Bf16, Precision::Fp16, Precision::Fp32];
+
     /// The scenario-file spelling.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -313,21 +313,16 @@ fn duration_on(s: &Scenario, w: &Workload, job: &TraceJob, pool: usize) -> Optio
             // Scale by dense peak (the best precision both devices have).
             let speed = |id: &str| {
                 crate::catalogue::lookup(id).and_then(|d| {
-                    [
-                        crate::parallelism::Precision::Bf16,
-                        crate::parallelism::Precision::Fp16,
-                        crate::parallelism::Precision::Fp32,
-                    ]
-                    .into_iter()
-                    .find_map(|pr| d.peak_tflops(pr).value())
+                    crate::parallelism::Precision::DENSE_PREFERENCE
+                        .into_iter()
+                        .find_map(|pr| d.peak_tflops(pr).value())
                 })
             };
             let ratio = match device.as_deref().and_then(speed) {
                 Some(recorded) => p
                     .device
-                    .peak(crate::parallelism::Precision::Bf16)
-                    .or(p.device.peak(crate::parallelism::Precision::Fp16))
-                    .or(p.device.peak(crate::parallelism::Precision::Fp32))
+                    .preferred_precision()
+                    .and_then(|pr| p.device.peak(pr))
                     .map_or(1.0, |here| recorded * 1e12 / here.get()),
                 None => 1.0,
             };

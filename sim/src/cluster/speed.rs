@@ -13,7 +13,6 @@
 //! re-ranking).
 
 use crate::model::preset;
-use crate::parallelism::Precision;
 use crate::planner::{self, Breadth, Objective, Options};
 use crate::scenario::{CollectiveAlgorithm, Job, ParallelismSpec, Scenario};
 use std::collections::BTreeMap;
@@ -84,9 +83,7 @@ fn probe(s: &Scenario, model: &str, p: usize, devices: f64) -> Option<f64> {
     pool.nodes = n / per_node;
     pool.autoscale = None;
     pool.spot = None;
-    let precision = [Precision::Bf16, Precision::Fp16, Precision::Fp32]
-        .into_iter()
-        .find(|&pr| pool.device.peak(pr).is_some())?;
+    let precision = pool.device.preferred_precision()?;
     let job = Job {
         name: format!("{model} probe"),
         model_id: model.to_owned(),

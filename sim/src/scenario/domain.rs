@@ -64,6 +64,14 @@ impl DeviceProfile {
         self.peak_tflops[i].map(FlopsPerSec::from_tflops)
     }
 
+    /// The first precision of [`Precision::DENSE_PREFERENCE`] whose peak is
+    /// known.
+    pub fn preferred_precision(&self) -> Option<Precision> {
+        Precision::DENSE_PREFERENCE
+            .into_iter()
+            .find(|&pr| self.peak(pr).is_some())
+    }
+
     /// True for TPU-style devices whose interconnect is a torus spanning hosts.
     pub fn is_torus(&self) -> bool {
         matches!(self.intra_shape, Some(IntraNodeShape::Torus { .. }))
