@@ -85,6 +85,30 @@ pub enum ExecError {
         /// What is wrong with the inputs.
         reason: String,
     },
+    // --- model, data-parallel run, checkpoints ---
+    /// Workers could not combine their gradients (a peer stopped, MPI
+    /// failed).
+    #[error("combine gradients across workers: {reason}")]
+    Collective {
+        /// What went wrong.
+        reason: String,
+    },
+    /// The model or the run cannot be built as described.
+    #[error("set up the run: {reason}")]
+    Config {
+        /// What is wrong, naming the key.
+        reason: String,
+    },
+    /// A checkpoint could not be written or read.
+    #[error("{action} checkpoint {path}: {reason}")]
+    Checkpoint {
+        /// `write` or `read`.
+        action: &'static str,
+        /// The file.
+        path: String,
+        /// What went wrong.
+        reason: String,
+    },
 }
 
 /// The hint given with [`ExecError::NoAdapter`].

@@ -63,3 +63,6 @@ pub mod attention;
 pub use attention::{AttentionGrads, AttentionOutput, AttentionShape};
 // --- training data (data) ---
 pub mod data;
+// --- model, data-parallel runs ---
+pub mod collective;
+pub mod model;
