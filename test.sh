@@ -65,11 +65,30 @@ if ! have_lavapipe; then
   have_lavapipe || { echo "lavapipe (lvp_icd*.json) still missing after install" >&2; exit 1; }
 fi
 
+# Open MPI and libclang, so that the `mpi` feature builds (the `mpi` crate's
+# bindings are generated with bindgen, which loads libclang) and its tests
+# run real ranks on localhost with `mpirun`. The default build needs neither.
+have_mpi() {
+  command -v mpirun >/dev/null 2>&1 && command -v mpicc >/dev/null 2>&1 &&
+    { compgen -G '/usr/lib/llvm-*/lib/libclang*.so*' >/dev/null ||
+      compgen -G '/usr/lib/*/libclang*.so*' >/dev/null; }
+}
+if ! have_mpi; then
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  echo "==> installing openmpi-bin libopenmpi-dev libclang-dev"
+  "${sudo_cmd[@]}" apt-get update -qq || true
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends \
+    openmpi-bin libopenmpi-dev libclang-dev
+  have_mpi || { echo "Open MPI (mpirun, mpicc) or libclang still missing after install" >&2; exit 1; }
+fi
+
 echo "==> cargo fmt --check"
 cargo fmt --all -- --check
 
 echo "==> cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo clippy --workspace --all-targets --locked --features mpi -- -D warnings
 
 echo "==> tests"
 if cargo nextest --version >/dev/null 2>&1; then
@@ -78,11 +97,20 @@ else
   cargo test --workspace --locked --lib --bins --tests
 fi
 
+# The `mpi` feature's tests: real Open MPI jobs of 2 and 3 ranks on this
+# machine (`mpirun --oversubscribe`, and `--allow-run-as-root` for CI's root).
+echo "==> MPI tests"
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run --locked --profile ci -p cirrus-executor --features mpi -E 'test(/mpi/)'
+else
+  cargo test --locked -p cirrus-executor --features mpi --lib mpi
+fi
+
 echo "==> doc tests"
 cargo test --workspace --locked --doc
 
 echo "==> docs"
-RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet --features mpi
 
 echo "==> checked-in catalogue table is current"
 cargo run --quiet --locked -- catalogue > target/catalogue.txt

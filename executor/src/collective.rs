@@ -61,6 +61,41 @@ pub trait Collective: Send {
     fn method(&self) -> &'static str;
 }
 
+/// The environment variables through which MPI launchers tell a process the
+/// number of ranks of its job: Open MPI's `mpirun`, then the PMI variable of
+/// MPICH's Hydra and Slurm's `srun`.
+pub const LAUNCHER_SIZE_VARS: [&str; 2] = ["OMPI_COMM_WORLD_SIZE", "PMI_SIZE"];
+
+/// The number of ranks an MPI launcher (`mpirun -np N`) started this
+/// process's job with, read from the launcher's environment
+/// ([`LAUNCHER_SIZE_VARS`]) without initialising MPI; `None` when the process
+/// was not started by a launcher. Works with or without the `mpi` feature, so
+/// a binary built without it can refuse to run one copy of the whole job per
+/// rank.
+pub fn launched_ranks() -> Result<Option<usize>, ExecError> {
+    launched_ranks_from(|name| std::env::var_os(name))
+}
+
+/// [`launched_ranks`] over any environment lookup.
+fn launched_ranks_from(
+    get: impl Fn(&str) -> Option<std::ffi::OsString>,
+) -> Result<Option<usize>, ExecError> {
+    for name in LAUNCHER_SIZE_VARS {
+        if let Some(value) = get(name) {
+            let text = value.to_string_lossy();
+            return match text.trim().parse::<usize>() {
+                Ok(n) if n > 0 => Ok(Some(n)),
+                _ => Err(ExecError::Collective {
+                    reason: format!(
+                        "read the MPI launcher's rank count: {name}={text:?} is not a positive whole number"
+                    ),
+                }),
+            };
+        }
+    }
+    Ok(None)
+}
+
 /// A peer rank's thread stopped (failed or panicked) mid-collective.
 fn peer_gone(what: &str) -> ExecError {
     ExecError::Collective {
@@ -295,6 +330,41 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    /// An environment holding exactly `pairs`.
+    fn env<'a>(
+        pairs: &'a [(&'a str, &'a str)],
+    ) -> impl Fn(&str) -> Option<std::ffi::OsString> + 'a {
+        move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| std::ffi::OsString::from(v))
+        }
+    }
+
+    #[test]
+    fn launched_ranks_reads_the_launchers_environment() {
+        assert_eq!(launched_ranks_from(env(&[])).expect("no launcher"), None);
+        assert_eq!(
+            launched_ranks_from(env(&[("OMPI_COMM_WORLD_SIZE", "2")])).expect("open mpi"),
+            Some(2)
+        );
+        assert_eq!(
+            launched_ranks_from(env(&[("PMI_SIZE", "3")])).expect("hydra"),
+            Some(3)
+        );
+        // Open MPI's own variable wins over a PMI one.
+        assert_eq!(
+            launched_ranks_from(env(&[("PMI_SIZE", "3"), ("OMPI_COMM_WORLD_SIZE", "4")]))
+                .expect("both"),
+            Some(4)
+        );
+        for bad in ["", "0", "-1", "two"] {
+            let err = launched_ranks_from(env(&[("OMPI_COMM_WORLD_SIZE", bad)])).expect_err(bad);
+            assert!(err.to_string().contains("OMPI_COMM_WORLD_SIZE"), "{err}");
         }
     }
 

@@ -66,3 +66,6 @@ pub mod data;
 // --- model, data-parallel runs ---
 pub mod collective;
 pub mod model;
+// --- several machines (the `mpi` feature) ---
+#[cfg(feature = "mpi")]
+pub mod mpi_comm;
