@@ -43,9 +43,9 @@ pub enum Command {
         after_help = "Examples:\n  cargo run --release -- bench\n  cargo run --release -- bench --quick --json\n\nBuild with --release: debug builds are an order of magnitude slower."
     )]
     Bench(BenchArgs),
-    /// The executor (wgpu): list the compute adapters it can run on; running plans is not implemented yet.
+    /// Run a plan for real: data-parallel training of its transformer on the local wgpu adapters; measured vs predicted.
     #[command(
-        after_help = "Example:\n  cirrus exec --list-adapters\n\nExit status 1 when wgpu finds no adapter, with a hint. Running a plan is not implemented yet, so --list-adapters is required for now."
+        after_help = "Examples:\n  cirrus plan scenarios/local-2-workers.toml -o plan.json && cirrus exec plan.json\n  cirrus exec plan.json --steps 50 --json > report.json\n  cirrus exec plan.json --checkpoint-dir ckpt --resume\n  cirrus exec --list-adapters\n\nOne worker per plan node: a node whose device is `cpu` runs on the CPU reference backend, any other on wgpu adapter --adapter. Exit status 1 when wgpu finds no adapter (with a hint), 2 for a bad plan."
     )]
     Exec(ExecArgs),
     /// List the built-in devices with their figures and sources.
@@ -170,8 +170,59 @@ pub enum ObjectiveKind {
 /// `cirrus exec`.
 #[derive(Debug, Args)]
 pub struct ExecArgs {
-    /// Print every compute adapter wgpu finds (name, backend, type, driver).
-    /// Required: it is the only mode until running a plan arrives.
-    #[arg(long, required = true)]
+    /// The plan to run (Plan file format 1, from `cirrus plan -o`).
+    #[arg(required_unless_present = "list_adapters", value_name = "PLAN.json")]
+    pub plan: Option<PathBuf>,
+    /// Print every compute adapter wgpu finds (name, backend, type, driver)
+    /// and exit.
+    #[arg(long, conflicts_with = "plan")]
     pub list_adapters: bool,
+    /// Optimizer steps (default: the plan job's `train_tokens` in steps, else 200).
+    #[arg(long)]
+    pub steps: Option<u64>,
+    /// Print the RunReport JSON (format 1) instead of the summary.
+    #[arg(long)]
+    pub json: bool,
+    /// Also write the RunReport JSON here, atomically.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// AdamW learning rate.
+    #[arg(long, default_value_t = 3e-3)]
+    pub lr: f32,
+    /// Seeds the initial parameters and the data order.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Validate every N steps (default: a tenth of the steps).
+    #[arg(long, value_name = "N")]
+    pub eval_every: Option<u64>,
+    /// Stop after N validations without a new best validation loss.
+    #[arg(long, value_name = "N")]
+    pub early_stop: Option<u32>,
+    /// Steps at the start left out of the timing medians (default: min(3, steps/5)).
+    #[arg(long, value_name = "N")]
+    pub warmup: Option<u64>,
+    /// How workers combine gradients.
+    #[arg(long, value_enum, default_value_t = AllReduceKind::Ring)]
+    pub allreduce: AllReduceKind,
+    /// Write a checkpoint into this directory every `--checkpoint-every` steps (atomically).
+    #[arg(long, value_name = "DIR")]
+    pub checkpoint_dir: Option<PathBuf>,
+    /// Steps between checkpoints.
+    #[arg(long, value_name = "N", default_value_t = 50)]
+    pub checkpoint_every: u64,
+    /// Continue from the checkpoint in `--checkpoint-dir` (a fresh start if there is none).
+    #[arg(long, requires = "checkpoint_dir")]
+    pub resume: bool,
+    /// The wgpu adapter (index in `--list-adapters`) GPU workers run on.
+    #[arg(long, value_name = "INDEX", default_value_t = 0)]
+    pub adapter: usize,
+}
+
+/// How in-process workers combine gradients.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AllReduceKind {
+    /// Chunked ring all-reduce through host memory.
+    Ring,
+    /// Rank 0 sums every worker's gradient and sends the sum back.
+    ParameterServer,
 }

@@ -220,3 +220,83 @@ pub fn render_simulation(s: &Scenario, seed: u64, topo: &Topology, jobs: &[JobEs
     }
     o
 }
+
+/// A progress bar on stderr for `len` steps; hidden when `quiet` or when
+/// stderr is not a terminal.
+pub fn progress_bar(len: u64, quiet: bool) -> indicatif::ProgressBar {
+    if quiet {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(len);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{elapsed_precise} [{bar:30}] step {pos}/{len}  {msg}  (eta {eta})",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}
+
+/// The human-readable summary of a RunReport.
+pub fn run_report_text(r: &cirrus_executor::report::RunReport) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "ran {}: {} steps on {} worker(s), {} all-reduce, {} parameters{}{}",
+        r.plan,
+        r.steps,
+        r.workers.len(),
+        r.allreduce,
+        r.parameters,
+        if r.resumed_from > 0 {
+            format!(", resumed from step {}", r.resumed_from)
+        } else {
+            String::new()
+        },
+        if r.stopped_early {
+            ", stopped early"
+        } else {
+            ""
+        }
+    );
+    let _ = writeln!(
+        s,
+        "  {:<4} {:<10} {:<34} {:>5} {:>7} {:>7} {:>9} {:>8} {:>8} {:>8}",
+        "rank", "node", "device", "rows", "batch", "lr", "compute", "comm", "idle", "step"
+    );
+    for w in &r.workers {
+        let _ = writeln!(
+            s,
+            "  {:<4} {:<10} {:<34} {:>5} {:>7.3} {:>7.3} {:>8.3}s {:>7.3}s {:>7.3}s {:>7.3}s",
+            w.rank,
+            w.node,
+            w.adapter,
+            w.rows,
+            w.batch_share,
+            w.lr_share,
+            w.compute_s_median,
+            w.comm_s_median,
+            w.idle_s_median,
+            w.step_s_median
+        );
+    }
+    let _ = writeln!(
+        s,
+        "  loss          {:.3} → {:.3}   validation {:.3} → {:.3}",
+        r.loss_first, r.loss_last, r.val_loss_first, r.val_loss_last
+    );
+    let _ = writeln!(
+        s,
+        "  step time     measured {:.3} s   predicted {:.3} s   error {:+.1}%   (medians after {} warm-up steps)",
+        r.measured_step_time_s,
+        r.predicted_step_time_s,
+        100.0 * r.prediction_error,
+        r.warmup_steps
+    );
+    let _ = writeln!(
+        s,
+        "  throughput    {} tokens/s   outside compute {:.1}% of the step",
+        thousands(r.tokens_per_s),
+        100.0 * r.overhead_fraction
+    );
+    s
+}

@@ -64,8 +64,13 @@ pub use attention::{AttentionGrads, AttentionOutput, AttentionShape};
 // --- training data (data) ---
 pub mod data;
 // --- model, data-parallel runs ---
+pub mod checkpoint;
 pub mod collective;
 pub mod model;
+pub mod report;
+pub mod run;
+#[cfg(test)]
+mod run_tests;
 // --- several machines (the `mpi` feature) ---
 #[cfg(feature = "mpi")]
 pub mod mpi_comm;

@@ -1,6 +1,7 @@
-//! `cirrus exec --list-adapters`.
+//! `cirrus exec`: adapters, running a plan (report, resume after a kill).
 
 use super::{cirrus, root, stderr, stdout};
+use std::path::Path;
 use std::process::Command;
 
 /// `test.sh` installs lavapipe, so at least one adapter is always listed.
@@ -18,12 +19,12 @@ fn list_adapters_lists_at_least_one() {
     }
 }
 
-/// Running a plan is not implemented: the flag is required, a usage error.
+/// Neither a plan nor `--list-adapters`: a usage error naming the plan.
 #[test]
-fn exec_without_list_adapters_is_a_usage_error() {
+fn exec_without_a_plan_is_a_usage_error() {
     let o = cirrus(&["exec"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("--list-adapters"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("PLAN.json"), "{}", stderr(&o));
 }
 
 /// With no adapter (Metal is not built on Linux), the typed error and its
@@ -45,4 +46,153 @@ fn list_adapters_without_any_reports_the_hint() {
     );
     assert!(err.contains("mesa-vulkan-drivers"), "{err}");
     assert!(!err.contains("panicked"), "{err}");
+}
+
+/// Plans the tiny two-node fixture into `dir/plan.json`.
+fn tiny_plan(dir: &Path) -> String {
+    let plan = dir.join("plan.json").display().to_string();
+    let o = cirrus(&["plan", "tests/fixtures/exec/tiny-2-nodes.toml", "-o", &plan]);
+    assert!(o.status.success(), "plan: {}", stderr(&o));
+    plan
+}
+
+fn json(o: &std::process::Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(o)))
+}
+
+/// A two-worker run on lavapipe prints a RunReport (format 1) with every
+/// contract field, finite timings, falling loss and the plan's prediction.
+#[test]
+fn runs_a_plan_and_reports_measured_against_predicted() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let plan = tiny_plan(dir.path());
+    let out = dir.path().join("report.json");
+    let o = cirrus(&[
+        "exec",
+        &plan,
+        "--steps",
+        "8",
+        "--lr",
+        "0.01",
+        "--json",
+        "--out",
+        &out.display().to_string(),
+    ]);
+    assert!(o.status.success(), "exec: {}", stderr(&o));
+    let r = json(&o);
+    let written: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&out).expect("--out written")).expect("json");
+    assert_eq!(r, written);
+    assert_eq!(r["format_version"], 1);
+    assert_eq!(r["steps"], 8);
+    for key in [
+        "plan",
+        "tokens_per_s",
+        "loss_first",
+        "loss_last",
+        "val_loss_first",
+        "val_loss_last",
+        "measured_step_time_s",
+        "predicted_step_time_s",
+        "prediction_error",
+    ] {
+        assert!(!r[key].is_null(), "{key} missing in {r}");
+    }
+    let workers = r["workers"].as_array().expect("workers");
+    assert_eq!(workers.len(), 2);
+    for (rank, w) in workers.iter().enumerate() {
+        assert_eq!(w["rank"], rank);
+        assert_eq!(w["rows"], 4);
+        assert!(w["adapter"].as_str().is_some_and(|a| !a.is_empty()));
+        for key in ["compute_s_median", "comm_s_median", "idle_s_median"] {
+            let x = w[key].as_f64().expect(key);
+            assert!(x.is_finite() && x >= 0.0, "{key} = {x}");
+        }
+        assert!(w["compute_s_median"].as_f64().expect("compute") > 0.0);
+    }
+    let (first, last) = (
+        r["loss_first"].as_f64().expect("f"),
+        r["loss_last"].as_f64().expect("l"),
+    );
+    assert!((first - 256f64.ln()).abs() < 0.3, "initial loss {first}");
+    assert!(last < first, "loss {first} → {last}");
+    let measured = r["measured_step_time_s"].as_f64().expect("measured");
+    let predicted = r["predicted_step_time_s"].as_f64().expect("predicted");
+    let error = r["prediction_error"].as_f64().expect("error");
+    assert!((error - (predicted - measured) / measured).abs() < 1e-9);
+
+    // The human summary names the same figures.
+    let o = cirrus(&["exec", &plan, "--steps", "2"]);
+    assert!(o.status.success(), "exec: {}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("step time     measured"), "{text}");
+    assert!(text.contains("predicted"), "{text}");
+}
+
+/// A run killed after a checkpoint and resumed with `--resume` ends with a
+/// final checkpoint byte-identical to an uninterrupted run's.
+#[test]
+fn resume_after_kill_equals_uninterrupted_run() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let plan = tiny_plan(dir.path());
+    let steps = "40";
+    let full = dir.path().join("full");
+    let o = cirrus(&[
+        "exec",
+        &plan,
+        "--steps",
+        steps,
+        "--json",
+        "--checkpoint-every",
+        "5",
+        "--checkpoint-dir",
+        &full.display().to_string(),
+    ]);
+    assert!(o.status.success(), "uninterrupted: {}", stderr(&o));
+
+    let killed = dir.path().join("killed");
+    let args = [
+        "exec",
+        &plan,
+        "--steps",
+        steps,
+        "--json",
+        "--checkpoint-every",
+        "5",
+        "--checkpoint-dir",
+        &killed.display().to_string(),
+        "--resume",
+    ];
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cirrus"))
+        .args(args)
+        .current_dir(root())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let ck = killed.join("checkpoint.bin");
+    while !ck.exists() {
+        assert!(
+            child.try_wait().expect("wait").is_none(),
+            "finished before its first checkpoint"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let still_running = child.try_wait().expect("wait").is_none();
+    child.kill().expect("kill");
+    child.wait().expect("reap");
+    assert!(still_running, "the run finished before it could be killed");
+
+    let o = cirrus(&args);
+    assert!(o.status.success(), "resumed: {}", stderr(&o));
+    let r = json(&o);
+    let resumed_from = r["resumed_from"].as_u64().expect("resumed_from");
+    assert!(
+        (5..40).contains(&resumed_from),
+        "resumed from {resumed_from}"
+    );
+    assert_eq!(r["steps"], 40);
+    let a = std::fs::read(full.join("checkpoint.bin")).expect("full run's checkpoint");
+    let b = std::fs::read(&ck).expect("resumed run's checkpoint");
+    assert!(a == b, "final checkpoints differ");
 }

@@ -1,0 +1,246 @@
+//! Training checkpoints: everything a run needs to continue exactly where it
+//! stopped (step, parameters, AdamW moments, loss history, early-stopping
+//! state), written atomically so a run killed mid-write leaves the previous
+//! checkpoint intact.
+//!
+//! File format (little-endian): the magic `CIRRUSCK`, a `u32` format
+//! version, a `u64` header length, the header as JSON, then the parameters,
+//! first moments and second moments as raw `f32`, then a `u64` FNV-1a hash
+//! of everything before it. The header's `fingerprint` names the run
+//! (model, batch, seed, shares, optimiser); a checkpoint of another run is
+//! refused.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::ExecError;
+
+/// The checkpoint format this build writes and reads.
+pub const CHECKPOINT_FORMAT_VERSION: u32 = 1;
+const MAGIC: &[u8; 8] = b"CIRRUSCK";
+/// The checkpoint's file name inside the checkpoint directory.
+pub const CHECKPOINT_FILE: &str = "checkpoint.bin";
+
+/// The state of a run after `step` completed optimizer steps.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Checkpoint {
+    /// The header: step, history, identity.
+    pub header: CheckpointHeader,
+    /// Parameters.
+    pub params: Vec<f32>,
+    /// AdamW first moments.
+    pub m: Vec<f32>,
+    /// AdamW second moments.
+    pub v: Vec<f32>,
+}
+
+/// The JSON part of a checkpoint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckpointHeader {
+    /// Optimizer steps completed.
+    pub step: u64,
+    /// Identity of the run (see [`crate::run::RunConfig::fingerprint`]).
+    pub fingerprint: String,
+    /// Training loss of every completed step, in order.
+    pub losses: Vec<f32>,
+    /// `(step, loss)` of every validation so far.
+    pub val_losses: Vec<(u64, f32)>,
+    /// Validations since the best one (early stopping).
+    pub evals_since_best: u32,
+}
+
+fn fnv1a(bytes: &[u8], mut h: u64) -> u64 {
+    for &b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+fn fail(action: &'static str, path: &Path, reason: impl Into<String>) -> ExecError {
+    ExecError::Checkpoint {
+        action,
+        path: path.display().to_string(),
+        reason: reason.into(),
+    }
+}
+
+impl Checkpoint {
+    /// The checkpoint file of directory `dir`.
+    pub fn path_in(dir: &Path) -> PathBuf {
+        dir.join(CHECKPOINT_FILE)
+    }
+
+    /// The file's bytes.
+    pub fn to_bytes(&self) -> Result<Vec<u8>, ExecError> {
+        let header = serde_json::to_vec(&self.header).map_err(|e| ExecError::Checkpoint {
+            action: "write",
+            path: String::new(),
+            reason: e.to_string(),
+        })?;
+        let floats = self.params.len() + self.m.len() + self.v.len();
+        let mut out = Vec::with_capacity(28 + header.len() + 4 * floats);
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&CHECKPOINT_FORMAT_VERSION.to_le_bytes());
+        out.extend_from_slice(&(header.len() as u64).to_le_bytes());
+        out.extend_from_slice(&header);
+        for x in self.params.iter().chain(&self.m).chain(&self.v) {
+            out.extend_from_slice(&x.to_le_bytes());
+        }
+        let hash = fnv1a(&out, FNV_OFFSET);
+        out.extend_from_slice(&hash.to_le_bytes());
+        Ok(out)
+    }
+
+    /// Parses a checkpoint of a model with `params` parameters.
+    pub fn from_bytes(bytes: &[u8], params: usize, path: &Path) -> Result<Self, ExecError> {
+        let bad = |why: String| fail("read", path, why);
+        if bytes.len() < 28 || &bytes[..8] != MAGIC {
+            return Err(bad("not a Cirrus checkpoint (bad magic)".into()));
+        }
+        let (body, tail) = bytes.split_at(bytes.len() - 8);
+        let stored = u64::from_le_bytes(tail.try_into().map_err(|_| bad("truncated".into()))?);
+        if fnv1a(body, FNV_OFFSET) != stored {
+            return Err(bad(
+                "corrupt (hash mismatch); it was not written by a finished write".into(),
+            ));
+        }
+        let version = u32::from_le_bytes(
+            body[8..12]
+                .try_into()
+                .map_err(|_| bad("truncated".into()))?,
+        );
+        if version != CHECKPOINT_FORMAT_VERSION {
+            return Err(bad(format!(
+                "format version {version}, this build reads {CHECKPOINT_FORMAT_VERSION}"
+            )));
+        }
+        let hlen = u64::from_le_bytes(
+            body[12..20]
+                .try_into()
+                .map_err(|_| bad("truncated".into()))?,
+        );
+        let hlen = usize::try_from(hlen).map_err(|_| bad("header too long".into()))?;
+        let rest = &body[20..];
+        if rest.len() < hlen || rest.len() - hlen != 12 * params {
+            return Err(bad(format!(
+                "holds {} bytes of tensors, a model of {params} parameters needs {}",
+                rest.len().saturating_sub(hlen),
+                12 * params
+            )));
+        }
+        let header: CheckpointHeader =
+            serde_json::from_slice(&rest[..hlen]).map_err(|e| bad(format!("header: {e}")))?;
+        let mut floats = rest[hlen..]
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]));
+        let mut take = |n: usize| floats.by_ref().take(n).collect::<Vec<f32>>();
+        let (p, m, v) = (take(params), take(params), take(params));
+        Ok(Checkpoint {
+            header,
+            params: p,
+            m,
+            v,
+        })
+    }
+
+    /// Writes the checkpoint into `dir` atomically: a temporary file in the
+    /// same directory, flushed to disk, then renamed over the old one.
+    pub fn save(&self, dir: &Path) -> Result<PathBuf, ExecError> {
+        let path = Self::path_in(dir);
+        std::fs::create_dir_all(dir).map_err(|e| fail("write", &path, e.to_string()))?;
+        let bytes = self.to_bytes()?;
+        let tmp = dir.join(format!(".{CHECKPOINT_FILE}.{}.tmp", std::process::id()));
+        let write = || -> std::io::Result<()> {
+            let mut f = std::fs::File::create(&tmp)?;
+            f.write_all(&bytes)?;
+            f.sync_all()?;
+            std::fs::rename(&tmp, &path)?;
+            // Make the rename itself durable.
+            if let Ok(d) = std::fs::File::open(dir) {
+                let _ = d.sync_all();
+            }
+            Ok(())
+        };
+        write().map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            fail("write", &path, e.to_string())
+        })?;
+        Ok(path)
+    }
+
+    /// Reads the checkpoint of directory `dir` for a model of `params`
+    /// parameters; `Ok(None)` when there is none yet.
+    pub fn load(dir: &Path, params: usize) -> Result<Option<Self>, ExecError> {
+        let path = Self::path_in(dir);
+        match std::fs::read(&path) {
+            Ok(bytes) => Self::from_bytes(&bytes, params, &path).map(Some),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(fail("read", &path, e.to_string())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Checkpoint {
+        Checkpoint {
+            header: CheckpointHeader {
+                step: 7,
+                fingerprint: "run".into(),
+                losses: vec![5.5, 4.0],
+                val_losses: vec![(5, 4.5)],
+                evals_since_best: 1,
+            },
+            params: vec![1.0, -2.5, 3.25],
+            m: vec![0.1, 0.2, 0.3],
+            v: vec![f32::MIN_POSITIVE, 1e-30, 7.0],
+        }
+    }
+
+    #[test]
+    fn round_trips_bit_for_bit_and_replaces_atomically() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let a = sample();
+        a.save(dir.path()).expect("save");
+        let mut b = sample();
+        b.header.step = 8;
+        b.params[0] = 9.0;
+        b.save(dir.path()).expect("save again");
+        let back = Checkpoint::load(dir.path(), 3)
+            .expect("load")
+            .expect("present");
+        assert_eq!(back, b);
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .expect("dir")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        assert_eq!(names, [CHECKPOINT_FILE], "no temporary file is left");
+    }
+
+    #[test]
+    fn refuses_corrupt_truncated_or_mismatched_files() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = sample().save(dir.path()).expect("save");
+        let mut bytes = std::fs::read(&path).expect("read");
+        let err = Checkpoint::from_bytes(&bytes, 4, &path).expect_err("wrong model size");
+        assert!(err.to_string().contains("4 parameters"), "{err}");
+        let last = bytes.len() - 12;
+        bytes[last] ^= 1;
+        let err = Checkpoint::from_bytes(&bytes, 3, &path).expect_err("flipped bit");
+        assert!(err.to_string().contains("hash mismatch"), "{err}");
+        let err = Checkpoint::from_bytes(&bytes[..10], 3, &path).expect_err("truncated");
+        assert!(err.to_string().contains("magic"), "{err}");
+        assert!(
+            Checkpoint::load(&dir.path().join("none"), 3)
+                .expect("no dir")
+                .is_none()
+        );
+    }
+}
