@@ -97,13 +97,15 @@ else
   cargo test --workspace --locked --lib --bins --tests
 fi
 
-# The `mpi` feature's tests: real Open MPI jobs of 2 and 3 ranks on this
-# machine (`mpirun --oversubscribe`, and `--allow-run-as-root` for CI's root).
+# The `mpi` feature's tests: real Open MPI jobs on this machine
+# (`mpirun --oversubscribe`, and `--allow-run-as-root` for CI's root): the
+# all-reduce on 2 and 3 ranks, and `mpirun -np 2 cirrus exec` on a 2-node plan.
 echo "==> MPI tests"
 if cargo nextest --version >/dev/null 2>&1; then
-  cargo nextest run --locked --profile ci -p cirrus-executor --features mpi -E 'test(/mpi/)'
+  cargo nextest run --locked --profile ci -p cirrus -p cirrus-executor --features cirrus/mpi \
+    -E 'test(/mpi/)'
 else
-  cargo test --locked -p cirrus-executor --features mpi --lib mpi
+  cargo test --locked -p cirrus -p cirrus-executor --features cirrus/mpi --lib --tests mpi
 fi
 
 echo "==> doc tests"

@@ -96,6 +96,43 @@ fn launched_ranks_from(
     Ok(None)
 }
 
+/// The most bytes of each rank's text [`gather_text`] carries.
+pub const GATHER_TEXT_BYTES: usize = 256;
+
+/// Every rank's `text` (an adapter's name, say), by rank, on every rank;
+/// each is cut to [`GATHER_TEXT_BYTES`] bytes at a character boundary. Built
+/// on [`Collective::all_reduce_sum`] alone: each rank fills its own slot of a
+/// zero buffer with its bytes (exact in `f32`) and the sum is everyone's.
+pub fn gather_text(comm: &mut dyn Collective, text: &str) -> Result<Vec<String>, ExecError> {
+    let (rank, size) = (comm.rank(), comm.size());
+    let mut end = text.len().min(GATHER_TEXT_BYTES);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    // Slot: a length, then the bytes.
+    let slot = GATHER_TEXT_BYTES + 1;
+    let mut buf = vec![0.0f32; slot * size];
+    let mine = &mut buf[slot * rank..slot * (rank + 1)];
+    mine[0] = end as f32;
+    for (x, b) in mine[1..].iter_mut().zip(&text.as_bytes()[..end]) {
+        *x = f32::from(*b);
+    }
+    comm.all_reduce_sum(&mut buf)?;
+    buf.chunks_exact(slot)
+        .enumerate()
+        .map(|(r, s)| {
+            let len = s[0] as usize;
+            let bytes: Option<Vec<u8>> =
+                s.get(1..=len).map(|b| b.iter().map(|x| *x as u8).collect());
+            bytes
+                .and_then(|b| String::from_utf8(b).ok())
+                .ok_or_else(|| ExecError::Collective {
+                    reason: format!("gather texts: rank {r}'s slot holds no text"),
+                })
+        })
+        .collect()
+}
+
 /// A peer rank's thread stopped (failed or panicked) mid-collective.
 fn peer_gone(what: &str) -> ExecError {
     ExecError::Collective {
@@ -365,6 +402,27 @@ mod tests {
         for bad in ["", "0", "-1", "two"] {
             let err = launched_ranks_from(env(&[("OMPI_COMM_WORLD_SIZE", bad)])).expect_err(bad);
             assert!(err.to_string().contains("OMPI_COMM_WORLD_SIZE"), "{err}");
+        }
+    }
+
+    #[test]
+    fn gather_text_gives_every_rank_everyones_text() {
+        let long = "é".repeat(GATHER_TEXT_BYTES); // 2 bytes each: cut at a boundary
+        let texts = ["llvmpipe (LLVM 19.1.7, 256 bits)", "", long.as_str()];
+        let got: Vec<Vec<String>> = std::thread::scope(|s| {
+            let handles: Vec<_> = ring(3)
+                .into_iter()
+                .zip(texts)
+                .map(|(mut c, t)| s.spawn(move || gather_text(&mut c, t).expect("gather")))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("thread"))
+                .collect()
+        });
+        let cut = "é".repeat(GATHER_TEXT_BYTES / 2);
+        for g in &got {
+            assert_eq!(g, &[texts[0], "", cut.as_str()]);
         }
     }
 

@@ -120,6 +120,14 @@ impl MpiWorld {
         self.size
     }
 
+    /// Ends every rank of the job now (`MPI_Abort` on `MPI_COMM_WORLD`,
+    /// `mpirun` exits with `code`). For a rank that failed while its peers
+    /// may be waiting in a collective: returning normally would finalise
+    /// MPI, which waits for the peers, which wait for this rank.
+    pub fn abort(&self, code: i32) -> ! {
+        SimpleCommunicator::world().abort(code)
+    }
+
     /// This process's rank as a [`Collective`], to be moved to the worker
     /// that uses it. Handed out once: a second call is an error, since two
     /// collectives used from two threads at once would break the serialized

@@ -1,14 +1,20 @@
 //! `cirrus exec PLAN` (run a plan for real) and `cirrus exec --list-adapters`.
+//!
+//! A plan runs with one worker per plan node: all in this process (one
+//! thread each), or, when an MPI launcher started this process as one of
+//! N > 1 ranks (`mpirun -np N cirrus exec PLAN`, built with the `mpi`
+//! feature), rank r runs node r and the ranks sum over MPI.
 
 use std::path::Path;
 
 use crate::Failure;
 use crate::cli::{AllReduceKind, ExecArgs};
+use cirrus_executor::collective::launched_ranks;
 use cirrus_executor::devices;
 use cirrus_executor::model::{Model, ModelConfig};
 use cirrus_executor::report::{RunReport, WorkerLabel};
 use cirrus_executor::run::{
-    CheckpointPolicy, Combine, Progress, RunConfig, WorkerDevice, run_local,
+    CheckpointPolicy, Combine, Progress, RunConfig, WorkerDevice, WorkerOutcome, run_local,
 };
 use cirrus_executor::{AdamW, ExecError};
 use cirrus_sim::plan::Plan;
@@ -122,75 +128,223 @@ fn worker_devices(plan: &Plan, index: usize) -> Result<Vec<WorkerDevice>, Failur
         .collect())
 }
 
+/// Everything a run needs, made alike by every process of an MPI job (from
+/// the same plan and arguments) before any worker starts.
+struct Prepared<'a> {
+    args: &'a ExecArgs,
+    file: String,
+    plan: Plan,
+    cfg: RunConfig,
+    devices: Vec<WorkerDevice>,
+    checkpoints: Option<CheckpointPolicy>,
+    parameters: usize,
+}
+
 fn run_plan(args: &ExecArgs, path: &Path) -> Result<(), Failure> {
     let file = path.display().to_string();
     let plan = Plan::load(path).map_err(|e| Failure::BadInput(format!("error: {e}")))?;
     let cfg = run_config(&plan, args, &file)?;
+    let ranks = launched_ranks().map_err(runtime)?;
     let devices = worker_devices(&plan, args.adapter)?;
-    let combine = match args.allreduce {
-        AllReduceKind::Ring => Combine::Ring,
-        AllReduceKind::ParameterServer => Combine::ParameterServer,
-    };
     let checkpoints = args.checkpoint_dir.as_ref().map(|dir| CheckpointPolicy {
         dir: dir.clone(),
         every: args.checkpoint_every.max(1),
         resume: args.resume,
     });
     let parameters = Model::new(cfg.model).map_err(runtime)?.param_count();
-    if !args.json {
-        eprintln!(
-            "running {file}: job `{}` ({} parameters) on {} worker(s), {} steps of {} × {} tokens",
-            plan.job,
-            parameters,
-            cfg.workers(),
-            cfg.steps,
-            cfg.global_batch,
-            cfg.model.seq_len
-        );
-    }
-    let bar = crate::output::progress_bar(cfg.steps, args.json);
-    let on_step = |p: &Progress| {
-        bar.set_position(p.step);
-        match p.val_loss {
-            Some(v) => bar.set_message(format!("loss {:.3}  val {v:.3}", p.loss)),
-            None => bar.set_message(format!("loss {:.3}", p.loss)),
-        }
+    let run = Prepared {
+        args,
+        file,
+        plan,
+        cfg,
+        devices,
+        checkpoints,
+        parameters,
     };
-    let outcomes =
-        run_local(&cfg, &devices, combine, checkpoints.as_ref(), &on_step).map_err(runtime)?;
+    match ranks {
+        Some(n) if n > 1 => run_ranks(&run, n),
+        _ => run_in_process(&run),
+    }
+}
+
+/// Every worker in this process, one thread each.
+fn run_in_process(run: &Prepared<'_>) -> Result<(), Failure> {
+    let combine = match run.args.allreduce {
+        AllReduceKind::Ring => Combine::Ring,
+        AllReduceKind::ParameterServer => Combine::ParameterServer,
+    };
+    announce(run, "");
+    let bar = crate::output::progress_bar(run.cfg.steps, run.args.json);
+    let on_step = progress(&bar);
+    let outcomes = run_local(
+        &run.cfg,
+        &run.devices,
+        combine,
+        run.checkpoints.as_ref(),
+        &on_step,
+    )
+    .map_err(runtime)?;
     bar.finish_and_clear();
     let (adapters, outs): (Vec<String>, Vec<_>) = outcomes.into_iter().unzip();
     let Some(first) = outs.first() else {
         return Err(Failure::Runtime(anyhow::anyhow!("the run had no workers")));
     };
-    let labels: Vec<WorkerLabel> = plan
+    let method = match combine {
+        Combine::Ring => "ring",
+        Combine::ParameterServer => "parameter-server",
+    };
+    report(run, first, &adapters, method)
+}
+
+/// Started by an MPI launcher as one of `ranks` processes, in a build
+/// without MPI: refused, rather than every process running the whole plan.
+#[cfg(not(feature = "mpi"))]
+fn run_ranks(_run: &Prepared<'_>, ranks: usize) -> Result<(), Failure> {
+    Err(Failure::BadInput(format!(
+        "error: an MPI launcher started this cirrus as one of {ranks} ranks, but it was built \
+         without MPI; rebuild it with `cargo build --release --features mpi` (needs Open MPI), \
+         or run it without `mpirun` to run every plan node in one process"
+    )))
+}
+
+/// One worker of an MPI job: rank r runs plan node r, combining gradients
+/// with MPI all-reduce; rank 0 prints (and writes) the report.
+#[cfg(feature = "mpi")]
+fn run_ranks(run: &Prepared<'_>, ranks: usize) -> Result<(), Failure> {
+    use cirrus_executor::mpi_comm::MpiWorld;
+
+    let nodes = run.cfg.workers();
+    if ranks != nodes {
+        return Err(Failure::BadInput(format!(
+            "error: {}: `mpirun` started {ranks} ranks for a plan of {nodes} nodes; start one \
+             rank per plan node (`mpirun -np {nodes} ...`)",
+            run.file
+        )));
+    }
+    let mut world = MpiWorld::init().map_err(runtime)?;
+    let rank = world.rank();
+    match run_rank(run, &mut world) {
+        Ok(()) => Ok(()),
+        Err(failure) => {
+            // The peers may be waiting for this rank in a collective; end
+            // the whole job instead of finalising MPI (which would wait for
+            // them).
+            let (message, code) = match failure {
+                Failure::BadInput(m) => (m, 2),
+                Failure::Runtime(e) => (format!("error: {e:#}"), 1),
+            };
+            eprintln!("rank {rank}: {message}");
+            world.abort(code)
+        }
+    }
+}
+
+/// This process's worker of an MPI job, on an initialised MPI world.
+#[cfg(feature = "mpi")]
+fn run_rank(
+    run: &Prepared<'_>,
+    world: &mut cirrus_executor::mpi_comm::MpiWorld,
+) -> Result<(), Failure> {
+    use cirrus_executor::collective::{Collective, gather_text};
+    use cirrus_executor::run::run_worker;
+
+    let (rank, size) = (world.rank(), world.size());
+    if size != run.cfg.workers() {
+        return Err(runtime(ExecError::Collective {
+            reason: format!(
+                "start the MPI job: MPI's world has {size} ranks, the launcher announced {}",
+                run.cfg.workers()
+            ),
+        }));
+    }
+    let mut comm = world.collective().map_err(runtime)?;
+    let device = run
+        .devices
+        .get(rank)
+        .ok_or_else(|| Failure::Runtime(anyhow::anyhow!("rank {rank} has no plan node")))?;
+    let be = device.open().map_err(runtime)?;
+    let lead = rank == 0;
+    if lead {
+        announce(run, &format!(" (MPI, {size} processes)"));
+    }
+    let bar = crate::output::progress_bar(run.cfg.steps, run.args.json || !lead);
+    let on_step = progress(&bar);
+    let out = run_worker(
+        &run.cfg,
+        be.as_ref(),
+        &mut comm,
+        run.checkpoints.as_ref(),
+        &on_step,
+    )
+    .map_err(runtime)?;
+    bar.finish_and_clear();
+    let adapters = gather_text(&mut comm, &be.name()).map_err(runtime)?;
+    if lead {
+        report(run, &out, &adapters, comm.method())?;
+    }
+    Ok(())
+}
+
+/// The line on stderr before a run (not with `--json`).
+fn announce(run: &Prepared<'_>, how: &str) {
+    if !run.args.json {
+        eprintln!(
+            "running {}: job `{}` ({} parameters) on {} worker(s){how}, {} steps of {} × {} tokens",
+            run.file,
+            run.plan.job,
+            run.parameters,
+            run.cfg.workers(),
+            run.cfg.steps,
+            run.cfg.global_batch,
+            run.cfg.model.seq_len
+        );
+    }
+}
+
+/// Rank 0's progress callback, drawing on `bar`.
+fn progress(bar: &indicatif::ProgressBar) -> impl Fn(&Progress) + Sync + '_ {
+    move |p: &Progress| {
+        bar.set_position(p.step);
+        match p.val_loss {
+            Some(v) => bar.set_message(format!("loss {:.3}  val {v:.3}", p.loss)),
+            None => bar.set_message(format!("loss {:.3}", p.loss)),
+        }
+    }
+}
+
+/// Builds the RunReport from rank 0's outcome and every worker's adapter,
+/// writes it to `--out` and prints it.
+fn report(
+    run: &Prepared<'_>,
+    first: &WorkerOutcome,
+    adapters: &[String],
+    method: &str,
+) -> Result<(), Failure> {
+    let labels: Vec<WorkerLabel> = run
+        .plan
         .nodes
         .iter()
-        .zip(&adapters)
+        .zip(adapters)
         .map(|(n, a)| WorkerLabel {
             adapter: a.clone(),
             node: format!("{}/{}", n.pool, n.node),
         })
         .collect();
-    let method = match combine {
-        Combine::Ring => "ring",
-        Combine::ParameterServer => "parameter-server",
-    };
     let report = RunReport::build(
-        &file,
-        &cfg,
+        &run.file,
+        &run.cfg,
         first,
         &labels,
         method,
-        plan.predicted.step_time_s,
-        parameters,
+        run.plan.predicted.step_time_s,
+        run.parameters,
     );
     let json = serde_json::to_string_pretty(&report)
         .map_err(|e| Failure::Runtime(anyhow::anyhow!("failed to write the report: {e}")))?;
-    if let Some(out) = &args.out {
+    if let Some(out) = &run.args.out {
         crate::output::write_atomically(out, format!("{json}\n").as_bytes())?;
     }
-    if args.json {
+    if run.args.json {
         println!("{json}");
     } else {
         print!("{}", crate::output::run_report_text(&report));

@@ -196,3 +196,137 @@ fn resume_after_kill_equals_uninterrupted_run() {
     let b = std::fs::read(&ck).expect("resumed run's checkpoint");
     assert!(a == b, "final checkpoints differ");
 }
+
+/// Runs `mpirun -np N cirrus ARGS` in the repository root: as root in CI
+/// containers, with more ranks than cores on 2-core CI, and ended after
+/// two minutes rather than hanging the suite.
+#[cfg(feature = "mpi")]
+fn mpirun(ranks: usize, args: &[&str]) -> std::process::Output {
+    Command::new("mpirun")
+        .args(["--allow-run-as-root", "--oversubscribe", "--timeout", "120"])
+        .args(["-np", &ranks.to_string(), env!("CARGO_BIN_EXE_cirrus")])
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("run mpirun (test.sh installs Open MPI: openmpi-bin)")
+}
+
+/// `mpirun -np 2 cirrus exec` runs plan node r on rank r, one process each,
+/// and rank 0 alone prints the RunReport: two workers, both adapters, the
+/// `mpi` all-reduce, finite falling losses, and the same loss curve as the
+/// same plan run in one process (two workers: each sum is one addition,
+/// the same whoever adds).
+#[cfg(feature = "mpi")]
+#[test]
+fn mpi_two_ranks_run_a_two_node_plan_as_one_process_does() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let plan = tiny_plan(dir.path());
+    let args = ["exec", &plan, "--steps", "3", "--json"];
+    let o = mpirun(2, &args);
+    assert!(
+        o.status.success(),
+        "mpirun: {}\nstdout: {}",
+        stderr(&o),
+        stdout(&o)
+    );
+    let r = json(&o); // one report: rank 1 printed nothing
+    assert_eq!(r["format_version"], 1);
+    assert_eq!(r["allreduce"], "mpi");
+    assert_eq!(r["steps"], 3);
+    let workers = r["workers"].as_array().expect("workers");
+    assert_eq!(workers.len(), 2);
+    for (rank, w) in workers.iter().enumerate() {
+        assert_eq!(w["rank"], rank);
+        assert_eq!(w["node"], format!("gpu/{rank}"));
+        assert!(w["adapter"].as_str().is_some_and(|a| !a.is_empty()), "{w}");
+        assert!(w["step_s_median"].as_f64().expect("step") > 0.0, "{w}");
+    }
+    let curve: Vec<f64> = r["loss_curve"]
+        .as_array()
+        .expect("loss_curve")
+        .iter()
+        .map(|x| x.as_f64().expect("loss"))
+        .collect();
+    assert_eq!(curve.len(), 3);
+    assert!(curve.iter().all(|l| l.is_finite()), "{curve:?}");
+    assert!(curve[2] < curve[0], "{curve:?}");
+
+    let local = cirrus(&args);
+    assert!(local.status.success(), "in-process: {}", stderr(&local));
+    let local = json(&local);
+    assert_eq!(local["allreduce"], "ring");
+    assert_eq!(r["loss_curve"], local["loss_curve"]);
+    assert_eq!(r["val_losses"], local["val_losses"]);
+}
+
+/// As many ranks as plan nodes, or a clear error (exit status 2).
+#[cfg(feature = "mpi")]
+#[test]
+fn mpi_rank_count_must_match_the_plans_nodes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let plan = tiny_plan(dir.path());
+    let o = mpirun(3, &["exec", &plan, "--steps", "1", "--json"]);
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(
+        err.contains("`mpirun` started 3 ranks for a plan of 2 nodes"),
+        "{err}"
+    );
+    assert!(err.contains("mpirun -np 2"), "{err}");
+    assert!(stdout(&o).is_empty(), "{}", stdout(&o));
+}
+
+/// A rank that fails while its peer waits in a collective (rank 0 cannot
+/// write its checkpoint) ends the whole job with its error, instead of
+/// leaving the peer waiting until `mpirun --timeout`.
+#[cfg(feature = "mpi")]
+#[test]
+fn mpi_a_failing_rank_ends_the_job_with_its_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let plan = tiny_plan(dir.path());
+    let start = std::time::Instant::now();
+    let o = mpirun(
+        2,
+        &[
+            "exec",
+            &plan,
+            "--steps",
+            "3",
+            "--json",
+            "--checkpoint-every",
+            "1",
+            "--checkpoint-dir",
+            "/dev/null/checkpoints",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("rank 0: error: failed to write checkpoint"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(
+        start.elapsed().as_secs() < 100,
+        "ended by the timeout: {err}"
+    );
+}
+
+/// A build without the `mpi` feature started by a launcher (seen through
+/// its environment) refuses, instead of each rank running the whole plan.
+#[cfg(not(feature = "mpi"))]
+#[test]
+fn launched_as_ranks_without_mpi_support_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let plan = tiny_plan(dir.path());
+    let o = Command::new(env!("CARGO_BIN_EXE_cirrus"))
+        .args(["exec", &plan, "--steps", "1"])
+        .env("OMPI_COMM_WORLD_SIZE", "2")
+        .current_dir(root())
+        .output()
+        .expect("the cirrus binary runs");
+    assert_eq!(o.status.code(), Some(2), "stdout: {}", stdout(&o));
+    let err = stderr(&o);
+    assert!(err.contains("one of 2 ranks"), "{err}");
+    assert!(err.contains("--features mpi"), "{err}");
+}
