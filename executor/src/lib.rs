@@ -71,3 +71,4 @@ pub mod report;
 pub mod run;
 #[cfg(test)]
 mod run_tests;
+pub mod timed;
