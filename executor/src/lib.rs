@@ -71,6 +71,7 @@ pub mod report;
 pub mod run;
 #[cfg(test)]
 mod run_tests;
+pub mod timed;
 // --- several machines (the `mpi` feature) ---
 #[cfg(feature = "mpi")]
 pub mod mpi_comm;
