@@ -103,9 +103,9 @@ fi
 echo "==> MPI tests"
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --locked --profile ci -p cirrus -p cirrus-executor --features cirrus/mpi \
-    -E 'test(/mpi/)'
+    --lib --test it -E 'test(/mpi/)'
 else
-  cargo test --locked -p cirrus -p cirrus-executor --features cirrus/mpi --lib --tests mpi
+  cargo test --locked -p cirrus -p cirrus-executor --features cirrus/mpi --lib --test it mpi
 fi
 
 echo "==> doc tests"

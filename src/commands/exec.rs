@@ -233,7 +233,10 @@ fn run_ranks(run: &Prepared<'_>, ranks: usize) -> Result<(), Failure> {
                 Failure::BadInput(m) => (m, 2),
                 Failure::Runtime(e) => (format!("error: {e:#}"), 1),
             };
-            eprintln!("rank {rank}: {message}");
+            // One write, so that the line is not split by the output of
+            // the other ranks and of `mpirun`, which all share the terminal.
+            let line = format!("rank {rank}: {message}\n");
+            let _ = std::io::Write::write_all(&mut std::io::stderr(), line.as_bytes());
             world.abort(code)
         }
     }
