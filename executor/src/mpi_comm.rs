@@ -1,7 +1,9 @@
 //! MPI across processes (the `mpi` cargo feature): [`MpiWorld`] initialises
 //! MPI once per process and finalises it when dropped; the one
 //! [`MpiCollective`] it hands out is this process's rank of
-//! `MPI_COMM_WORLD` as a [`Collective`], summing with `MPI_Allreduce`.
+//! `MPI_COMM_WORLD` as a [`Collective`], summing with `MPI_Allreduce`; and
+//! [`run_rank`] runs this process's worker of a data-parallel run on them,
+//! as [`crate::run::run_local`] runs every worker in one process.
 //!
 //! ```text
 //! mpirun -np N cirrus exec plan.json
@@ -36,8 +38,9 @@ use mpi::environment::Universe;
 use mpi::topology::{Communicator, SimpleCommunicator};
 use mpi::{Threading, initialize_with_threading, is_finalized};
 
-use crate::collective::Collective;
+use crate::collective::{Collective, gather_text};
 use crate::error::ExecError;
+use crate::run::{CheckpointPolicy, Progress, RunConfig, WorkerDevice, WorkerOutcome, run_worker};
 
 /// The most elements one `MPI_Allreduce` call sums: MPI counts are C `int`,
 /// and the copy each call needs (MPI has no in-place sum in the `mpi`
@@ -145,6 +148,38 @@ impl MpiWorld {
             chunk: MAX_CHUNK_ELEMENTS,
         })
     }
+}
+
+/// Runs this process's worker of the data-parallel run `cfg` as one rank of
+/// an MPI job, the counterpart of [`crate::run::run_local`]: rank r runs on
+/// `devices[r]` (plan node r) and sums with MPI all-reduce. Every rank
+/// returns every rank's backend name (by rank) and its own outcome, whose
+/// curves and gathered timing medians are the same on every rank; rank 0
+/// writes the checkpoints and gets the `on_step` calls. The world must have
+/// one rank per worker.
+pub fn run_rank(
+    world: &mut MpiWorld,
+    cfg: &RunConfig,
+    devices: &[WorkerDevice],
+    checkpoints: Option<&CheckpointPolicy>,
+    on_step: &(dyn Fn(&Progress) + Sync),
+) -> Result<(Vec<String>, WorkerOutcome), ExecError> {
+    let (rank, size) = (world.rank(), world.size());
+    if size != cfg.workers() || devices.len() != cfg.workers() {
+        return Err(ExecError::Config {
+            reason: format!(
+                "an MPI job of {size} ranks with {} devices for a run of {} workers; start one \
+                 rank per plan node",
+                devices.len(),
+                cfg.workers()
+            ),
+        });
+    }
+    let mut comm = world.collective()?;
+    let be = devices[rank].open()?;
+    let out = run_worker(cfg, be.as_ref(), &mut comm, checkpoints, on_step)?;
+    let names = gather_text(&mut comm, &be.name())?;
+    Ok((names, out))
 }
 
 /// This process's rank of `MPI_COMM_WORLD` as a [`Collective`]; see the

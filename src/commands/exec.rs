@@ -248,42 +248,23 @@ fn run_rank(
     run: &Prepared<'_>,
     world: &mut cirrus_executor::mpi_comm::MpiWorld,
 ) -> Result<(), Failure> {
-    use cirrus_executor::collective::{Collective, gather_text};
-    use cirrus_executor::run::run_worker;
-
-    let (rank, size) = (world.rank(), world.size());
-    if size != run.cfg.workers() {
-        return Err(runtime(ExecError::Collective {
-            reason: format!(
-                "start the MPI job: MPI's world has {size} ranks, the launcher announced {}",
-                run.cfg.workers()
-            ),
-        }));
-    }
-    let mut comm = world.collective().map_err(runtime)?;
-    let device = run
-        .devices
-        .get(rank)
-        .ok_or_else(|| Failure::Runtime(anyhow::anyhow!("rank {rank} has no plan node")))?;
-    let be = device.open().map_err(runtime)?;
-    let lead = rank == 0;
+    let lead = world.rank() == 0;
     if lead {
-        announce(run, &format!(" (MPI, {size} processes)"));
+        announce(run, &format!(" (MPI, {} processes)", world.size()));
     }
     let bar = crate::output::progress_bar(run.cfg.steps, run.args.json || !lead);
     let on_step = progress(&bar);
-    let out = run_worker(
+    let (adapters, out) = cirrus_executor::mpi_comm::run_rank(
+        world,
         &run.cfg,
-        be.as_ref(),
-        &mut comm,
+        &run.devices,
         run.checkpoints.as_ref(),
         &on_step,
     )
     .map_err(runtime)?;
     bar.finish_and_clear();
-    let adapters = gather_text(&mut comm, &be.name()).map_err(runtime)?;
     if lead {
-        report(run, &out, &adapters, comm.method())?;
+        report(run, &out, &adapters, "mpi")?;
     }
     Ok(())
 }
