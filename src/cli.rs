@@ -187,7 +187,7 @@ pub struct ExecArgs {
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
     /// AdamW learning rate.
-    #[arg(long, default_value_t = 3e-3)]
+    #[arg(long, default_value_t = 6e-3)]
     pub lr: f32,
     /// Seeds the initial parameters and the data order.
     #[arg(long, default_value_t = 42)]

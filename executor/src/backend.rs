@@ -268,6 +268,22 @@ impl Backend for CpuBackend {
     fn matmul(&self, a: &[f32], b: &[f32], s: Matmul) -> Result<Vec<f32>, ExecError> {
         s.check(a, b)?;
         let mut c = vec![0.0f32; s.c_len()];
+        if s.trans_b && !s.trans_a {
+            // Rows of A against rows of B: both contiguous, the same terms
+            // summed in the same order (p ascending) as below.
+            for (i, row) in c.chunks_exact_mut(s.n.max(1)).enumerate().take(s.m) {
+                let a_row = &a[i * s.k..(i + 1) * s.k];
+                for (j, out) in row.iter_mut().enumerate() {
+                    let b_row = &b[j * s.k..(j + 1) * s.k];
+                    let mut acc = 0.0f32;
+                    for (x, y) in a_row.iter().zip(b_row) {
+                        acc += x * y;
+                    }
+                    *out = acc;
+                }
+            }
+            return Ok(c);
+        }
         for i in 0..s.m {
             for p in 0..s.k {
                 let x = a[s.a_index(i, p)];

@@ -1,15 +1,18 @@
-// Causal self-attention backward, deterministic (no atomics). Q, K, V, O and
-// dO are (groups = batch · heads, seq, head_dim), row-major; q, k and v come
-// in one buffer `qkv` (Q, then K, then V, `len` floats each). With
+// Causal self-attention backward, deterministic (no atomics), one row per
+// invocation. Q, K, V, O and dO are (groups = batch · heads, seq, head_dim),
+// row-major, head_dim ≤ MAX_HEAD_DIM; q, k and v come in one buffer `qkv`
+// (Q, then K, then V, `rows · head_dim` floats each). With
 // P_ij = exp(scale · q_i·k_j − lse_i) for j ≤ i, D_i = dO_i·O_i and
 // dS_ij = P_ij (dO_i·v_j − D_i):
-//   invocation e < len computes dQ[e] (row i, column c) = scale Σ_{j≤i} dS_ij k_jc;
-//   invocation len + e computes, for key row j and column c,
-//     dK[e] = scale Σ_{i≥j} dS_ij q_ic  and  dV[e] = Σ_{i≥j} P_ij dO_ic,
-// each summing in order over the other position.
+//   invocation r < rows computes query row i = r:
+//     dQ_i = scale Σ_{j≤i} dS_ij k_j (j ascending);
+//   invocation rows + r computes key row j = r:
+//     dK_j = scale Σ_{i≥j} dS_ij q_i and dV_j = Σ_{i≥j} P_ij dO_i (i ascending).
+
+const MAX_HEAD_DIM: u32 = 128u;
 
 struct Params {
-    len: u32,
+    rows: u32,
     seq: u32,
     head_dim: u32,
     scale: f32,
@@ -24,74 +27,73 @@ struct Params {
 @group(0) @binding(6) var<storage, read_write> dk: array<f32>;
 @group(0) @binding(7) var<storage, read_write> dv: array<f32>;
 
-// The dot product over one head of rows a and b of the tensors at offsets
-// a0 and b0 in qkv (d_o and o are read through their own helpers).
-fn dot_qkv(a0: u32, a: u32, b0: u32, b: u32) -> f32 {
-    let d = params.head_dim;
-    var acc = 0.0;
-    for (var c = 0u; c < d; c++) {
-        acc += qkv[a0 + a * d + c] * qkv[b0 + b * d + c];
-    }
-    return acc;
-}
-
-// dO_i · v_j.
-fn dot_do_v(i: u32, j: u32) -> f32 {
-    let d = params.head_dim;
-    var acc = 0.0;
-    for (var c = 0u; c < d; c++) {
-        acc += d_o[i * d + c] * qkv[2u * params.len + j * d + c];
-    }
-    return acc;
-}
-
-// D_i = dO_i · O_i.
-fn delta(i: u32) -> f32 {
-    let d = params.head_dim;
-    var acc = 0.0;
-    for (var c = 0u; c < d; c++) {
-        acc += d_o[i * d + c] * o[i * d + c];
-    }
-    return acc;
-}
-
-// P_ij.
-fn prob(i: u32, j: u32) -> f32 {
-    return exp(params.scale * dot_qkv(0u, i, params.len, j) - lse[i]);
-}
-
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
     let e = gid.x + gid.y * groups.x * 64u;
-    let len = params.len;
+    let rows = params.rows;
     let d = params.head_dim;
     let seq = params.seq;
-    if e < len {
-        let i = e / d;
-        let c = e % d;
-        let t = i % seq;
-        let first = i - t;
-        let di = delta(i);
-        var acc = 0.0;
+    let len = rows * d;
+    var a: array<f32, MAX_HEAD_DIM>;
+    var b: array<f32, MAX_HEAD_DIM>;
+    var acc1: array<f32, MAX_HEAD_DIM>;
+    var acc2: array<f32, MAX_HEAD_DIM>;
+    if e < rows {
+        // Query row i: a = q_i, b = dO_i.
+        let i = e;
+        let first = i - i % seq;
+        var delta = 0.0;
+        for (var c = 0u; c < d; c++) {
+            a[c] = qkv[i * d + c];
+            b[c] = d_o[i * d + c];
+            delta += b[c] * o[i * d + c];
+            acc1[c] = 0.0;
+        }
         for (var j = first; j <= i; j++) {
-            let ds = prob(i, j) * (dot_do_v(i, j) - di);
-            acc += ds * qkv[len + j * d + c];
+            var s = 0.0;
+            var dp = 0.0;
+            for (var c = 0u; c < d; c++) {
+                s += a[c] * qkv[len + j * d + c];
+                dp += b[c] * qkv[2u * len + j * d + c];
+            }
+            let ds = exp(params.scale * s - lse[i]) * (dp - delta);
+            for (var c = 0u; c < d; c++) {
+                acc1[c] += ds * qkv[len + j * d + c];
+            }
         }
-        dq[e] = params.scale * acc;
-    } else if e < 2u * len {
-        let f = e - len;
-        let j = f / d;
-        let c = f % d;
+        for (var c = 0u; c < d; c++) {
+            dq[i * d + c] = params.scale * acc1[c];
+        }
+    } else if e < 2u * rows {
+        // Key row j: a = k_j, b = v_j.
+        let j = e - rows;
         let last = j - j % seq + seq;
-        var acc_k = 0.0;
-        var acc_v = 0.0;
-        for (var i = j; i < last; i++) {
-            let p = prob(i, j);
-            let ds = p * (dot_do_v(i, j) - delta(i));
-            acc_k += ds * qkv[i * d + c];
-            acc_v += p * d_o[i * d + c];
+        for (var c = 0u; c < d; c++) {
+            a[c] = qkv[len + j * d + c];
+            b[c] = qkv[2u * len + j * d + c];
+            acc1[c] = 0.0;
+            acc2[c] = 0.0;
         }
-        dk[f] = params.scale * acc_k;
-        dv[f] = acc_v;
+        for (var i = j; i < last; i++) {
+            var s = 0.0;
+            var dp = 0.0;
+            var delta = 0.0;
+            for (var c = 0u; c < d; c++) {
+                let g = d_o[i * d + c];
+                s += qkv[i * d + c] * a[c];
+                dp += g * b[c];
+                delta += g * o[i * d + c];
+            }
+            let p = exp(params.scale * s - lse[i]);
+            let ds = p * (dp - delta);
+            for (var c = 0u; c < d; c++) {
+                acc1[c] += ds * qkv[i * d + c];
+                acc2[c] += p * d_o[i * d + c];
+            }
+        }
+        for (var c = 0u; c < d; c++) {
+            dk[j * d + c] = params.scale * acc1[c];
+            dv[j * d + c] = acc2[c];
+        }
     }
 }
