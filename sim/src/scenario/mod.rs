@@ -32,10 +32,10 @@
 //! assert!(err.to_string().contains("bad.toml:2:1: error: `sede`: unknown key"));
 //! ```
 
-mod diag;
+pub(crate) mod diag;
 mod domain;
 mod raw;
-mod recover;
+pub(crate) mod recover;
 mod validate;
 
 pub use diag::{Diagnostics, Problem};
