@@ -63,3 +63,5 @@ pub mod attention;
 pub use attention::{AttentionGrads, AttentionOutput, AttentionShape};
 // --- training data (data) ---
 pub mod data;
+// --- calibration (cal) ---
+pub mod calibrate;
