@@ -48,11 +48,30 @@ pub enum Command {
         after_help = "Examples:\n  cirrus plan scenarios/local-2-workers.toml -o plan.json && cirrus exec plan.json\n  cirrus exec plan.json --steps 50 --json > report.json\n  cirrus exec plan.json --checkpoint-dir ckpt --resume\n  cirrus exec --list-adapters\n\nOne worker per plan node: a node whose device is `cpu` runs on the CPU reference backend, any other on wgpu adapter --adapter. Exit status 1 when wgpu finds no adapter (with a hint), 2 for a bad plan."
     )]
     Exec(ExecArgs),
+    /// Micro-benchmark the local adapters and the CPU backend into a device profile scenarios can use.
+    #[command(
+        after_help = "Examples:\n  cargo run --release -- calibrate\n  cirrus calibrate --quick -o /tmp/profile.toml --json\n\nWrites the profile (TOML, format 1) atomically to -o, else to $CIRRUS_PROFILE, else $XDG_CACHE_HOME/cirrus/device-profile.toml, else ~/.cache/cirrus/device-profile.toml: where a scenario's `profile = \"local\"` looks. Build with --release: the CPU backend's rates depend on it."
+    )]
+    Calibrate(CalibrateArgs),
     /// List the built-in devices with their figures and sources.
     #[command(
         after_help = "Examples:\n  cirrus catalogue\n  cirrus catalogue --json | jq '.devices[] | .id'"
     )]
     Catalogue(CatalogueArgs),
+}
+
+/// `cirrus calibrate`.
+#[derive(Debug, Args)]
+pub struct CalibrateArgs {
+    /// Print the profile as JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Write the profile here (default: the local profile location).
+    #[arg(short = 'o', long = "out", value_name = "PATH")]
+    pub out: Option<PathBuf>,
+    /// Measure a few small sizes only (seconds, for tests).
+    #[arg(long)]
+    pub quick: bool,
 }
 
 /// `cirrus simulate`.

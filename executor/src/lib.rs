@@ -75,3 +75,5 @@ pub mod timed;
 // --- several machines (the `mpi` feature) ---
 #[cfg(feature = "mpi")]
 pub mod mpi_comm;
+// --- calibration (cal) ---
+pub mod calibrate;

@@ -48,6 +48,7 @@ pub mod netsim;
 pub mod parallelism;
 pub mod plan;
 pub mod planner;
+pub mod profile;
 pub mod result;
 pub mod scenario;
 pub mod stepsim;

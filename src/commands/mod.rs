@@ -1,6 +1,7 @@
 //! One function per subcommand.
 
 mod bench;
+mod calibrate;
 mod catalogue;
 mod check;
 mod exec;
@@ -23,11 +24,13 @@ pub fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::Bench(args) => bench::run(&args),
         Command::Validate(args) => validate::run(&args),
         Command::Exec(args) => exec::run(&args),
+        Command::Calibrate(args) => calibrate::run(&args),
     }
 }
 
 /// Loads a scenario, mapping invalid input to [`Failure::BadInput`].
 pub fn load(path: &Path) -> Result<Scenario, Failure> {
+    calibrate::ensure_local_profile(path)?;
     scenario::load(path).map_err(|e| match e {
         ScenarioError::Invalid(d) => Failure::BadInput(d.to_string()),
         other => Failure::BadInput(format!("error: {other}")),

@@ -1,6 +1,7 @@
 //! End-to-end tests of the `cirrus` binary: exit statuses, messages, JSON
 //! contracts and determinism.
 
+mod calibrate;
 mod catalogue;
 mod check;
 mod exec;
@@ -17,11 +18,17 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Runs `cirrus ARGS` in the repository root.
+/// Runs `cirrus ARGS` in the repository root, with the local device profile
+/// (`profile = "local"`) the committed one of the development machine, so
+/// no test calibrates on the fly.
 pub fn cirrus(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_cirrus"))
         .args(args)
         .current_dir(root())
+        .env(
+            "CIRRUS_PROFILE",
+            root().join("tests/fixtures/profiles/lavapipe-2-cores.toml"),
+        )
         .output()
         .expect("the cirrus binary runs")
 }

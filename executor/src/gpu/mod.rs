@@ -23,6 +23,9 @@ pub use weighted_sum::WeightedSumKernel;
 
 // --- attention (attn) ---
 mod attention;
+// --- calibration probes (cal) ---
+mod probe;
+pub use probe::Probes;
 
 use crate::backend::{Backend, Matmul};
 use crate::devices::Gpu;

@@ -14,6 +14,7 @@
 pub mod calibration;
 pub mod comm;
 pub mod compute;
+pub mod local;
 pub mod memory;
 mod step;
 

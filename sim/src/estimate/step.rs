@@ -143,6 +143,9 @@ pub fn estimate_job(
     job: &Job,
     topo: &Topology,
 ) -> Result<JobEstimate, EstimateError> {
+    if super::local::is_local(s, job) {
+        return super::local::estimate(s, job, topo, crate::stepsim::Split::Proportional);
+    }
     let (par, classes, cross_latency) = classes(s, job, topo)?;
     Ok(finish(s, job, &par, &classes, cross_latency))
 }

@@ -55,6 +55,21 @@ pub struct DeviceProfile {
     pub intra_shape: Option<IntraNodeShape>,
     /// Board power, W.
     pub tdp_w: Option<f64>,
+    /// Figures measured on this machine (`profile = ...` in an inline
+    /// device): the simulator then times the device's work call by call.
+    pub measured: Option<MeasuredDevice>,
+}
+
+/// A device measured by `cirrus calibrate`: one adapter of a profile file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MeasuredDevice {
+    /// The profile file it comes from, as resolved; pools with the same
+    /// file are on the same machine and share it.
+    pub profile_file: String,
+    /// The adapter's measured figures.
+    pub adapter: crate::profile::AdapterProfile,
+    /// The host's memory copy bandwidth, GB/s (the local all-reduce).
+    pub host_copy_gbyte_s: f64,
 }
 
 impl DeviceProfile {

@@ -32,17 +32,17 @@
 //! assert!(err.to_string().contains("bad.toml:2:1: error: `sede`: unknown key"));
 //! ```
 
-mod diag;
+pub(crate) mod diag;
 mod domain;
 mod raw;
-mod recover;
+pub(crate) mod recover;
 mod validate;
 
 pub use diag::{Diagnostics, Problem};
 pub use domain::{
     Autoscale, Choice, CollectiveAlgorithm, DEFAULT_ELASTIC_MAX_FACTOR,
-    DEFAULT_ELASTIC_SERIAL_FRACTION, DeviceProfile, Job, Network, ParallelismSpec, Pool, Scenario,
-    Scheduler, Spot, StageLayout, Workload,
+    DEFAULT_ELASTIC_SERIAL_FRACTION, DeviceProfile, Job, MeasuredDevice, Network, ParallelismSpec,
+    Pool, Scenario, Scheduler, Spot, StageLayout, Workload,
 };
 
 use diag::Collector;
@@ -77,15 +77,28 @@ impl ScenarioError {
     }
 }
 
+/// How to load a scenario.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// The file `profile = "local"` names (default:
+    /// [`profile::default_path`](crate::profile::default_path)).
+    pub local_profile: Option<std::path::PathBuf>,
+}
+
 /// Reads and validates the scenario at `path`.
 pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+    load_with(path, &LoadOptions::default())
+}
+
+/// Reads and validates the scenario at `path` with `opts`.
+pub fn load_with(path: &Path, opts: &LoadOptions) -> Result<Scenario, ScenarioError> {
     let file = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
         file: file.clone(),
         source,
     })?;
     let dir = path.parent().unwrap_or_else(|| Path::new("."));
-    parse_in_dir(&text, &file, dir).map_err(ScenarioError::Invalid)
+    parse_with(&text, &file, dir, opts).map_err(ScenarioError::Invalid)
 }
 
 /// Validates scenario `text`; `file` names it in messages and relative paths
@@ -97,12 +110,29 @@ pub fn parse(text: &str, file: &str) -> Result<Scenario, Diagnostics> {
 /// Validates scenario `text`; `file` names it in messages and relative paths
 /// resolve against `dir`.
 pub fn parse_in_dir(text: &str, file: &str, dir: &Path) -> Result<Scenario, Diagnostics> {
+    parse_with(text, file, dir, &LoadOptions::default())
+}
+
+/// Validates scenario `text` with `opts`; `file` names it in messages and
+/// relative paths resolve against `dir`.
+pub fn parse_with(
+    text: &str,
+    file: &str,
+    dir: &Path,
+    opts: &LoadOptions,
+) -> Result<Scenario, Diagnostics> {
     let mut out = Collector::new(file, text);
     let recovered = recover::read(text, &mut out);
     let scenario = recovered.raw.as_ref().and_then(|raw| {
+        let local = opts
+            .local_profile
+            .clone()
+            .or_else(crate::profile::default_path);
         let mut ctx = validate::Ctx {
             out: &mut out,
             dropped: &recovered.dropped,
+            dir,
+            local_profile: local.as_deref(),
         };
         validate::validate(raw, file, dir, &mut ctx)
     });

@@ -175,6 +175,11 @@ pub struct RawDevice {
     pub tdp_w: Opt<f64>,
     /// Price per device-hour, USD.
     pub usd_per_device_hour: Opt<f64>,
+    /// A device profile from `cirrus calibrate`: `"local"` (the default
+    /// location) or a path relative to the scenario file.
+    pub profile: Opt<String>,
+    /// Which adapter of the profile: its index, its name, or a prefix of it.
+    pub adapter: Opt<String>,
 }
 
 /// `spot = { ... }`.

@@ -47,6 +47,17 @@ pub struct Recovered {
 
 /// Parses `text`, recording every syntax, type and unknown-key problem.
 pub fn read(text: &str, out: &mut Collector<'_>) -> Recovered {
+    let (raw, dropped) = read_as::<RawScenario>(text, out);
+    Recovered { raw, dropped }
+}
+
+/// Parses `text` as any serde type mirroring a TOML file (a scenario, a
+/// device profile), recording every syntax, type and unknown-key problem;
+/// returns the value without the keys that were dropped, and their paths.
+pub(crate) fn read_as<T: for<'de> Deserialize<'de>>(
+    text: &str,
+    out: &mut Collector<'_>,
+) -> (Option<T>, BTreeSet<String>) {
     let mut dropped = BTreeSet::new();
     let (table, syntax) = DeTable::parse_recoverable(text);
     if !syntax.is_empty() {
@@ -55,19 +66,14 @@ pub fn read(text: &str, out: &mut Collector<'_>) -> Recovered {
             let message = syntax_message(text, &span, e.message());
             out.push(span, "", message, None);
         }
-        return Recovered { raw: None, dropped };
+        return (None, dropped);
     }
     let mut table = table;
     // Each round removes one key, so the loop ends.
     loop {
-        let attempt = RawScenario::deserialize(toml::de::Deserializer::from(table.clone()));
+        let attempt = T::deserialize(toml::de::Deserializer::from(table.clone()));
         let err = match attempt {
-            Ok(raw) => {
-                return Recovered {
-                    raw: Some(raw),
-                    dropped,
-                };
-            }
+            Ok(raw) => return (Some(raw), dropped),
             Err(err) => err,
         };
         let span = err.span().unwrap_or(0..0);
@@ -76,7 +82,7 @@ pub fn read(text: &str, out: &mut Collector<'_>) -> Recovered {
         let (message, help) = humanize(err.message());
         out.push(span, &key, message, help);
         if path.is_empty() || !remove(table.get_mut(), &path) {
-            return Recovered { raw: None, dropped };
+            return (None, dropped);
         }
         dropped.insert(key);
     }

@@ -224,6 +224,16 @@ pub fn simulate_job_split(
     topo: &Topology,
     split: Split,
 ) -> Result<StepSimulation, EstimateError> {
+    if crate::estimate::local::is_local(s, job) {
+        // One machine's workers exchange through host memory: there is no
+        // network to simulate, so the call-by-call estimate is the answer.
+        return Ok(StepSimulation {
+            estimate: crate::estimate::local::estimate(s, job, topo, split)?,
+            spans: Vec::new(),
+            groups: Vec::new(),
+            events: 0,
+        });
+    }
     let (par, classes, _) = classes(s, job, topo)?;
     let layout = |why: String| EstimateError::Layout {
         job: job.name.clone(),

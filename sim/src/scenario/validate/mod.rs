@@ -24,6 +24,10 @@ use toml::Spanned;
 pub(super) struct Ctx<'c, 'a> {
     pub out: &'c mut Collector<'a>,
     pub dropped: &'c BTreeSet<String>,
+    /// Directory relative paths resolve against.
+    pub dir: &'c Path,
+    /// Where `profile = "local"` points.
+    pub local_profile: Option<&'c Path>,
 }
 
 impl Ctx<'_, '_> {

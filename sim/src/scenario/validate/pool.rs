@@ -3,7 +3,7 @@
 
 use super::{Ctx, quoted};
 use crate::catalogue::{self, DeviceSpec, LinkShape};
-use crate::scenario::domain::{Autoscale, DeviceProfile, Network, Pool, Spot};
+use crate::scenario::domain::{Autoscale, DeviceProfile, MeasuredDevice, Network, Pool, Spot};
 use crate::scenario::raw::{Opt, RawAutoscale, RawDevice, RawPool, StrOrTable};
 use crate::topology::{Fabric, IntraNodeShape};
 use crate::units::{Bytes, BytesPerSec};
@@ -295,6 +295,7 @@ fn from_catalogue(spec: &DeviceSpec) -> (DeviceProfile, NodeDefaults) {
         intra_link_gbyte_s: spec.intra_node.per_link_per_direction_gbyte_s.value(),
         intra_shape: shape,
         tdp_w: spec.tdp_w.value(),
+        measured: None,
     };
     // Where only a node's total network rate is sourced, model it as one NIC
     // of that rate.
@@ -363,11 +364,34 @@ fn inline_device(
                 intra_link_gbyte_s: None,
                 intra_shape: None,
                 tdp_w: None,
+                measured: None,
             },
             NodeDefaults::default(),
         ),
     };
     let mut ok = true;
+    match measured(t, key, ctx) {
+        Measured::None => {}
+        Measured::Bad => ok = false,
+        Measured::Device(m, memory_gib) => {
+            let peak = m.adapter.peak_gflop_s() / 1e3;
+            profile.peak_tflops[0] = Some(peak);
+            profile.mem_bw = Some(BytesPerSec::from_gbyte_s(m.adapter.mem_bw_gbyte_s));
+            profile.memory = Some(Bytes::from_gib(memory_gib));
+            profile.name = m.adapter.name.clone();
+            // Devices of one machine exchange through host memory.
+            profile.intra_node_gbyte_s = Some(m.host_copy_gbyte_s);
+            profile.intra_link_gbyte_s = Some(m.host_copy_gbyte_s);
+            profile.intra_shape = Some(IntraNodeShape::Pcie);
+            node.nic_gbit_s.get_or_insert(m.host_copy_gbyte_s * 8.0);
+            node.nics.get_or_insert(1);
+            if t.base.is_none() {
+                "local".clone_into(&mut profile.id);
+                "local".clone_into(&mut profile.generation);
+            }
+            profile.measured = Some(*m);
+        }
+    }
     let mut num = |v: &Option<Spanned<f64>>, name: &str, ctx: &mut Ctx<'_, '_>| -> Option<f64> {
         let x = ctx.number(v, &format!("{key}.{name}"), 0.0, false);
         ok &= v.is_none() || x.is_some();
@@ -448,6 +472,97 @@ fn inline_device(
         }
     }
     ok.then_some((profile, node))
+}
+
+/// What an inline device's `profile` and `adapter` keys give.
+enum Measured {
+    /// Neither key.
+    None,
+    /// A problem was reported.
+    Bad,
+    /// The measured adapter, and the host's memory in GiB.
+    Device(Box<MeasuredDevice>, f64),
+}
+
+/// Reads the profile an inline device names and picks its adapter.
+fn measured(t: &RawDevice, key: &str, ctx: &mut Ctx<'_, '_>) -> Measured {
+    let (file, adapter) = match (&t.profile, &t.adapter) {
+        (None, None) => return Measured::None,
+        (None, Some(a)) => {
+            ctx.error_help(
+                a.span(),
+                &format!("{key}.adapter"),
+                "`adapter` selects an adapter of a device profile, and there is no `profile`",
+                Some(
+                    "add `profile = \"local\"` (the profile `cirrus calibrate` writes) or a path"
+                        .to_owned(),
+                ),
+            );
+            return Measured::Bad;
+        }
+        (Some(f), a) => (f, a),
+    };
+    let pkey = format!("{key}.profile");
+    let path = if file.get_ref() == "local" {
+        match ctx.local_profile {
+            Some(p) => p.to_path_buf(),
+            None => {
+                ctx.error_help(
+                    file.span(),
+                    &pkey,
+                    "cannot find the local device profile: none of CIRRUS_PROFILE, XDG_CACHE_HOME, HOME is set",
+                    Some("set CIRRUS_PROFILE to the file `cirrus calibrate -o` wrote, or give a path".to_owned()),
+                );
+                return Measured::Bad;
+            }
+        }
+    } else {
+        ctx.dir.join(file.get_ref())
+    };
+    let shown = path.display().to_string();
+    let profile = match crate::profile::load(&path) {
+        Ok(p) => p,
+        Err(crate::profile::ProfileError::Io { source, .. }) => {
+            let help = if file.get_ref() == "local" {
+                "run `cirrus calibrate` to measure this machine (the commands calibrate on the fly when they can)"
+            } else {
+                "`cirrus calibrate -o PATH` writes a profile; relative paths are relative to the scenario file"
+            };
+            ctx.error_help(
+                file.span(),
+                &pkey,
+                format!("cannot read device profile {shown}: {source}"),
+                Some(help.to_owned()),
+            );
+            return Measured::Bad;
+        }
+        Err(e) => {
+            ctx.error(
+                file.span(),
+                &pkey,
+                format!("device profile {shown} is invalid:\n{e}"),
+            );
+            return Measured::Bad;
+        }
+    };
+    let wanted = adapter
+        .as_ref()
+        .map_or_else(|| "0".to_owned(), |a| a.get_ref().clone());
+    match profile.adapter(&wanted, &shown) {
+        Ok(a) => Measured::Device(
+            Box::new(MeasuredDevice {
+                profile_file: shown,
+                adapter: a.clone(),
+                host_copy_gbyte_s: profile.host_copy_gbyte_s,
+            }),
+            profile.memory_gib,
+        ),
+        Err(e) => {
+            let at = adapter.as_ref().map_or_else(|| file.span(), |a| a.span());
+            ctx.error(at, &format!("{key}.adapter"), e.to_string());
+            Measured::Bad
+        }
+    }
 }
 
 /// The catalogue entry a pool's device comes from (an inline `id` may
