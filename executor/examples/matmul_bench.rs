@@ -4,8 +4,8 @@
 //! Runs the square forward products of each SIZE, then the thin products of
 //! the bundled model's training step (hidden 64, feed-forward 256, 8 rows of
 //! 64 tokens: `m` = 512 with `k`, `n` ∈ {64, 192, 256}) forward and as the
-//! two backward products, which run on different GPU kernels (`A · B`,
-//! `Aᵀ · B`, `A · Bᵀ`). Each timing is one whole call (upload, dispatch,
+//! two backward products, which take different paths on the GPU (see
+//! `MatmulVariant`). Each timing is one whole call (upload, dispatch,
 //! read back) after a warm-up call that includes the driver's shader
 //! compile; the median and the best of five are reported, with the largest
 //! difference from the CPU backend's result relative to the largest |C| (a

@@ -89,11 +89,11 @@ fn check(backend: &impl Backend, s: Matmul, seed: u64) {
     }
 }
 
-/// Every GPU matmul kernel is exercised by [`SHAPES`]: each vec4 kernel on
+/// Every GPU matmul variant is exercised by [`SHAPES`]: each vec4 path on
 /// several shapes, one of them spanning several workgroups across and one
 /// with rows past a block's edge and several workgroups along some axis
-/// where the kernel allows ragged rows, and the
-/// general kernel on several shapes of each product.
+/// where the path allows ragged rows, and the general kernel on several
+/// shapes of each product.
 #[test]
 fn shapes_cover_every_gpu_matmul_kernel() {
     use crate::gpu::{MatmulKernel, MatmulVariant};
