@@ -89,27 +89,43 @@ fn check(backend: &impl Backend, s: Matmul, seed: u64) {
     }
 }
 
-/// Both GPU matmul kernels are exercised by [`SHAPES`].
+/// Every GPU matmul variant is exercised by [`SHAPES`]: each vec4 path on
+/// several shapes, one of them spanning several workgroups across and one
+/// with rows past a block's edge and several workgroups along some axis
+/// where the path allows ragged rows, and the general kernel on several
+/// shapes of each product.
 #[test]
-fn shapes_cover_both_gpu_matmul_kernels() {
-    use crate::gpu::MatmulKernel;
-    let forward: Vec<Matmul> = SHAPES
-        .iter()
-        .map(|&(m, k, n)| Matmul::forward(m, k, n))
-        .collect();
-    let vec4 = forward
-        .iter()
-        .filter(|s| MatmulKernel::uses_vec4(s))
-        .count();
-    assert!(vec4 >= 4, "{vec4} shapes on the vec4 kernel");
-    assert!(forward.len() - vec4 >= 4);
-    assert!(
-        forward
+fn shapes_cover_every_gpu_matmul_kernel() {
+    use crate::gpu::{MatmulKernel, MatmulVariant};
+    type Product = fn(usize, usize, usize) -> Matmul;
+    let products: [(Product, MatmulVariant); 3] = [
+        (Matmul::forward, MatmulVariant::Vec4),
+        (Matmul::grad_rhs, MatmulVariant::TransA),
+        (Matmul::grad_lhs, MatmulVariant::TransB),
+    ];
+    for (product, variant) in products {
+        let shapes: Vec<Matmul> = SHAPES.iter().map(|&(m, k, n)| product(m, k, n)).collect();
+        let fast: Vec<&Matmul> = shapes
             .iter()
-            .any(|s| MatmulKernel::uses_vec4(s) && !s.m.is_multiple_of(4) && s.n > 32)
-    );
-    assert!(!MatmulKernel::uses_vec4(&Matmul::grad_rhs(4, 8, 4)));
-    assert!(!MatmulKernel::uses_vec4(&Matmul::grad_lhs(4, 8, 4)));
+            .filter(|s| MatmulKernel::variant(s) == variant)
+            .collect();
+        assert!(fast.len() >= 4, "{variant:?}: {} shapes", fast.len());
+        assert!(shapes.len() - fast.len() >= 4, "{variant:?}: general");
+        assert!(fast.iter().any(|s| s.n > 32), "{variant:?}: one workgroup");
+        if variant != MatmulVariant::TransA {
+            assert!(
+                fast.iter()
+                    .any(|s| !s.m.is_multiple_of(4) && s.m.max(s.n) > 32),
+                "{variant:?}: no ragged rows"
+            );
+        }
+    }
+    let both = Matmul {
+        trans_a: true,
+        trans_b: true,
+        ..Matmul::forward(4, 8, 4)
+    };
+    assert_eq!(MatmulKernel::variant(&both), MatmulVariant::General);
 }
 
 macro_rules! stamp_kernel_tests {

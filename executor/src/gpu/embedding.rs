@@ -1,7 +1,8 @@
 //! The token-embedding kernels: `embedding.wgsl` forward (a gather plus the
 //! positional rows, one element per invocation) and
 //! `embedding_backward.wgsl` (one table or positional gradient element per
-//! invocation, summing over the tokens in order: deterministic, no atomics).
+//! invocation, summing over the tokens in order: deterministic, no atomics;
+//! the host groups the tokens by id first, see [`by_id`]).
 
 use super::{Launch, pipeline, scoped, to_u32};
 use crate::devices::Gpu;
@@ -29,6 +30,29 @@ fn params(s: Embedding) -> Result<[u32; 4], ExecError> {
         to_u32(s.d, DIMENSION)?,
         to_u32(s.vocab, DIMENSION)?,
     ])
+}
+
+/// The tokens grouped by id, keeping token order (a counting sort): the
+/// first `vocab + 1` entries are offsets, and entries `offsets[v] ..
+/// offsets[v + 1]` of the rest are the positions of the tokens with id `v`,
+/// ascending. Ids must be below `vocab`, and `vocab + 1 + tokens.len()` must
+/// fit `u32` (both checked by the caller).
+fn by_id(tokens: &[u32], vocab: usize) -> Vec<u32> {
+    let mut out = vec![0u32; vocab + 1 + tokens.len()];
+    let (offsets, order) = out.split_at_mut(vocab + 1);
+    for &id in tokens {
+        offsets[id as usize + 1] += 1;
+    }
+    for v in 0..vocab {
+        offsets[v + 1] += offsets[v];
+    }
+    let mut next: Vec<u32> = offsets[..vocab].to_vec();
+    for (t, &id) in (0u32..).zip(tokens) {
+        let slot = &mut next[id as usize];
+        order[*slot as usize] = t;
+        *slot += 1;
+    }
+    out
 }
 
 impl EmbeddingKernel {
@@ -90,15 +114,33 @@ impl EmbeddingKernel {
                 dpos: Vec::new(),
             });
         }
+        let params = params(s)?;
+        to_u32(s.vocab + 1 + s.tokens(), DIMENSION)?;
+        let by_id = by_id(tokens, s.vocab);
         let [dtable, dpos] = Launch {
             kernel: BACKWARD,
             pipeline: &self.backward,
-            params: params(s)?,
-            inputs: &[bytemuck::cast_slice(tokens), bytemuck::cast_slice(dy)],
+            params,
+            inputs: &[bytemuck::cast_slice(&by_id), bytemuck::cast_slice(dy)],
             outputs: [table_len, pos_len],
             invocations: table_len + pos_len,
         }
         .run(gpu)?;
         Ok(EmbeddingGrads { dtable, dpos })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::by_id;
+
+    #[test]
+    fn by_id_groups_tokens_by_id_in_token_order() {
+        // Ids 0..4; id 1 is unused, id 3 appears three times.
+        let tokens = [3, 0, 3, 2, 3, 0];
+        let out = by_id(&tokens, 4);
+        assert_eq!(&out[..5], &[0, 2, 2, 3, 6]);
+        assert_eq!(&out[5..], &[1, 5, 3, 0, 2, 4]);
+        assert_eq!(by_id(&[], 2), vec![0, 0, 0]);
     }
 }

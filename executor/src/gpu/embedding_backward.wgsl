@@ -2,6 +2,10 @@
 // v·d + j (v < vocab) sums dY[t, j] over the tokens t with id v, in token
 // order, into dtable[v, j]; invocation vocab·d + s·d + j sums dY[t, j] over
 // the tokens at sequence position s (t = s, s + seq, …) into dpos[s, j].
+//
+// The host groups the tokens by id (a counting sort that keeps token order):
+// by_id[v] .. by_id[v + 1] are the places in by_id[vocab + 1 ..] that hold
+// the tokens with id v, so an invocation visits only its own tokens.
 
 struct Params {
     tokens: u32,
@@ -11,7 +15,7 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> tokens: array<u32>;
+@group(0) @binding(1) var<storage, read> by_id: array<u32>;
 @group(0) @binding(2) var<storage, read> dy: array<f32>;
 @group(0) @binding(3) var<storage, read_write> dtable: array<f32>;
 @group(0) @binding(4) var<storage, read_write> dpos: array<f32>;
@@ -24,11 +28,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     if i < table_len {
         let v = i / d;
         let j = i % d;
+        let order = params.vocab + 1u;
         var acc = 0.0;
-        for (var t = 0u; t < params.tokens; t++) {
-            if tokens[t] == v {
-                acc += dy[t * d + j];
-            }
+        for (var e = by_id[v]; e < by_id[v + 1u]; e++) {
+            acc += dy[by_id[order + e] * d + j];
         }
         dtable[i] = acc;
     } else if i < table_len + params.seq * d {

@@ -10,7 +10,7 @@ mod embedding;
 mod gelu;
 mod layer_norm;
 
-pub use matmul::MatmulKernel;
+pub use matmul::{MatmulKernel, MatmulVariant};
 
 // --- loss, optimiser and gradient-combination kernels (k2) ---
 mod adamw;
