@@ -48,6 +48,11 @@ pub enum Command {
         after_help = "Examples:\n  cirrus plan scenarios/local-2-workers.toml -o plan.json && cirrus exec plan.json\n  cirrus exec plan.json --steps 50 --json > report.json\n  cirrus exec plan.json --checkpoint-dir ckpt --resume\n  cirrus exec --list-adapters\n\nOne worker per plan node: a node whose device is `cpu` runs on the CPU reference backend, any other on wgpu adapter --adapter. Exit status 1 when wgpu finds no adapter (with a hint), 2 for a bad plan."
     )]
     Exec(ExecArgs),
+    /// The interactive dashboard: pick a scenario, watch its simulation, browse the queue, plan.
+    #[command(
+        after_help = "Examples:\n  cirrus tui\n  cirrus tui scenarios/gavel-replay.toml\n  cirrus tui my.toml --scenarios ~/what-ifs\n\nPress ? inside for every key; q or Ctrl-C quits. Needs a terminal (80×24 or larger)."
+    )]
+    Tui(TuiArgs),
     /// List the built-in devices with their figures and sources.
     #[command(
         after_help = "Examples:\n  cirrus catalogue\n  cirrus catalogue --json | jq '.devices[] | .id'"
@@ -92,6 +97,16 @@ pub enum StepModelKind {
 pub struct CheckArgs {
     /// Scenario file (TOML, format 1).
     pub file: PathBuf,
+}
+
+/// `cirrus tui`.
+#[derive(Debug, Args)]
+pub struct TuiArgs {
+    /// Scenario file to open first (TOML, format 1).
+    pub file: Option<PathBuf>,
+    /// Directory whose `.toml` files the Scenarios tab offers.
+    #[arg(long, value_name = "DIR", default_value = "scenarios")]
+    pub scenarios: PathBuf,
 }
 
 /// `cirrus catalogue`.

@@ -6,6 +6,7 @@ mod check;
 mod exec;
 mod plan;
 mod simulate;
+mod tui;
 mod validate;
 
 use crate::Failure;
@@ -23,6 +24,7 @@ pub fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::Bench(args) => bench::run(&args),
         Command::Validate(args) => validate::run(&args),
         Command::Exec(args) => exec::run(&args),
+        Command::Tui(args) => tui::run(&args),
     }
 }
 

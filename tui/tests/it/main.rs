@@ -1,0 +1,4 @@
+//! Integration tests of the dashboard: every screen drawn on ratatui's
+//! `TestBackend` at 80×24 and 160×48 and compared with its snapshot.
+
+mod screens;
