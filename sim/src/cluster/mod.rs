@@ -922,10 +922,12 @@ pub fn simulate_watched(
             }
         }
     }
+    let jobs_total = watch::jobs_total(&sim);
     let mut watched = watch::Watched {
         sim: &mut sim,
         watch,
         events: 0,
+        jobs_total,
         cancelled: false,
     };
     let stats = engine.run(&mut watched);
@@ -934,7 +936,7 @@ pub fn simulate_watched(
     }
     // The last report, unless the watcher has just made it.
     if stats.events == 0 || !stats.events.is_multiple_of(watch.every.max(1)) {
-        let last = watch::progress(&sim, stats.end, stats.events);
+        let last = watch::progress(&sim, jobs_total, stats.end, stats.events);
         (watch.report)(&last);
     }
     let (_, end) = run_span(&sim.records);

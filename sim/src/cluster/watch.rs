@@ -64,9 +64,14 @@ impl Watch<'_> {
     }
 }
 
+/// Jobs of `sim` that will run (counted once per run: a million-job
+/// workload is not rescanned at every report).
+pub(super) fn jobs_total(sim: &Sim<'_>) -> usize {
+    sim.records.iter().filter(|r| r.rejected.is_none()).count()
+}
+
 /// The simulation's progress at `now`.
-pub(super) fn progress(sim: &Sim<'_>, now: SimTime, events: u64) -> Progress {
-    let jobs_total = sim.records.iter().filter(|r| r.rejected.is_none()).count();
+pub(super) fn progress(sim: &Sim<'_>, jobs_total: usize, now: SimTime, events: u64) -> Progress {
     Progress {
         now_s: now.as_secs_f64(),
         events,
@@ -85,6 +90,8 @@ pub(super) struct Watched<'s, 'a, 'w> {
     pub watch: &'s mut Watch<'w>,
     /// Events handled so far.
     pub events: u64,
+    /// [`jobs_total`] of the simulation.
+    pub jobs_total: usize,
     /// Set when the run stopped because the caller cancelled.
     pub cancelled: bool,
 }
@@ -101,7 +108,7 @@ impl Model for Watched<'_, '_, '_> {
                 sched.stop();
                 return;
             }
-            let p = progress(self.sim, now, self.events);
+            let p = progress(self.sim, self.jobs_total, now, self.events);
             (self.watch.report)(&p);
         }
     }
