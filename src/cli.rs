@@ -53,6 +53,11 @@ pub enum Command {
         after_help = "Examples:\n  cargo run --release -- calibrate\n  cirrus calibrate --quick -o /tmp/profile.toml --json\n\nWrites the profile (TOML, format 1) atomically to -o, else to $CIRRUS_PROFILE, else $XDG_CACHE_HOME/cirrus/device-profile.toml, else ~/.cache/cirrus/device-profile.toml: where a scenario's `profile = \"local\"` looks. Build with --release: the CPU backend's rates depend on it."
     )]
     Calibrate(CalibrateArgs),
+    /// The interactive dashboard: pick a scenario, watch its simulation, browse the queue, plan.
+    #[command(
+        after_help = "Examples:\n  cirrus tui\n  cirrus tui scenarios/gavel-replay.toml\n  cirrus tui my.toml --scenarios ~/what-ifs\n\nPress ? inside for every key; q or Ctrl-C quits. Needs a terminal (80×24 or larger)."
+    )]
+    Tui(TuiArgs),
     /// List the built-in devices with their figures and sources.
     #[command(
         after_help = "Examples:\n  cirrus catalogue\n  cirrus catalogue --json | jq '.devices[] | .id'"
@@ -111,6 +116,16 @@ pub enum StepModelKind {
 pub struct CheckArgs {
     /// Scenario file (TOML, format 1).
     pub file: PathBuf,
+}
+
+/// `cirrus tui`.
+#[derive(Debug, Args)]
+pub struct TuiArgs {
+    /// Scenario file to open first (TOML, format 1).
+    pub file: Option<PathBuf>,
+    /// Directory whose `.toml` files the Scenarios tab offers.
+    #[arg(long, value_name = "DIR", default_value = "scenarios")]
+    pub scenarios: PathBuf,
 }
 
 /// `cirrus catalogue`.

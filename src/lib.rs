@@ -5,6 +5,7 @@
 //! cirrus check FILE ──► scenario::load ──► problems (exit 2) | summary
 //! cirrus simulate FILE ──► scenario::load ──► estimate::simulate ──► table | SimResult JSON
 //! cirrus catalogue ──► catalogue::render_table | catalogue::to_json
+//! cirrus tui [FILE] ──► cirrus_tui::run (ratatui dashboard on tokio)
 //! cirrus exec --list-adapters ──► executor::devices::list_adapters ──► adapters | NoAdapter (exit 1)
 //! ```
 

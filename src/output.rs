@@ -2,6 +2,7 @@
 
 use anyhow::Context;
 use cirrus_sim::estimate::JobEstimate;
+use cirrus_sim::human::{duration, thousands};
 use cirrus_sim::model::Architecture;
 use cirrus_sim::scenario::Scenario;
 use cirrus_sim::topology::{Fabric, Topology};
@@ -31,29 +32,6 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         let _ = std::fs::remove_file(&tmp);
     }
     result.with_context(|| format!("failed to write {}", path.display()))
-}
-
-fn thousands(x: f64) -> String {
-    let s = format!("{:.0}", x.max(0.0));
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-fn duration(secs: f64) -> String {
-    let days = secs / 86_400.0;
-    if days >= 1.0 {
-        format!("{days:.1} days")
-    } else if secs >= 3600.0 {
-        format!("{:.1} h", secs / 3600.0)
-    } else {
-        format!("{secs:.0} s")
-    }
 }
 
 /// The tables `cirrus simulate` prints.

@@ -7,6 +7,7 @@ mod check;
 mod exec;
 mod plan;
 mod simulate;
+mod tui;
 mod validate;
 
 use crate::Failure;
@@ -25,6 +26,7 @@ pub fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::Validate(args) => validate::run(&args),
         Command::Exec(args) => exec::run(&args),
         Command::Calibrate(args) => calibrate::run(&args),
+        Command::Tui(args) => tui::run(&args),
     }
 }
 

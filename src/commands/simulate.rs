@@ -6,7 +6,7 @@ use crate::output;
 use anyhow::Context;
 use cirrus_sim::estimate::{self, EstimateError};
 use cirrus_sim::plan::Plan;
-use cirrus_sim::planner::{self, Breadth, Objective, Options, PlanError};
+use cirrus_sim::planner::{self, PlanError};
 use cirrus_sim::result::{FORMAT_VERSION, SimResult};
 use cirrus_sim::scenario::Scenario;
 use cirrus_sim::stepsim;
@@ -28,33 +28,10 @@ fn resolve(
             .apply(&scenario)
             .map_err(|e| Failure::BadInput(format!("error: {e}")))?;
     }
-    let mut notes = Vec::new();
-    for i in 0..scenario.jobs.len() {
-        if scenario.jobs[i].parallelism.fixed().is_some() {
-            continue;
-        }
-        let opts = Options {
-            objective: Objective::Time,
-            breadth: Breadth::Pruned,
-            rerank: 16,
-        };
-        let outcome = planner::plan(&scenario, i, &opts).map_err(|e| match e {
-            PlanError::Estimate(e) => Failure::Runtime(anyhow::Error::new(e)),
-            other => Failure::BadInput(format!("{}: error: {other}", args.file.display())),
-        })?;
-        notes.push(format!(
-            "planned job \"{}\" (fastest of {} candidates): {}",
-            scenario.jobs[i].name,
-            outcome.feasible,
-            planner::describe(
-                &scenario,
-                &outcome.best.placement,
-                &outcome.best.parallelism
-            )
-        ));
-        scenario = outcome.scenario;
-    }
-    Ok((scenario, notes))
+    planner::resolve_auto(scenario).map_err(|e| match e {
+        PlanError::Estimate(e) => Failure::Runtime(anyhow::Error::new(e)),
+        other => Failure::BadInput(format!("{}: error: {other}", args.file.display())),
+    })
 }
 
 /// Estimates the scenario's job and prints tables or SimResult JSON.

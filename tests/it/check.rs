@@ -79,6 +79,7 @@ fn every_subcommand_has_help_with_an_example() {
         "catalogue",
         "validate",
         "bench",
+        "tui",
     ] {
         let o = cirrus(&[cmd, "--help"]);
         assert!(o.status.success());

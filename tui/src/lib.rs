@@ -1,5 +1,46 @@
-//! Cirrus dashboard: an interactive terminal interface (ratatui) to run,
-//! watch and tweak what-if scenarios.
+//! Cirrus's dashboard: `cirrus tui [FILE]`, an interactive terminal
+//! interface (ratatui on crossterm, driven by tokio) to pick a scenario,
+//! watch its simulation, browse a cluster run's job queue, and plan.
 //!
-//! Empty in this build: it arrives with the dashboard issue. It depends on
-//! `cirrus-sim` for its types only.
+//! It follows the Elm architecture: a [`Model`] holds all state, [`update`]
+//! turns a [`Message`] into a new state and [`Effect`]s (pure, unit-tested
+//! for every message), and [`view`] draws the model (pure, snapshot-tested
+//! on ratatui's `TestBackend`). The runtime executes effects on tokio's
+//! blocking threads, so the interface never waits for a simulation, and a
+//! running cluster simulation stops within a few thousand events of a
+//! cancel. The dashboard never mutates simulator state: it reads results.
+//!
+//! ```text
+//! keys ──keys::message_for──┐
+//! ticks, Ctrl-C ────────────┼─► Message ──update──► Model ──view──► Frame
+//! tasks (load, simulate, ───┘                 │
+//!        plan: progress, results) ◄──Effect───┘
+//! ```
+//!
+//! ```
+//! use cirrus_tui::{Message, Model, Tab, update};
+//!
+//! let mut model = Model::new(vec!["scenarios/quickstart.toml".into()]);
+//! let effects = update(&mut model, Message::Open);
+//! assert_eq!(effects.len(), 1, "Enter asks the runtime to load the file");
+//! update(&mut model, Message::NextTab);
+//! assert_eq!(model.tab, Tab::Overview);
+//! ```
+
+mod error;
+pub mod keys;
+mod message;
+mod model;
+pub mod queue;
+mod runtime;
+pub mod tasks;
+mod terminal;
+mod update;
+mod view;
+
+pub use error::TuiError;
+pub use message::{Effect, LoadError, Message, RunId};
+pub use model::{Input, Loaded, Model, Tab, Task, TaskKind};
+pub use runtime::run;
+pub use update::update;
+pub use view::view;

@@ -30,10 +30,12 @@ mod speed;
 mod state;
 mod usage;
 mod waiting;
+mod watch;
 
 pub use allocation::GAVEL_RESET_S;
 pub use policy::{Decision, Policy, TIRESIAS_THRESHOLD_DEVICE_S};
 pub use usage::{BUCKET_S, PoolUsage, UsageBucket};
+pub use watch::{Progress, Watch};
 
 use crate::engine::{Engine, EventId, Model, Scheduler, SimTime};
 use crate::result::{ClusterResult, PoolUsageSummary};
@@ -133,6 +135,9 @@ pub enum ClusterError {
         "scheduler policy `{0}` is accepted by the scenario format but not simulated by this build yet (fifo, sjf, srtf, las, tiresias, max-min-fairness, finish-time-fairness, cost-aware and elastic are)"
     )]
     Policy(String),
+    /// The caller cancelled the run through its [`Watch`].
+    #[error("the simulation was cancelled")]
+    Cancelled,
 }
 
 /// The cluster settings a scenario's `[scheduler]` asks for (FIFO,
@@ -696,6 +701,27 @@ impl Model for Sim<'_> {
 
 /// Simulates `workload` on the pools of `s`.
 pub fn simulate(s: &Scenario, workload: &Workload, cfg: &Config) -> Result<Outcome, ClusterError> {
+    let mut ignore = |_: &Progress| {};
+    let mut watch = Watch {
+        every: u64::MAX,
+        report: &mut ignore,
+        cancel: None,
+    };
+    simulate_watched(s, workload, cfg, &mut watch)
+}
+
+/// Simulates `workload` on the pools of `s` like [`simulate`], reporting
+/// progress to `watch` and stopping early when it is cancelled. The outcome
+/// of an uncancelled run is the same as [`simulate`]'s.
+pub fn simulate_watched(
+    s: &Scenario,
+    workload: &Workload,
+    cfg: &Config,
+    watch: &mut Watch<'_>,
+) -> Result<Outcome, ClusterError> {
+    if watch.is_cancelled() {
+        return Err(ClusterError::Cancelled);
+    }
     let devices = Devices::new(s);
     if devices.total() == 0 {
         return Err(ClusterError::NoDevices);
@@ -896,7 +922,23 @@ pub fn simulate(s: &Scenario, workload: &Workload, cfg: &Config) -> Result<Outco
             }
         }
     }
-    let stats = engine.run(&mut sim);
+    let jobs_total = watch::jobs_total(&sim);
+    let mut watched = watch::Watched {
+        sim: &mut sim,
+        watch,
+        events: 0,
+        jobs_total,
+        cancelled: false,
+    };
+    let stats = engine.run(&mut watched);
+    if watched.cancelled {
+        return Err(ClusterError::Cancelled);
+    }
+    // The last report, unless the watcher has just made it.
+    if stats.events == 0 || !stats.events.is_multiple_of(watch.every.max(1)) {
+        let last = watch::progress(&sim, jobs_total, stats.end, stats.events);
+        (watch.report)(&last);
+    }
     let (_, end) = run_span(&sim.records);
     let names: Vec<String> = s.pools.iter().map(|p| p.name.clone()).collect();
     let usage = sim.usage.finish(end, &names);

@@ -12,8 +12,10 @@
 //! to their speed (the models do this for every candidate), so mixed
 //! hardware finishes each step together.
 
+mod auto;
 mod space;
 
+pub use auto::resolve_auto;
 pub use space::{Breadth, Placement};
 
 use crate::estimate::memory::peak_memory;

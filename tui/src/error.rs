@@ -1,0 +1,16 @@
+//! Why the dashboard stopped with an error.
+
+use thiserror::Error;
+
+/// Why the dashboard could not run or had to stop.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum TuiError {
+    /// The terminal could not be set up, read or drawn on.
+    #[error("use the terminal")]
+    Terminal(#[from] std::io::Error),
+    /// A background task died (it panicked); the terminal was restored
+    /// before its message was printed.
+    #[error("finish a background task: {0}")]
+    Task(String),
+}

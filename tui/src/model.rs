@@ -1,0 +1,168 @@
+//! The dashboard's whole state. [`crate::update`] changes it; [`crate::view`]
+//! draws it; nothing else touches it.
+
+use crate::message::{LoadError, RunId};
+use crate::queue::QueueView;
+use crate::tasks::SimOutput;
+use cirrus_sim::cluster::Progress;
+use cirrus_sim::planner::{Objective, Outcome};
+use cirrus_sim::scenario::Scenario;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The dashboard's tabs, in the order Tab cycles through them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Tab {
+    /// Pick a scenario file; see its summary or its problems.
+    Scenarios,
+    /// The loaded scenario's results.
+    Overview,
+    /// A cluster simulation's jobs, sortable and filterable.
+    Queue,
+    /// The planner's best configuration, per-node shares and Pareto front.
+    Plan,
+}
+
+impl Tab {
+    /// Every tab, in order.
+    pub const ALL: [Tab; 4] = [Tab::Scenarios, Tab::Overview, Tab::Queue, Tab::Plan];
+
+    /// The tab's title.
+    pub fn title(self) -> &'static str {
+        match self {
+            Tab::Scenarios => "Scenarios",
+            Tab::Overview => "Overview",
+            Tab::Queue => "Queue",
+            Tab::Plan => "Plan",
+        }
+    }
+
+    /// Its position in [`Tab::ALL`].
+    pub fn index(self) -> usize {
+        Tab::ALL.iter().position(|&t| t == self).unwrap_or(0)
+    }
+
+    /// The tab `step` places after this one (negative: before), wrapping.
+    pub fn offset(self, step: isize) -> Tab {
+        let n = Tab::ALL.len() as isize;
+        Tab::ALL[(self.index() as isize + step).rem_euclid(n) as usize]
+    }
+}
+
+/// What the user is typing, if anything.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    /// A scenario path to open (Scenarios tab).
+    Path(String),
+    /// A filter for the queue (Queue tab); applied as it is typed.
+    Filter,
+}
+
+/// What a background task does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaskKind {
+    /// Simulating the loaded scenario.
+    Simulate,
+    /// Planning its first job.
+    Plan,
+}
+
+/// The task running in the background.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Task {
+    /// Its id.
+    pub run: RunId,
+    /// What it does.
+    pub kind: TaskKind,
+    /// What it reported last.
+    pub phase: String,
+    /// Where a cluster simulation stands.
+    pub cluster: Option<Progress>,
+    /// Wall-clock time since it started (from the runtime's ticks).
+    pub elapsed: Duration,
+}
+
+/// The scenario on screen.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The file as named.
+    pub path: PathBuf,
+    /// The validated scenario.
+    pub scenario: Arc<Scenario>,
+}
+
+/// The dashboard's state.
+#[derive(Debug, Clone)]
+pub struct Model {
+    /// The tab on screen.
+    pub tab: Tab,
+    /// Whether the key list is shown over the tab.
+    pub help: bool,
+    /// Set when the user asked to leave.
+    pub quit: bool,
+    /// Scenario files offered on the Scenarios tab.
+    pub files: Vec<PathBuf>,
+    /// The highlighted file.
+    pub selected_file: usize,
+    /// What is being typed.
+    pub input: Option<Input>,
+    /// The loaded scenario.
+    pub loaded: Option<Loaded>,
+    /// The last file that failed to load, and why.
+    pub load_error: Option<(PathBuf, LoadError)>,
+    /// The background task, while one runs.
+    pub task: Option<Task>,
+    /// The last simulation's results.
+    pub sim: Option<Arc<SimOutput>>,
+    /// Why the last simulation failed.
+    pub sim_error: Option<String>,
+    /// The last plan.
+    pub plan: Option<Arc<Outcome>>,
+    /// Why the last plan failed.
+    pub plan_error: Option<String>,
+    /// What the planner optimises.
+    pub objective: Objective,
+    /// The highlighted row of the Pareto front.
+    pub selected_plan: usize,
+    /// The Queue tab's table.
+    pub queue: QueueView,
+    /// A one-line note at the bottom (what just happened).
+    pub status: String,
+    /// The id the next background task gets.
+    pub next_run: RunId,
+}
+
+impl Model {
+    /// A dashboard offering `files` on the Scenarios tab, nothing loaded.
+    pub fn new(files: Vec<PathBuf>) -> Self {
+        Model {
+            tab: Tab::Scenarios,
+            help: false,
+            quit: false,
+            files,
+            selected_file: 0,
+            input: None,
+            loaded: None,
+            load_error: None,
+            task: None,
+            sim: None,
+            sim_error: None,
+            plan: None,
+            plan_error: None,
+            objective: Objective::Time,
+            selected_plan: 0,
+            queue: QueueView::default(),
+            status: "Enter opens the selected scenario; ? lists every key".to_owned(),
+            next_run: 1,
+        }
+    }
+
+    /// The cluster simulation's results, if the last simulation was one.
+    pub fn cluster(&self) -> Option<&cirrus_sim::cluster::Outcome> {
+        match self.sim.as_deref() {
+            Some(SimOutput::Cluster { outcome, .. }) => Some(outcome),
+            _ => None,
+        }
+    }
+}

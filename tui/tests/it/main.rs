@@ -1,0 +1,6 @@
+//! Integration tests of the dashboard: every screen drawn on ratatui's
+//! `TestBackend` at 80×24 and 160×48 and compared with its snapshot; the
+//! README's key table checked against the help.
+
+mod readme;
+mod screens;
