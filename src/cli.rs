@@ -211,7 +211,7 @@ pub struct ExecArgs {
     /// and exit.
     #[arg(long, conflicts_with = "plan")]
     pub list_adapters: bool,
-    /// Optimizer steps (default: the plan job's `train_tokens` in steps, else 200).
+    /// Optimizer steps (default: the plan job's `train_tokens` in steps, else 300).
     #[arg(long)]
     pub steps: Option<u64>,
     /// Print the RunReport JSON (format 1) instead of the summary.

@@ -31,6 +31,9 @@ use std::time::{Instant, SystemTime};
 pub struct Options {
     /// Square sizes of the matrix-multiply ladder.
     pub sizes: Vec<usize>,
+    /// Thin products `(m, k, n)` measured besides the squares: a small
+    /// transformer's layers multiply many tokens by narrow weights.
+    pub thin: Vec<(usize, usize, usize)>,
     /// Repeats of each timing (the median is kept).
     pub repeats: usize,
     /// Bytes of the bandwidth probes.
@@ -48,6 +51,7 @@ impl Options {
     pub fn full() -> Self {
         Options {
             sizes: vec![32, 64, 128, 256, 512],
+            thin: thin_shapes(),
             repeats: 5,
             bandwidth_bytes: 16 << 20,
             concurrency: vec![2, 4],
@@ -60,6 +64,7 @@ impl Options {
     pub fn quick() -> Self {
         Options {
             sizes: vec![16, 32, 64],
+            thin: Vec::new(),
             repeats: 3,
             bandwidth_bytes: 1 << 20,
             concurrency: vec![2],
@@ -167,6 +172,22 @@ fn cpu_profile(opts: &Options) -> Result<AdapterProfile, ExecError> {
     })
 }
 
+/// Thin shapes: one long dimension (512 or 2048: tokens) and two narrow
+/// ones (64 or 256: widths), the long one as rows of `C` (forward and
+/// input-gradient products) or as the contraction (weight gradients).
+fn thin_shapes() -> Vec<(usize, usize, usize)> {
+    let mut out = Vec::new();
+    for long in [512, 2048] {
+        for a in [64, 256] {
+            for b in [64, 256] {
+                out.push((long, a, b));
+                out.push((a, long, b));
+            }
+        }
+    }
+    out
+}
+
 /// Whole-call figures through a backend: the overhead of a tiny call, the
 /// matrix-multiply ladder of every variant, and attention forward and
 /// backward rates.
@@ -179,12 +200,13 @@ fn backend_figures(
     be.gelu(&tiny)?;
     let overhead = median(r.max(5), || timed(|| be.gelu(&tiny).map(drop)))?;
     let mut matmul = Vec::new();
-    for &size in &opts.sizes {
+    let squares = opts.sizes.iter().map(|&s| (s, s, s));
+    for (m, k, n) in squares.chain(opts.thin.iter().copied()) {
         for kernel in MatmulKernel::ALL {
             let shape = Matmul {
                 trans_a: kernel == MatmulKernel::TransA,
                 trans_b: kernel == MatmulKernel::TransB,
-                ..Matmul::forward(size, size, size)
+                ..Matmul::forward(m, k, n)
             };
             let a = values(shape.a_len(), 0.618);
             let b = values(shape.b_len(), 0.414);
@@ -192,9 +214,9 @@ fn backend_figures(
             let t = median(r, || timed(|| be.matmul(&a, &b, shape).map(drop)))?;
             matmul.push(MatmulPoint {
                 kernel,
-                m: size as u64,
-                k: size as u64,
-                n: size as u64,
+                m: m as u64,
+                k: k as u64,
+                n: n as u64,
                 gflop_s: shape.flops() / t / 1e9,
             });
         }

@@ -19,6 +19,9 @@ use cirrus_executor::run::{
 use cirrus_executor::{AdamW, ExecError};
 use cirrus_sim::plan::Plan;
 
+/// Steps when neither `--steps` nor the plan's `train_tokens` say.
+pub const DEFAULT_STEPS: u64 = 300;
+
 /// The device id a plan node names to run on the CPU reference backend.
 pub const CPU_DEVICE: &str = "cpu";
 
@@ -64,7 +67,7 @@ pub fn run_config(plan: &Plan, args: &ExecArgs, file: &str) -> Result<RunConfig,
     let global_batch = usize::try_from(plan.global_batch).unwrap_or(usize::MAX);
     let steps = args
         .steps
-        .unwrap_or_else(|| plan_steps(plan).unwrap_or(200));
+        .unwrap_or_else(|| plan_steps(plan).unwrap_or(DEFAULT_STEPS));
     if steps == 0 {
         return Err(Failure::BadInput(
             "error: `--steps` must be at least 1".into(),

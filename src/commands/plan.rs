@@ -159,10 +159,14 @@ fn render(s: &Scenario, o: &Outcome, opts: &Options, elapsed: f64) -> String {
     );
     let _ = writeln!(
         out,
-        "  to train      {}   cost {}   spend {:.0} USD/h",
+        "  to train      {}   cost {}   spend {}",
         hours(r.time_to_train_s),
         usd(r.cost_usd),
-        b.usd_per_hour
+        if b.usd_per_hour.is_finite() {
+            format!("{:.0} USD/h", b.usd_per_hour)
+        } else {
+            "- (a pool has no price)".to_owned()
+        }
     );
     let mut pools: Vec<(String, f64, usize)> = Vec::new();
     for n in &r.shares {

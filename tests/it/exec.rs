@@ -330,3 +330,31 @@ fn launched_as_ranks_without_mpi_support_is_refused() {
     assert!(err.contains("one of 2 ranks"), "{err}");
     assert!(err.contains("--features mpi"), "{err}");
 }
+
+/// The bundled local scenario (with the committed lavapipe profile): its
+/// plan gives the wgpu and CPU-backend workers unequal shares, and exec
+/// runs node `cpu` on the CPU backend and the other on the adapter.
+#[test]
+fn bundled_local_scenario_runs_on_the_adapter_and_the_cpu_backend() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let plan = dir.path().join("plan.json").display().to_string();
+    let o = cirrus(&["plan", "scenarios/local-2-workers.toml", "-o", &plan]);
+    assert!(o.status.success(), "plan: {}", stderr(&o));
+    let o = cirrus(&["exec", &plan, "--steps", "2", "--json"]);
+    assert!(o.status.success(), "exec: {}", stderr(&o));
+    let r = json(&o);
+    let workers = r["workers"].as_array().expect("workers");
+    assert_eq!(workers.len(), 2);
+    assert_eq!(workers[1]["adapter"], "cpu");
+    assert_ne!(workers[0]["adapter"], "cpu");
+    let rows: Vec<u64> = workers
+        .iter()
+        .map(|w| w["rows"].as_u64().expect("rows"))
+        .collect();
+    assert_eq!(rows.iter().sum::<u64>(), 16);
+    assert_ne!(
+        rows[0], rows[1],
+        "unequal shares from unequal measured rates"
+    );
+    assert!(r["predicted_step_time_s"].as_f64().expect("predicted") > 0.0);
+}

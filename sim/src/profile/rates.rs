@@ -22,7 +22,8 @@ impl AdapterProfile {
 
     /// Seconds of one whole `Backend::matmul` call of variant `kernel` with
     /// `C` `m × n` and contraction `k`: its FLOPs over the rate interpolated
-    /// between the measured points of that variant by FLOPs (log rate
+    /// between the measured points of that variant, of an aspect like this
+    /// product's where the ladder has some, by FLOPs (log rate
     /// linear in log FLOPs; the forward points when the variant was not
     /// measured). Above the largest measured product the largest's rate
     /// holds; below the smallest the time falls linearly from the
@@ -40,6 +41,26 @@ impl AdapterProfile {
         }
         if points.is_empty() {
             points = self.matmul.iter().collect();
+        }
+        // Thin products run slower than square ones of the same FLOPs: when
+        // the ladder has points of a similar aspect (largest over smallest
+        // dimension within a factor of 2 of this product's), interpolate
+        // among those only.
+        let aspect = |m: u64, k: u64, n: u64| {
+            let (lo, hi) = (m.min(k).min(n).max(1), m.max(k).max(n).max(1));
+            hi as f64 / lo as f64
+        };
+        let want = aspect(m, k, n);
+        let similar: Vec<&MatmulPoint> = points
+            .iter()
+            .copied()
+            .filter(|p| {
+                let r = aspect(p.m, p.k, p.n) / want;
+                (0.5..=2.0).contains(&r)
+            })
+            .collect();
+        if !similar.is_empty() {
+            points = similar;
         }
         points.sort_by(|a, b| a.flops().total_cmp(&b.flops()));
         let (Some(first), Some(last)) = (points.first(), points.last()) else {

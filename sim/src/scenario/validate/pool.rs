@@ -386,7 +386,13 @@ fn inline_device(
             node.nic_gbit_s.get_or_insert(m.host_copy_gbyte_s * 8.0);
             node.nics.get_or_insert(1);
             if t.base.is_none() {
-                "local".clone_into(&mut profile.id);
+                // The executor runs a plan node whose device is `cpu` on its
+                // CPU backend, any other on a wgpu adapter.
+                let id = match m.adapter.kind {
+                    crate::profile::AdapterKind::Cpu => "cpu",
+                    crate::profile::AdapterKind::Wgpu => "local",
+                };
+                id.clone_into(&mut profile.id);
                 "local".clone_into(&mut profile.generation);
             }
             profile.measured = Some(*m);
