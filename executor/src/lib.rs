@@ -1,22 +1,20 @@
 //! Cirrus executor: runs work for real through wgpu compute shaders, to hold
 //! the simulator to what it measures.
 //!
-//! This first slice has the devices and the first kernels: listing adapters,
-//! opening a device with the adapter's full limits, and behind a [`Backend`]
-//! trait, with a float32 CPU reference backend, a register-blocked matrix
-//! multiply (forward and both backward products); forward and backward,
-//! GELU (tanh approximation), layer norm and token plus positional
-//! embedding (see [`layers`]); and the loss, optimiser and
-//! gradient-combination kernels: softmax cross-entropy (mean loss and logit
-//! gradient), an [`AdamW`] step in place, and the share-weighted sum of
-//! workers' gradients (see [`training`]); and causal multi-head
-//! self-attention's core, softmax(Q Kᵀ / √d) · V with a causal mask, forward
-//! (keeping each row's log-sum-exp) and backward (see [`attention`]); and
-//! the byte-level training data, a public-domain corpus (KJV Genesis) with
-//! seeded, step-addressable batches and share-proportional sharding (see
-//! [`data`]).
-//! Running a plan (data-parallel
-//! training of a `cirrus_sim` Plan) is not here yet.
+//! Devices: listing adapters and opening a device with the adapter's full
+//! limits ([`devices`]). Kernels, behind the [`Backend`] trait with a
+//! float32 CPU reference backend and the wgpu backend: register-blocked
+//! matrix multiply (forward and both backward products), GELU, layer norm,
+//! token plus positional embedding ([`layers`]), softmax cross-entropy,
+//! [`AdamW`], the share-weighted gradient sum ([`training`]) and causal
+//! multi-head self-attention ([`attention`]). The byte-level training data
+//! ([`data`]); the GPT-style model on those kernels ([`model`]); data-parallel
+//! training of a plan, one worker per plan node, combining gradients through
+//! a [`collective::Collective`] (ring, parameter server, or MPI with the
+//! `mpi` feature), with validation, early stopping and atomic
+//! [`checkpoint`]s ([`run`]); the RunReport ([`report`]); per-kernel timing
+//! ([`timed`]); and the micro-benchmarks that calibrate a device profile for
+//! the simulator ([`calibrate`]).
 //!
 //! ```text
 //! devices::list_adapters ──► AdapterSummary (name, backend, type, driver)
