@@ -7,31 +7,13 @@ use cirrus_sim::model::Architecture;
 use cirrus_sim::scenario::Scenario;
 use cirrus_sim::topology::{Fabric, Topology};
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::path::Path;
 
-/// Writes `bytes` to `path` through a temporary file in the same directory
-/// and a rename, so readers never see a half-written file.
+/// Writes `bytes` to `path` atomically (see
+/// [`cirrus_sim::fsio::write_atomically`]), naming the file on failure.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).with_context(|| format!("failed to create {}", dir.display()))?;
-    let name = path
-        .file_name()
-        .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.with_context(|| format!("failed to write {}", path.display()))
+    cirrus_sim::fsio::write_atomically(path, bytes)
+        .with_context(|| format!("failed to write {}", path.display()))
 }
 
 /// The tables `cirrus simulate` prints.
@@ -139,15 +121,7 @@ pub fn render_simulation(s: &Scenario, seed: u64, topo: &Topology, jobs: &[JobEs
         );
         let b = &r.breakdown_s;
         let _ = writeln!(o, "  step breakdown        seconds     share");
-        for (name, v) in [
-            ("compute", b.compute),
-            ("recompute", b.recompute),
-            ("tp comm (exposed)", b.tp_comm_exposed),
-            ("pp comm (exposed)", b.pp_comm_exposed),
-            ("dp comm (exposed)", b.dp_comm_exposed),
-            ("pipeline bubble", b.bubble),
-            ("optimizer", b.optimizer),
-        ] {
+        for (name, v) in b.labelled() {
             let _ = writeln!(
                 o,
                 "    {:<19} {:>9.3} {:>8.1}%",

@@ -347,16 +347,10 @@ fn timed(work: impl FnOnce() -> Result<(), ExecError>) -> Result<f64, ExecError>
 
 /// The median of `n` (at least one) timings.
 fn median(n: usize, mut time: impl FnMut() -> Result<f64, ExecError>) -> Result<f64, ExecError> {
-    let mut ts = (0..n.max(1))
+    let ts = (0..n.max(1))
         .map(|_| time())
         .collect::<Result<Vec<_>, _>>()?;
-    ts.sort_by(f64::total_cmp);
-    let mid = ts.len() / 2;
-    Ok(if ts.len() % 2 == 1 {
-        ts[mid]
-    } else {
-        (ts[mid - 1] + ts[mid]) / 2.0
-    })
+    Ok(crate::run::median(&ts))
 }
 
 /// Today's date, UTC, `YYYY-MM-DD` (the civil-from-days algorithm of

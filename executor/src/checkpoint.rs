@@ -10,7 +10,6 @@
 //! (model, batch, seed, shares, optimiser); a checkpoint of another run is
 //! refused.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -152,24 +151,9 @@ impl Checkpoint {
     /// same directory, flushed to disk, then renamed over the old one.
     pub fn save(&self, dir: &Path) -> Result<PathBuf, ExecError> {
         let path = Self::path_in(dir);
-        std::fs::create_dir_all(dir).map_err(|e| fail("write", &path, e.to_string()))?;
         let bytes = self.to_bytes()?;
-        let tmp = dir.join(format!(".{CHECKPOINT_FILE}.{}.tmp", std::process::id()));
-        let write = || -> std::io::Result<()> {
-            let mut f = std::fs::File::create(&tmp)?;
-            f.write_all(&bytes)?;
-            f.sync_all()?;
-            std::fs::rename(&tmp, &path)?;
-            // Make the rename itself durable.
-            if let Ok(d) = std::fs::File::open(dir) {
-                let _ = d.sync_all();
-            }
-            Ok(())
-        };
-        write().map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            fail("write", &path, e.to_string())
-        })?;
+        cirrus_sim::fsio::write_atomically(&path, &bytes)
+            .map_err(|e| fail("write", &path, e.to_string()))?;
         Ok(path)
     }
 

@@ -43,6 +43,7 @@ pub mod cluster;
 pub mod engine;
 pub mod estimate;
 pub mod fidelity;
+pub mod fsio;
 pub mod human;
 pub mod model;
 pub mod netsim;

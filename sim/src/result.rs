@@ -87,6 +87,19 @@ impl Breakdown {
             + self.bubble
             + self.optimizer
     }
+
+    /// The parts in report order, each with its display label.
+    pub fn labelled(&self) -> [(&'static str, f64); 7] {
+        [
+            ("compute", self.compute),
+            ("recompute", self.recompute),
+            ("tp comm (exposed)", self.tp_comm_exposed),
+            ("pp comm (exposed)", self.pp_comm_exposed),
+            ("dp comm (exposed)", self.dp_comm_exposed),
+            ("pipeline bubble", self.bubble),
+            ("optimizer", self.optimizer),
+        ]
+    }
 }
 
 /// One node's share of the work.

@@ -147,15 +147,7 @@ fn steps(frame: &mut Frame, area: Rect, notes: &[String], jobs: &[JobResult]) {
         let b = &j.breakdown_s;
         let total = b.total().max(f64::MIN_POSITIVE);
         let bar_width = usize::from(area.width.saturating_sub(40)).min(60);
-        for (name, s) in [
-            ("compute", b.compute),
-            ("recompute", b.recompute),
-            ("tp comm (exposed)", b.tp_comm_exposed),
-            ("pp comm (exposed)", b.pp_comm_exposed),
-            ("dp comm (exposed)", b.dp_comm_exposed),
-            ("pipeline bubble", b.bubble),
-            ("optimizer", b.optimizer),
-        ] {
+        for (name, s) in b.labelled() {
             let share = s / total;
             let bar = "█".repeat((share * bar_width as f64).round() as usize);
             lines.push(Line::from(vec![
