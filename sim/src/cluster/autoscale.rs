@@ -6,7 +6,7 @@
 //! cost counts provisioning and idle windows (tracked in [`super::usage`]).
 
 use super::usage::Delta;
-use super::{Event, NodeState, Sim};
+use super::{Event, NodeChange, NodeState, Sim};
 use crate::engine::{Scheduler, SimTime};
 use crate::scenario::Autoscale;
 
@@ -113,6 +113,7 @@ impl Sim<'_> {
                 }
                 if self.node_state[p][n] == NodeState::Released {
                     self.node_state[p][n] = NodeState::Provisioning;
+                    self.schedule.node(t, p, n, NodeChange::Requested);
                     self.usage.change(
                         p,
                         t,
@@ -144,6 +145,7 @@ impl Sim<'_> {
         }
         self.devices.bring_up(p, n);
         self.node_state[p][n] = NodeState::Online;
+        self.schedule.node(t, p, n, NodeChange::Provisioned);
         if self.remaining > 0 {
             self.next_failure(p, n, t, sched);
         }
@@ -178,6 +180,7 @@ impl Sim<'_> {
         );
         self.devices.take_down(p, n);
         self.node_state[p][n] = NodeState::Released;
+        self.schedule.node(t, p, n, NodeChange::Released);
         self.epoch[p][n] += 1;
     }
 

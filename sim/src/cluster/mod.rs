@@ -26,6 +26,7 @@ mod allocation;
 mod autoscale;
 mod elastic;
 mod policy;
+mod schedule;
 mod speed;
 mod state;
 mod usage;
@@ -34,6 +35,7 @@ mod watch;
 
 pub use allocation::GAVEL_RESET_S;
 pub use policy::{Decision, Policy, TIRESIAS_THRESHOLD_DEVICE_S};
+pub use schedule::{NodeChange, NodeEvent, Schedule, Segment, SegmentEnd, queue_length};
 pub use usage::{BUCKET_S, PoolUsage, UsageBucket};
 pub use watch::{Progress, Watch};
 
@@ -121,6 +123,8 @@ pub struct Outcome {
     pub usage: Vec<PoolUsage>,
     /// Engine events processed.
     pub events: u64,
+    /// What ran on which nodes when, and every node's changes of state.
+    pub schedule: Schedule,
 }
 
 /// Why a cluster simulation could not run.
@@ -292,6 +296,8 @@ struct Sim<'a> {
     arrivals: Vec<(SimTime, u64, usize)>,
     /// The next entry of `arrivals` to schedule.
     next_arrival: usize,
+    /// What ran where, and node changes, so far.
+    schedule: Schedule,
 }
 
 /// Seconds of `job`'s work on `pool` of `s`, if it can run there.
@@ -355,7 +361,8 @@ impl Sim<'_> {
 
     /// Takes node `n` of pool `p` down (failed or revoked; its jobs
     /// already stopped).
-    fn take_out(&mut self, p: usize, n: usize, t: f64) {
+    fn take_out(&mut self, p: usize, n: usize, t: f64, change: NodeChange) {
+        self.schedule.node(t, p, n, change);
         self.devices.take_down(p, n);
         self.node_state[p][n] = NodeState::Down;
         let down = self.devices.per_node(p) as f64;
@@ -441,11 +448,25 @@ impl Sim<'_> {
     }
 
     /// Stops job `j` at time `t`, crediting its progress (up to its last
-    /// checkpoint only when `lose`: a failure).
-    fn stop(&mut self, j: usize, t: f64, lose: bool, sched: &mut Scheduler<'_, Event>) {
+    /// checkpoint only after a failure).
+    fn stop(&mut self, j: usize, t: f64, why: SegmentEnd, sched: &mut Scheduler<'_, Event>) {
         let Some((pool, start, ev, placement)) = self.live[j].running.take() else {
             return;
         };
+        let lose = why == SegmentEnd::Failed;
+        let devices = &self.devices;
+        self.schedule.push(
+            j,
+            pool,
+            (start, t),
+            why,
+            placement.iter().map(|&(d, q)| {
+                (
+                    devices.node_of(pool, d),
+                    f64::from(q) / f64::from(state::WHOLE),
+                )
+            }),
+        );
         self.running_jobs -= 1;
         sched.cancel(ev);
         let total = self.live[j].total_s[pool].unwrap_or(f64::INFINITY) / self.live[j].speed;
@@ -559,7 +580,7 @@ impl Sim<'_> {
         for d in decisions {
             match d {
                 Decision::Preempt { job } => {
-                    self.stop(job, t, false, sched);
+                    self.stop(job, t, SegmentEnd::Preempted, sched);
                     self.live[job].owed_restore = self.cfg.restore_s;
                     self.records[job].preemptions += 1;
                 }
@@ -614,7 +635,7 @@ impl Model for Sim<'_> {
                 self.remaining -= 1;
                 // Finished first, so that stopping it does not queue it again.
                 self.live[j].finished = true;
-                self.stop(j, t, false, sched);
+                self.stop(j, t, SegmentEnd::Finished, sched);
                 self.live[j].done = 1.0;
                 self.records[j].end_s = Some(t);
                 let arrival = self.records[j].arrival_s;
@@ -635,11 +656,11 @@ impl Model for Sim<'_> {
                     return;
                 }
                 for j in self.jobs_on(p, n) {
-                    self.stop(j, t, true, sched);
+                    self.stop(j, t, SegmentEnd::Failed, sched);
                     self.live[j].owed_restore = self.cfg.restore_s;
                     self.records[j].failures += 1;
                 }
-                self.take_out(p, n, t);
+                self.take_out(p, n, t, NodeChange::Failed);
                 self.node_failures += 1;
                 let repair = self.repair_s[p];
                 sched.schedule_at(SimTime::from_secs_f64(t + repair), Event::Repair(p, n));
@@ -651,11 +672,11 @@ impl Model for Sim<'_> {
                 // The provider's notice lets every job on the node checkpoint:
                 // nothing is lost, but each resumes later and restores.
                 for j in self.jobs_on(p, n) {
-                    self.stop(j, t, false, sched);
+                    self.stop(j, t, SegmentEnd::Revoked, sched);
                     self.live[j].owed_restore = self.cfg.restore_s;
                     self.records[j].preemptions += 1;
                 }
-                self.take_out(p, n, t);
+                self.take_out(p, n, t, NodeChange::Revoked);
                 self.revocations += 1;
                 sched.schedule_at(
                     SimTime::from_secs_f64(t + self.reacquire_s[p]),
@@ -666,6 +687,7 @@ impl Model for Sim<'_> {
                 if self.node_state[p][n] == NodeState::Down {
                     self.devices.bring_up(p, n);
                     self.node_state[p][n] = NodeState::Online;
+                    self.schedule.node(t, p, n, NodeChange::Back);
                     let down = -(self.devices.per_node(p) as f64);
                     self.usage.change(
                         p,
@@ -877,6 +899,7 @@ pub fn simulate_watched(
         area_since: 0.0,
         arrivals: Vec::new(),
         next_arrival: 0,
+        schedule: Schedule::default(),
     };
     sim.waiting = waiting::Waiting::new(*cfg, jobs, &sim.live);
     sim.release_spare_nodes();
@@ -949,6 +972,7 @@ pub fn simulate_watched(
         jobs: sim.records,
         usage,
         events: stats.events,
+        schedule: sim.schedule,
     })
 }
 

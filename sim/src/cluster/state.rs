@@ -15,7 +15,7 @@ use std::collections::BTreeSet;
 use crate::scenario::Scenario;
 
 /// Capacity of one device, in thousandths.
-const WHOLE: u32 = 1000;
+pub(super) const WHOLE: u32 = 1000;
 
 #[derive(Debug, Clone)]
 struct PoolSlots {

@@ -40,6 +40,91 @@ fn job(i: usize, arrival: f64, devices: f64, seconds: f64) -> TraceJob {
     }
 }
 
+/// The schedule log agrees with the job records and over-commits no node:
+/// its device-seconds are the jobs' busy device-seconds; each completed job
+/// has one finished segment and a segment per preemption and failure; at
+/// no segment's start do the segments running on a node hold more than
+/// the node's devices; nothing runs on a node while it is down.
+fn check_schedule(s: &Scenario, out: &Outcome) {
+    let log = &out.schedule;
+    for (j, r) in out.jobs.iter().enumerate() {
+        let mine: Vec<&Segment> = log
+            .segments
+            .iter()
+            .filter(|g| g.job as usize == j)
+            .collect();
+        let held: f64 = mine
+            .iter()
+            .map(|g| {
+                (g.end_s - g.start_s) * log.shares_of(g).iter().map(|x| f64::from(x.1)).sum::<f64>()
+            })
+            .sum();
+        assert!(
+            (held - r.busy_device_s).abs() <= 1e-6 * r.busy_device_s.max(1.0),
+            "{r:?}: {held}"
+        );
+        let count = |e: SegmentEnd| mine.iter().filter(|g| g.end == e).count() as u32;
+        assert_eq!(
+            count(SegmentEnd::Finished),
+            u32::from(r.end_s.is_some()),
+            "{r:?}"
+        );
+        assert_eq!(
+            count(SegmentEnd::Preempted) + count(SegmentEnd::Revoked),
+            r.preemptions
+        );
+        assert_eq!(count(SegmentEnd::Failed), r.failures);
+    }
+    for (p, pool) in s.pools.iter().enumerate() {
+        let on_pool: Vec<&Segment> = log
+            .segments
+            .iter()
+            .filter(|g| g.pool as usize == p)
+            .collect();
+        for n in 0..pool.nodes {
+            let on_node = |g: &&Segment| {
+                log.shares_of(g)
+                    .iter()
+                    .find(|x| x.0 == n)
+                    .map(|x| f64::from(x.1))
+            };
+            for g in &on_pool {
+                if on_node(g).is_none() {
+                    continue;
+                }
+                let t = g.start_s;
+                let load: f64 = on_pool
+                    .iter()
+                    .filter(|h| h.start_s <= t && t < h.end_s)
+                    .filter_map(on_node)
+                    .sum();
+                assert!(
+                    load <= f64::from(pool.devices_per_node) + 1e-3,
+                    "node {n} of {}: {load} at {t}",
+                    pool.name
+                );
+                // Down from a failure or revocation until back.
+                let down = log
+                    .node_events
+                    .iter()
+                    .rfind(|e| e.pool as usize == p && e.node == n && e.t_s <= t)
+                    .is_some_and(|e| {
+                        matches!(
+                            e.change,
+                            NodeChange::Failed | NodeChange::Revoked | NodeChange::Released
+                        )
+                    });
+                assert!(
+                    !down || g.end_s <= t,
+                    "runs on node {n} of {} while it is down at {t}",
+                    pool.name
+                );
+            }
+        }
+    }
+    assert!(log.node_events.windows(2).all(|w| w[0].t_s <= w[1].t_s));
+}
+
 fn cfg(policy: Policy) -> Config {
     Config {
         policy,
@@ -218,6 +303,7 @@ proptest! {
         let busy_jobs: f64 = out.jobs.iter().map(|r| r.busy_device_s).sum();
         prop_assert!((busy_series - busy_jobs).abs() <= 1e-9 * busy_jobs.max(1.0), "{} vs {}", busy_series, busy_jobs);
         prop_assert!(out.jobs.iter().all(|r| r.ftf_rho.is_some_and(|x| x > 0.0)));
+        check_schedule(&s, &out);
         prop_assert_eq!(simulate(&s, &w, &c).expect("again"), out);
     }
 }
@@ -263,6 +349,13 @@ fn failures_lose_at_most_one_checkpoint_interval() {
             hit += r.failures;
         }
         assert!(hit > 0);
+        check_schedule(&s, &out);
+        assert!(
+            out.schedule
+                .node_events
+                .iter()
+                .any(|e| e.change == NodeChange::Failed)
+        );
         assert!(
             (out.result.lost_work_s - out.jobs.iter().map(|r| r.lost_device_s).sum::<f64>()).abs()
                 < 1e-9
@@ -379,6 +472,25 @@ fn autoscaling_known_answer() {
     assert_eq!(out.jobs[0].start_s, Some(0.0));
     assert_eq!(out.jobs[1].start_s, Some(600.0));
     assert_eq!(out.jobs[1].end_s, Some(4200.0));
+    // The autoscaler's changes, as the schedule records them.
+    let changes: Vec<(f64, u32, NodeChange)> = out
+        .schedule
+        .node_events
+        .iter()
+        .map(|e| (e.t_s, e.node, e.change))
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            (0.0, 1, NodeChange::Requested),
+            (0.0, 2, NodeChange::Requested),
+            (600.0, 1, NodeChange::Provisioned),
+            (600.0, 2, NodeChange::Provisioned),
+            (5400.0, 0, NodeChange::Released),
+            (6000.0, 1, NodeChange::Released),
+        ]
+    );
+    check_schedule(&s, &out);
     // Nodes 1 and 2 are asked for at 0 s (billed from the request). Node 0
     // is held 0–5400 s (idle from 3600 s), node 1 0–6000 s (idle from
     // 4200 s); node 2 stays as the minimum, billed to the last completion.
@@ -422,6 +534,7 @@ proptest! {
         let a = simulate(&s, &w, &cfg(Policy::Fifo)).expect("runs");
         prop_assert_eq!(a.result.jobs_completed, n as u64);
         prop_assert!(a.result.utilization <= 1.0 + 1e-9 && a.result.utilization > 0.0);
+        check_schedule(&s, &a);
         let b = simulate(&s, &w, &cfg(Policy::Fifo)).expect("runs");
         prop_assert_eq!(a, b);
     }

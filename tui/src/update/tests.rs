@@ -68,6 +68,7 @@ fn cluster_output(jobs: Vec<JobRecord>) -> Arc<SimOutput> {
     Arc::new(SimOutput::Cluster {
         policy: "fifo".to_owned(),
         outcome: cirrus_sim::cluster::Outcome {
+            schedule: Default::default(),
             result: cirrus_sim::result::ClusterResult::default(),
             jobs,
             usage: Vec::new(),
