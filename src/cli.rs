@@ -126,6 +126,14 @@ pub struct TuiArgs {
     /// Directory whose `.toml` files the Scenarios tab offers.
     #[arg(long, value_name = "DIR", default_value = "scenarios")]
     pub scenarios: PathBuf,
+    /// Follow a run's events file (`cirrus exec --events FILE`) on the
+    /// Executor tab.
+    #[arg(long, value_name = "EVENTS")]
+    pub exec: Option<PathBuf>,
+    /// Append each key press's response time (ms, from reading the key to
+    /// drawing its effect) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub key_log: Option<PathBuf>,
 }
 
 /// `cirrus catalogue`.
@@ -250,6 +258,10 @@ pub struct ExecArgs {
     /// The wgpu adapter (index in `--list-adapters`) GPU workers run on.
     #[arg(long, value_name = "INDEX", default_value_t = 0)]
     pub adapter: usize,
+    /// Write the run as it happens to this file, one JSON line per worker
+    /// per step (follow it with `cirrus tui --exec FILE`).
+    #[arg(long, value_name = "FILE")]
+    pub events: Option<PathBuf>,
 }
 
 /// How in-process workers combine gradients.

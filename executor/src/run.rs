@@ -151,9 +151,11 @@ pub struct StepTiming {
     pub step_s: f64,
 }
 
-/// What rank 0 reports after each step.
+/// What each worker reports after each step.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Progress {
+    /// The worker's rank.
+    pub rank: usize,
     /// Steps completed (including any before a resume).
     pub step: u64,
     /// The run's step target.
@@ -162,6 +164,8 @@ pub struct Progress {
     pub loss: f32,
     /// The latest validation loss, if any.
     pub val_loss: Option<f32>,
+    /// How this worker spent the step.
+    pub timing: StepTiming,
 }
 
 /// One worker's outcome (every worker ends with the same parameters and
@@ -208,7 +212,8 @@ pub fn median(xs: &[f64]) -> f64 {
 
 /// Runs worker `comm.rank()` of the data-parallel run `cfg` on `be`, to the
 /// end (or early stop). Every rank must call this with the same `cfg` and
-/// checkpoint policy. `on_step` is called on rank 0 after every step.
+/// checkpoint policy. `on_step` is called on every rank after every step
+/// (with that rank's timing; the loss is the global batch's on every rank).
 pub fn run_worker(
     cfg: &RunConfig,
     be: &dyn Backend,
@@ -368,12 +373,14 @@ pub fn run_worker(
             }
             .save(&c.dir)?;
         }
-        if rank == 0 {
+        if let Some(&timing) = timings.last() {
             on_step(&Progress {
+                rank,
                 step,
                 steps: cfg.steps,
                 loss: buf[n],
                 val_loss: header.val_losses.last().map(|&(_, l)| l),
+                timing,
             });
         }
     }

@@ -35,9 +35,31 @@ pub fn duration(secs: f64) -> String {
     }
 }
 
+/// Like [`duration`], with milliseconds and seconds to two decimals
+/// below a minute (for step times and zoomed timelines).
+pub fn fine_duration(secs: f64) -> String {
+    if secs == 0.0 {
+        "0 s".to_owned()
+    } else if secs < 1.0 {
+        format!("{:.1} ms", secs * 1e3)
+    } else if secs < 60.0 {
+        format!("{secs:.2} s")
+    } else {
+        duration(secs)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fine_duration_shows_milliseconds() {
+        assert_eq!(fine_duration(0.01234), "12.3 ms");
+        assert_eq!(fine_duration(0.0), "0 s");
+        assert_eq!(fine_duration(1.5), "1.50 s");
+        assert_eq!(fine_duration(7200.0), "2.0 h");
+    }
 
     #[test]
     fn thousands_groups_digits() {

@@ -7,6 +7,7 @@
 
 use std::path::Path;
 
+use super::exec_events::EventLog;
 use crate::Failure;
 use crate::cli::{AllReduceKind, ExecArgs};
 use cirrus_executor::collective::launched_ranks;
@@ -177,17 +178,19 @@ fn run_in_process(run: &Prepared<'_>) -> Result<(), Failure> {
         AllReduceKind::ParameterServer => Combine::ParameterServer,
     };
     announce(run, "");
+    let events = events_log(run)?;
     let bar = crate::output::progress_bar(run.cfg.steps, run.args.json);
-    let on_step = progress(&bar);
+    let on_step = progress(&bar, events.as_ref());
     let outcomes = run_local(
         &run.cfg,
         &run.devices,
         combine,
         run.checkpoints.as_ref(),
         &on_step,
-    )
-    .map_err(runtime)?;
+    );
     bar.finish_and_clear();
+    ended(events.as_ref(), &outcomes);
+    let outcomes = outcomes.map_err(runtime)?;
     let (adapters, outs): (Vec<String>, Vec<_>) = outcomes.into_iter().unzip();
     let Some(first) = outs.first() else {
         return Err(Failure::Runtime(anyhow::anyhow!("the run had no workers")));
@@ -255,21 +258,42 @@ fn run_rank(
     if lead {
         announce(run, &format!(" (MPI, {} processes)", world.size()));
     }
+    let events = if lead { events_log(run)? } else { None };
     let bar = crate::output::progress_bar(run.cfg.steps, run.args.json || !lead);
-    let on_step = progress(&bar);
-    let (adapters, out) = cirrus_executor::mpi_comm::run_rank(
+    let on_step = progress(&bar, events.as_ref());
+    let result = cirrus_executor::mpi_comm::run_rank(
         world,
         &run.cfg,
         &run.devices,
         run.checkpoints.as_ref(),
         &on_step,
-    )
-    .map_err(runtime)?;
+    );
     bar.finish_and_clear();
+    ended(events.as_ref(), &result);
+    let (adapters, out) = result.map_err(runtime)?;
     if lead {
         report(run, &out, &adapters, "mpi")?;
     }
     Ok(())
+}
+
+/// The events file of `--events`, with its `start` line written.
+fn events_log(run: &Prepared<'_>) -> Result<Option<EventLog>, Failure> {
+    let Some(path) = &run.args.events else {
+        return Ok(None);
+    };
+    let devices: Vec<String> = run.plan.nodes.iter().map(|n| n.device.clone()).collect();
+    EventLog::create(path, &run.file, &run.plan.job, &devices, run.cfg.steps).map(Some)
+}
+
+/// The events file's `end` line for a run's `result`.
+fn ended<T>(events: Option<&EventLog>, result: &Result<T, ExecError>) {
+    if let Some(log) = events {
+        match result {
+            Ok(_) => log.end(true, "finished"),
+            Err(e) => log.end(false, &e.to_string()),
+        }
+    }
 }
 
 /// The line on stderr before a run (not with `--json`).
@@ -288,9 +312,19 @@ fn announce(run: &Prepared<'_>, how: &str) {
     }
 }
 
-/// Rank 0's progress callback, drawing on `bar`.
-fn progress(bar: &indicatif::ProgressBar) -> impl Fn(&Progress) + Sync + '_ {
+/// The per-step callback: rank 0 draws on `bar`; every worker's step goes
+/// to the events file, if any.
+fn progress<'a>(
+    bar: &'a indicatif::ProgressBar,
+    events: Option<&'a EventLog>,
+) -> impl Fn(&Progress) + Sync + 'a {
     move |p: &Progress| {
+        if let Some(log) = events {
+            log.step(p);
+        }
+        if p.rank != 0 {
+            return;
+        }
         bar.set_position(p.step);
         match p.val_loss {
             Some(v) => bar.set_message(format!("loss {:.3}  val {v:.3}", p.loss)),

@@ -5,6 +5,7 @@ mod calibrate;
 mod catalogue;
 mod check;
 mod exec;
+mod exec_events;
 mod plan;
 mod simulate;
 mod tui;
@@ -45,11 +46,4 @@ pub fn method(kind: crate::cli::StepModelKind) -> cirrus_sim::stepsim::Method {
         crate::cli::StepModelKind::Event => cirrus_sim::stepsim::Method::Event,
         crate::cli::StepModelKind::Analytic => cirrus_sim::stepsim::Method::Analytic,
     }
-}
-
-/// The Plan file (format 1) of a planner outcome.
-pub fn plan_file(o: &cirrus_sim::planner::Outcome, objective: &str) -> String {
-    let s = &o.scenario;
-    let job = &s.jobs[o.job];
-    cirrus_sim::plan::Plan::build(s, job, &o.best.parallelism, &o.best.result, objective).to_json()
 }

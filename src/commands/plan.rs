@@ -82,7 +82,7 @@ pub fn run(args: &PlanArgs) -> Result<(), Failure> {
     })?;
     let elapsed = started.elapsed().as_secs_f64();
     if let Some(path) = &args.output {
-        let plan = super::plan_file(&outcome, opts.objective.name());
+        let plan = outcome.plan(opts.objective.name()).to_json();
         crate::output::write_atomically(path, plan.as_bytes())?;
     }
     if args.json {

@@ -121,12 +121,40 @@ fn runs_a_plan_and_reports_measured_against_predicted() {
     let error = r["prediction_error"].as_f64().expect("error");
     assert!((error - (predicted - measured) / measured).abs() < 1e-9);
 
-    // The human summary names the same figures.
-    let o = cirrus(&["exec", &plan, "--steps", "2"]);
+    // The human summary names the same figures; the events file has the
+    // start line, a line per worker per step, and the end line.
+    let events = dir.path().join("events.jsonl");
+    let events_arg = events.display().to_string();
+    let o = cirrus(&["exec", &plan, "--steps", "2", "--events", &events_arg]);
     assert!(o.status.success(), "exec: {}", stderr(&o));
     let text = stdout(&o);
     assert!(text.contains("step time     measured"), "{text}");
     assert!(text.contains("predicted"), "{text}");
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&events)
+        .expect("the events file")
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert_eq!(lines.len(), 1 + 2 * 2 + 1, "{lines:?}");
+    assert_eq!(lines[0]["event"], "start");
+    assert_eq!(lines[0]["format_version"], 1);
+    assert_eq!(lines[0]["workers"], 2);
+    let steps: Vec<(u64, u64)> = lines[1..5]
+        .iter()
+        .map(|l| {
+            assert_eq!(l["event"], "step");
+            assert!(l["step_s"].as_f64().expect("step_s") > 0.0);
+            (
+                l["step"].as_u64().expect("step"),
+                l["rank"].as_u64().expect("rank"),
+            )
+        })
+        .collect();
+    let mut sorted = steps.clone();
+    sorted.sort();
+    assert_eq!(sorted, vec![(1, 0), (1, 1), (2, 0), (2, 1)]);
+    assert_eq!(lines[5]["event"], "end");
+    assert_eq!(lines[5]["ok"], true);
 }
 
 /// A run killed after a checkpoint and resumed with `--resume` ends with a

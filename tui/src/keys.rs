@@ -10,24 +10,36 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 pub const PAGE: usize = 10;
 
 /// Every key and what it does, as `?` lists them.
-pub const KEYS: [(&str, &str); 17] = [
+pub const KEYS: [(&str, &str); 20] = [
     ("Tab / Shift-Tab", "next / previous tab"),
-    ("1-4", "go to tab 1-4"),
+    ("1-8", "go to tab 1-8"),
     ("?", "show / hide this list"),
     ("q / Ctrl-C", "quit"),
     ("Up / Down, k / j", "move the selection"),
     ("PgUp / PgDn", "move the selection by a page"),
     ("Home / End", "first / last row"),
-    ("Enter", "open the selected scenario (Scenarios)"),
+    (
+        "Enter",
+        "open the scenario (Scenarios); run the what-if (What-if)",
+    ),
     ("/", "type a path (Scenarios) or a filter (Queue)"),
     ("Esc", "stop typing, close help, or cancel the task"),
-    ("c", "cancel the running simulation or plan"),
+    ("c", "cancel the simulation, plan or executor run"),
     ("r", "run the simulation again"),
     ("p", "run the planner (Plan)"),
     ("o", "switch the planner's objective: time / cost"),
-    ("s", "sort the queue by the next column"),
-    ("S", "reverse the queue's order"),
-    ("Backspace", "delete the last typed character"),
+    ("x", "run the best plan on this machine (Plan)"),
+    ("s / S", "sort the queue by the next column / reverse it"),
+    ("+ / -", "zoom the timeline in / out"),
+    (
+        "Left / Right, h / l",
+        "scroll the timeline; change a knob (What-if)",
+    ),
+    ("n", "show the next job's step (Timeline)"),
+    (
+        "Backspace",
+        "delete a typed character; reset a knob (What-if)",
+    ),
 ];
 
 /// The message a key press means in `model`'s state, if any.
@@ -72,6 +84,12 @@ pub fn message_for(model: &Model, key: KeyEvent) -> Option<Message> {
         KeyCode::Char('o') => Message::NextObjective,
         KeyCode::Char('s') => Message::NextSort,
         KeyCode::Char('S') => Message::ReverseSort,
+        KeyCode::Char('+' | '=') => Message::ZoomIn,
+        KeyCode::Char('-') => Message::ZoomOut,
+        KeyCode::Left | KeyCode::Char('h') => Message::ScrollLeft,
+        KeyCode::Right | KeyCode::Char('l') => Message::ScrollRight,
+        KeyCode::Char('n') => Message::NextJob,
+        KeyCode::Char('x') => Message::Execute,
         _ => return None,
     };
     Some(msg)
@@ -94,7 +112,10 @@ mod tests {
             (press(KeyCode::BackTab), "PrevTab"),
             (press(KeyCode::Char('q')), "Quit"),
             (press(KeyCode::Char('?')), "ToggleHelp"),
-            (press(KeyCode::Char('3')), "ShowTab(Queue)"),
+            (press(KeyCode::Char('4')), "ShowTab(Queue)"),
+            (press(KeyCode::Char('8')), "ShowTab(Executor)"),
+            (press(KeyCode::Char('+')), "ZoomIn"),
+            (press(KeyCode::Left), "ScrollLeft"),
             (press(KeyCode::Char('j')), "Down(1)"),
             (press(KeyCode::PageUp), "Up(10)"),
             (press(KeyCode::Char('/')), "StartInput"),
@@ -109,7 +130,7 @@ mod tests {
             assert_eq!(got.as_deref(), Some(want), "{key:?}");
         }
         assert!(message_for(&m, press(KeyCode::Char('9'))).is_none());
-        assert!(message_for(&m, press(KeyCode::Char('x'))).is_none());
+        assert!(message_for(&m, press(KeyCode::Char('y'))).is_none());
     }
 
     #[test]
@@ -155,6 +176,14 @@ mod tests {
             "Backspace",
             "k",
             "j",
+            "+",
+            "-",
+            "Left",
+            "Right",
+            "h",
+            "l",
+            "n",
+            "x",
         ] {
             assert!(listed.contains(&key), "{key} in {listed:?}");
         }

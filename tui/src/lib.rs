@@ -28,19 +28,22 @@
 //! ```
 
 mod error;
+pub mod exec;
 pub mod keys;
 mod message;
 mod model;
 pub mod queue;
 mod runtime;
+pub mod series;
 pub mod tasks;
 mod terminal;
 mod update;
 mod view;
+pub mod whatif;
 
 pub use error::TuiError;
 pub use message::{Effect, LoadError, Message, RunId};
 pub use model::{Input, Loaded, Model, Tab, Task, TaskKind};
-pub use runtime::run;
-pub use update::update;
+pub use runtime::{Options, run};
+pub use update::{follow, update};
 pub use view::view;

@@ -55,6 +55,39 @@ pub enum Message {
     NextSort,
     /// Reverse the queue's sort order.
     ReverseSort,
+    /// Timeline: show half as much time.
+    ZoomIn,
+    /// Timeline: show twice as much time.
+    ZoomOut,
+    /// Timeline: move the window earlier by a quarter of its width.
+    ScrollLeft,
+    /// Timeline: move the window later by a quarter of its width.
+    ScrollRight,
+    /// Timeline: show the next job's step.
+    NextJob,
+    /// A what-if run finished.
+    WhatIfDone {
+        /// The run.
+        run: RunId,
+        /// Its results, or why it failed.
+        result: Result<Arc<crate::tasks::SimOutput>, String>,
+    },
+    /// Run the best plan on this machine's executor (`cirrus exec`).
+    Execute,
+    /// Lines of the followed run's events file.
+    ExecEvents {
+        /// The run.
+        run: RunId,
+        /// Each line, parsed, or why it could not be.
+        events: Vec<Result<crate::exec::ExecEvent, String>>,
+    },
+    /// The followed run's process or file has ended.
+    ExecStopped {
+        /// The run.
+        run: RunId,
+        /// Why, when it failed.
+        error: Option<String>,
+    },
     /// Wall-clock time since the running task started (the runtime's
     /// clock; the model keeps no clock of its own).
     Tick(Duration),
@@ -124,4 +157,27 @@ pub enum Effect {
     },
     /// Ask a running task to stop.
     Cancel(RunId),
+    /// Simulate the scenario file with some keys changed.
+    WhatIf {
+        /// The run's id.
+        run: RunId,
+        /// The scenario file.
+        path: PathBuf,
+        /// `(dotted key, value)` to write into it.
+        edits: Vec<(String, String)>,
+    },
+    /// Run a plan with `cirrus exec` and follow its events.
+    Execute {
+        /// The run's id.
+        run: RunId,
+        /// The Plan file (format 1) to run.
+        plan_json: String,
+    },
+    /// Follow the events file of a run started elsewhere.
+    Follow {
+        /// The run's id.
+        run: RunId,
+        /// The events file.
+        path: PathBuf,
+    },
 }

@@ -18,23 +18,47 @@ pub enum Tab {
     Scenarios,
     /// The loaded scenario's results.
     Overview,
+    /// Pools and nodes as heat maps of utilisation over simulated time,
+    /// with failures, preemptions and autoscaling marked; queue length.
+    Cluster,
     /// A cluster simulation's jobs, sortable and filterable.
     Queue,
+    /// Gantt charts: one training step per worker, or the cluster's
+    /// schedule per node.
+    Timeline,
     /// The planner's best configuration, per-node shares and Pareto front.
     Plan,
+    /// Edit the main knobs, rerun, and compare with the baseline.
+    WhatIf,
+    /// A plan running on this machine's executor: per-worker step times
+    /// and the loss curve.
+    Executor,
 }
 
 impl Tab {
     /// Every tab, in order.
-    pub const ALL: [Tab; 4] = [Tab::Scenarios, Tab::Overview, Tab::Queue, Tab::Plan];
+    pub const ALL: [Tab; 8] = [
+        Tab::Scenarios,
+        Tab::Overview,
+        Tab::Cluster,
+        Tab::Queue,
+        Tab::Timeline,
+        Tab::Plan,
+        Tab::WhatIf,
+        Tab::Executor,
+    ];
 
     /// The tab's title.
     pub fn title(self) -> &'static str {
         match self {
             Tab::Scenarios => "Scenarios",
             Tab::Overview => "Overview",
+            Tab::Cluster => "Cluster",
             Tab::Queue => "Queue",
+            Tab::Timeline => "Timeline",
             Tab::Plan => "Plan",
+            Tab::WhatIf => "What-if",
+            Tab::Executor => "Executor",
         }
     }
 
@@ -83,6 +107,46 @@ pub struct Task {
     pub elapsed: Duration,
 }
 
+/// Where the Timeline tab looks: a window of the step (or of the run) and
+/// the first row shown.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TimelineView {
+    /// The window's start, as a fraction of the whole (0 = the start).
+    pub start: f64,
+    /// Zoom level: the window is 2^-zoom of the whole.
+    pub zoom: u32,
+    /// The highlighted row (a worker, or a node).
+    pub row: usize,
+    /// The job whose step is shown (step simulations).
+    pub job: usize,
+}
+
+impl Default for TimelineView {
+    fn default() -> Self {
+        TimelineView {
+            start: 0.0,
+            zoom: 0,
+            row: 0,
+            job: 0,
+        }
+    }
+}
+
+impl TimelineView {
+    /// Deepest zoom: a window of 2^-12 of the whole.
+    pub const MAX_ZOOM: u32 = 12;
+
+    /// The window's width as a fraction of the whole.
+    pub fn width(&self) -> f64 {
+        0.5f64.powi(self.zoom as i32)
+    }
+
+    /// The window as fractions of the whole: `(start, end)`.
+    pub fn window(&self) -> (f64, f64) {
+        (self.start, self.start + self.width())
+    }
+}
+
 /// The scenario on screen.
 #[derive(Debug, Clone)]
 pub struct Loaded {
@@ -127,6 +191,16 @@ pub struct Model {
     pub selected_plan: usize,
     /// The Queue tab's table.
     pub queue: QueueView,
+    /// The highlighted row of the Cluster tab's heat map.
+    pub cluster_row: usize,
+    /// The Timeline tab's window.
+    pub timeline: TimelineView,
+    /// The What-if tab's knobs and last run.
+    pub whatif: crate::whatif::WhatIf,
+    /// The executor run on the Executor tab.
+    pub exec: Option<crate::exec::ExecView>,
+    /// The id of the executor run being followed, while it is.
+    pub exec_run: Option<RunId>,
     /// A one-line note at the bottom (what just happened).
     pub status: String,
     /// The id the next background task gets.
@@ -153,9 +227,40 @@ impl Model {
             objective: Objective::Time,
             selected_plan: 0,
             queue: QueueView::default(),
+            cluster_row: 0,
+            timeline: TimelineView::default(),
+            whatif: Default::default(),
+            exec: None,
+            exec_run: None,
             status: "Enter opens the selected scenario; ? lists every key".to_owned(),
             next_run: 1,
         }
+    }
+
+    /// The cluster run's heat maps and schedules, if the last simulation
+    /// was one.
+    pub fn cluster_series(&self) -> Option<&crate::series::ClusterSeries> {
+        match self.sim.as_deref() {
+            Some(SimOutput::Cluster { series, .. }) => Some(series),
+            _ => None,
+        }
+    }
+
+    /// The step simulation the Timeline tab shows, if any.
+    pub fn timeline_step(&self) -> Option<&cirrus_sim::stepsim::StepSimulation> {
+        match self.sim.as_deref() {
+            Some(SimOutput::Steps { steps, .. }) => steps.get(self.timeline.job),
+            _ => None,
+        }
+    }
+
+    /// Rows of the Timeline tab: the shown step's workers, or every node.
+    pub fn timeline_rows(&self) -> usize {
+        if let Some(step) = self.timeline_step() {
+            return step.spans.iter().map(|s| s.worker + 1).max().unwrap_or(0);
+        }
+        self.cluster_series()
+            .map_or(0, |s| s.pools.iter().map(|p| p.node_busy.len()).sum())
     }
 
     /// The cluster simulation's results, if the last simulation was one.

@@ -26,13 +26,27 @@ const TICK: Duration = Duration::from_millis(250);
 /// How long the key reader waits for a key before checking it should stop.
 const POLL: Duration = Duration::from_millis(100);
 
-/// Runs the dashboard until the user quits: offers the `.toml` files of
-/// `scenarios_dir` and opens `file` first, if given.
-pub fn run(file: Option<PathBuf>, scenarios_dir: &Path) -> Result<(), TuiError> {
+/// What `cirrus tui` starts with.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// A scenario file to open first.
+    pub file: Option<PathBuf>,
+    /// The directory whose `.toml` files the Scenarios tab offers.
+    pub scenarios_dir: PathBuf,
+    /// An events file (`cirrus exec --events`) to follow on the Executor tab.
+    pub exec_events: Option<PathBuf>,
+    /// Append each key press's response time here: the key, then the
+    /// milliseconds from reading it to the end of drawing the frame that
+    /// shows its effect.
+    pub key_log: Option<PathBuf>,
+}
+
+/// Runs the dashboard until the user quits.
+pub fn run(options: Options) -> Result<(), TuiError> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let result = rt.block_on(event_loop(file, scenarios_dir));
+    let result = rt.block_on(event_loop(options));
     // A planner cannot be interrupted: do not wait for one still running.
     rt.shutdown_background();
     result
@@ -83,6 +97,36 @@ impl Runner {
                     let _ = tx.send(Message::Planned { run, result });
                 });
             }
+            Effect::WhatIf { run, path, edits } => {
+                let cancel = self.register(run);
+                let tx = self.messages.clone();
+                self.spawn("the what-if", move || {
+                    let result = tasks::what_if(&path, &edits, &cancel).map(Arc::new);
+                    let _ = tx.send(Message::WhatIfDone { run, result });
+                });
+            }
+            Effect::Execute { run, plan_json } => {
+                let cancel = self.register(run);
+                let tx = self.messages.clone();
+                self.spawn("the executor run", move || {
+                    let started = std::env::current_exe()
+                        .map_err(|e| format!("cannot find this program: {e}"))
+                        .and_then(|exe| tasks::start_exec(&exe, &plan_json, run));
+                    let error = match started {
+                        Ok((child, events)) => follow_run(&tx, run, &events, Some(child), &cancel),
+                        Err(e) => Some(e),
+                    };
+                    let _ = tx.send(Message::ExecStopped { run, error });
+                });
+            }
+            Effect::Follow { run, path } => {
+                let cancel = self.register(run);
+                let tx = self.messages.clone();
+                self.spawn("following a run", move || {
+                    let error = follow_run(&tx, run, &path, None, &cancel);
+                    let _ = tx.send(Message::ExecStopped { run, error });
+                });
+            }
             Effect::Cancel(run) => {
                 if let Some((flag, _)) = self.cancels.remove(&run) {
                     flag.store(true, Ordering::Relaxed);
@@ -116,14 +160,28 @@ impl Runner {
     }
 }
 
+/// Follows a run's events file, sending its lines as messages.
+fn follow_run(
+    tx: &UnboundedSender<Message>,
+    run: RunId,
+    events: &Path,
+    child: Option<std::process::Child>,
+    cancel: &AtomicBool,
+) -> Option<String> {
+    tasks::follow(events, child, cancel, &mut |events| {
+        let _ = tx.send(Message::ExecEvents { run, events });
+    })
+}
+
 /// Reads terminal events on a plain thread (crossterm's reads block) until
 /// the receiver is gone.
-fn spawn_key_reader(tx: UnboundedSender<Event>) {
+/// Each event goes with the instant it was read.
+fn spawn_key_reader(tx: UnboundedSender<(Event, Instant)>) {
     std::thread::spawn(move || {
         loop {
             match event::poll(POLL) {
                 Ok(true) => {
-                    let sent = event::read().map(|ev| tx.send(ev).is_ok());
+                    let sent = event::read().map(|ev| tx.send((ev, Instant::now())).is_ok());
                     if !matches!(sent, Ok(true)) {
                         break;
                     }
@@ -142,8 +200,17 @@ fn apply(model: &mut Model, msg: Message, runner: &mut Runner) {
     }
 }
 
-async fn event_loop(file: Option<PathBuf>, scenarios_dir: &Path) -> Result<(), TuiError> {
-    let mut model = Model::new(tasks::scenario_files(scenarios_dir));
+async fn event_loop(options: Options) -> Result<(), TuiError> {
+    let mut model = Model::new(tasks::scenario_files(&options.scenarios_dir));
+    let mut key_log = match &options.key_log {
+        Some(path) => Some(std::io::BufWriter::new(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)?,
+        )),
+        None => None,
+    };
     let mut guard = TerminalGuard::enter()?;
     let (tx, mut rx) = unbounded_channel();
     let (fatal_tx, mut fatal_rx) = unbounded_channel();
@@ -154,17 +221,32 @@ async fn event_loop(file: Option<PathBuf>, scenarios_dir: &Path) -> Result<(), T
         fatal: fatal_tx,
         cancels: HashMap::new(),
     };
-    if let Some(path) = file {
+    if let Some(path) = options.file {
         runner.execute(Effect::Load(path));
+    }
+    if let Some(path) = options.exec_events {
+        for effect in crate::update::follow(&mut model, path) {
+            runner.execute(effect);
+        }
     }
     let mut ticker = tokio::time::interval(TICK);
     let ctrl_c = tokio::signal::ctrl_c();
     tokio::pin!(ctrl_c);
+    // The key whose effect the next frame shows, and when it was read.
+    let mut answering: Option<(String, Instant)> = None;
     while !model.quit {
         guard.terminal.draw(|frame| view(&model, frame))?;
+        if let (Some((key, read)), Some(log)) = (answering.take(), key_log.as_mut()) {
+            use std::io::Write;
+            writeln!(log, "{key} {:.3}", read.elapsed().as_secs_f64() * 1e3)?;
+            log.flush()?;
+        }
         let msg = tokio::select! {
             ev = key_rx.recv() => match ev {
-                Some(Event::Key(key)) => keys::message_for(&model, key),
+                Some((Event::Key(key), read)) => {
+                    answering = Some((format!("{:?}", key.code).replace(' ', ""), read));
+                    keys::message_for(&model, key)
+                }
                 Some(_) => None,
                 None => Some(Message::Quit),
             },

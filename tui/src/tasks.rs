@@ -4,11 +4,12 @@
 //! them directly.
 
 use crate::message::LoadError;
+use crate::series::ClusterSeries;
 use cirrus_sim::cluster::{self, Progress, Watch};
 use cirrus_sim::planner::{self, Breadth, Objective, Options, Outcome};
 use cirrus_sim::result::SimResult;
 use cirrus_sim::scenario::{self, Scenario, ScenarioError};
-use cirrus_sim::stepsim::{self, Method};
+use cirrus_sim::stepsim::{self, StepSimulation};
 use cirrus_sim::workload::{self, ImportOptions};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -26,6 +27,8 @@ pub enum SimOutput {
         notes: Vec<String>,
         /// The results (SimResult format 1).
         result: SimResult,
+        /// Each job's simulated step, with every worker's timeline.
+        steps: Vec<StepSimulation>,
     },
     /// A `[workload]` scheduled on the pools.
     Cluster {
@@ -33,6 +36,8 @@ pub enum SimOutput {
         policy: String,
         /// Everything the cluster simulation produced.
         outcome: cluster::Outcome,
+        /// Its heat maps, events and per-node schedules.
+        series: ClusterSeries,
     },
 }
 
@@ -101,7 +106,14 @@ pub fn simulate(
                 .as_ref()
                 .map_or("fifo", |sch| sch.policy.as_str())
                 .to_owned();
-            Ok(SimOutput::Cluster { policy, outcome })
+            check(cancel)?;
+            progress("drawing the heat maps".to_owned(), None);
+            let series = ClusterSeries::new(s, &outcome);
+            Ok(SimOutput::Cluster {
+                policy,
+                outcome,
+                series,
+            })
         }
         None => {
             if s.jobs.iter().any(|j| j.parallelism.fixed().is_none()) {
@@ -110,10 +122,15 @@ pub fn simulate(
             let (planned, notes) = planner::resolve_auto(s.clone()).map_err(|e| e.to_string())?;
             check(cancel)?;
             progress("simulating one training step".to_owned(), None);
-            let result = stepsim::simulate(&planned, planned.seed, Method::Event)
-                .map_err(|e| e.to_string())?;
+            let steps = stepsim::simulate_steps(&planned).map_err(|e| e.to_string())?;
+            let jobs = steps.iter().map(|st| st.estimate.result.clone()).collect();
+            let result = stepsim::result_of(&planned, planned.seed, jobs);
             check(cancel)?;
-            Ok(SimOutput::Steps { notes, result })
+            Ok(SimOutput::Steps {
+                notes,
+                result,
+                steps,
+            })
         }
     }
 }
@@ -138,6 +155,108 @@ pub fn plan(s: &Scenario, objective: Objective, cancel: &AtomicBool) -> Result<O
     let outcome = planner::plan(s, 0, &opts).map_err(|e| e.to_string())?;
     check(cancel)?;
     Ok(outcome)
+}
+
+/// Simulates the scenario file at `path` with each `(dotted key, value)`
+/// of `edits` written into its text (validated like any scenario file).
+pub fn what_if(
+    path: &Path,
+    edits: &[(String, String)],
+    cancel: &AtomicBool,
+) -> Result<SimOutput, String> {
+    let _ = (path, edits, cancel);
+    Err("what-if runs arrive with the sweep's key editing (not in this build yet)".to_owned())
+}
+
+/// How often a followed events file is read.
+const FOLLOW_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// Starts `cirrus exec` (this program, `exe`) on the Plan file `plan_json`,
+/// in a fresh directory under the system's temporary directory; returns the
+/// process and its events file.
+pub fn start_exec(
+    exe: &Path,
+    plan_json: &str,
+    run: u64,
+) -> Result<(std::process::Child, PathBuf), String> {
+    let dir = std::env::temp_dir().join(format!("cirrus-tui-{}-{run}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let plan = dir.join("plan.json");
+    cirrus_sim::fsio::write_atomically(&plan, plan_json.as_bytes())
+        .map_err(|e| format!("cannot write {}: {e}", plan.display()))?;
+    let events = dir.join("events.jsonl");
+    let child = std::process::Command::new(exe)
+        .arg("exec")
+        .arg(&plan)
+        .arg("--events")
+        .arg(&events)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start {} exec: {e}", exe.display()))?;
+    Ok((child, events))
+}
+
+/// Follows the events file at `path` (it may not exist yet), passing each
+/// batch of new lines to `send`, until its `end` line, until `child` (the
+/// run's process, if the dashboard started it) exits, or until `cancel` is
+/// set (which kills `child`). Returns why the run failed, if it did.
+pub fn follow(
+    path: &Path,
+    mut child: Option<std::process::Child>,
+    cancel: &AtomicBool,
+    send: &mut dyn FnMut(Vec<Result<crate::exec::ExecEvent, String>>),
+) -> Option<String> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut offset = 0u64;
+    let mut pending = String::new();
+    loop {
+        let exited = match child.as_mut().map(std::process::Child::try_wait) {
+            Some(Ok(Some(status))) => Some(status),
+            Some(Err(e)) => return Some(format!("cannot watch the run: {e}")),
+            _ => None,
+        };
+        let mut bytes = Vec::new();
+        if let Ok(mut f) = std::fs::File::open(path)
+            && f.seek(SeekFrom::Start(offset)).is_ok()
+            && let Ok(n) = f.read_to_end(&mut bytes)
+        {
+            offset += n as u64;
+        }
+        pending.push_str(&String::from_utf8_lossy(&bytes));
+        let events = crate::exec::take_lines(&mut pending);
+        let ended = events.iter().find_map(|e| match e {
+            Ok(crate::exec::ExecEvent::End { ok, message }) => Some((*ok, message.clone())),
+            _ => None,
+        });
+        if !events.is_empty() {
+            send(events);
+        }
+        if let Some((ok, message)) = ended {
+            return (!ok).then_some(message);
+        }
+        if let Some(status) = exited {
+            let mut err = String::new();
+            if let Some(mut stderr) = child.as_mut().and_then(|c| c.stderr.take()) {
+                let _ = stderr.read_to_string(&mut err);
+            }
+            let tail: Vec<&str> = err.lines().rev().take(3).collect();
+            let tail: Vec<&str> = tail.into_iter().rev().collect();
+            return Some(format!(
+                "cirrus exec exited ({status}): {}",
+                tail.join(" / ")
+            ));
+        }
+        if cancel.load(Ordering::Relaxed) {
+            if let Some(c) = child.as_mut() {
+                let _ = c.kill();
+                let _ = c.wait();
+            }
+            return Some("stopped from the dashboard".to_owned());
+        }
+        std::thread::sleep(FOLLOW_EVERY);
+    }
 }
 
 #[cfg(test)]
@@ -206,6 +325,43 @@ mod tests {
         let s = load(&repo().join("scenarios/quickstart.toml")).expect("valid");
         let err = simulate(&s, &mut |_, _| {}, &AtomicBool::new(true)).expect_err("cancelled");
         assert_eq!(err, "cancelled");
+    }
+
+    #[test]
+    fn follows_an_events_file_to_its_end_line() {
+        let dir = std::env::temp_dir().join(format!("cirrus-follow-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("events.jsonl");
+        let writer = {
+            let path = path.clone();
+            std::thread::spawn(move || {
+                use std::io::Write;
+                let mut f = std::fs::File::create(&path).expect("create");
+                let lines = [
+                    r#"{"event":"start","format_version":1,"plan":"p","job":"j","workers":1,"devices":["cpu"],"steps":1}"#,
+                    r#"{"event":"step","rank":0,"step":1,"steps":1,"loss":2.0,"val_loss":null,"step_s":0.1,"compute_s":0.1,"idle_s":0.0,"comm_s":0.0}"#,
+                    r#"{"event":"end","ok":false,"message":"boom"}"#,
+                ];
+                for l in lines {
+                    // Half a line at a time, to exercise partial reads.
+                    let (a, b) = l.split_at(l.len() / 2);
+                    f.write_all(a.as_bytes()).expect("write");
+                    f.flush().expect("flush");
+                    std::thread::sleep(std::time::Duration::from_millis(30));
+                    f.write_all(format!("{b}\n").as_bytes()).expect("write");
+                    f.flush().expect("flush");
+                }
+            })
+        };
+        let mut seen = Vec::new();
+        let why = follow(&path, None, &AtomicBool::new(false), &mut |batch| {
+            seen.extend(batch)
+        });
+        writer.join().expect("writer");
+        assert_eq!(why.as_deref(), Some("boom"));
+        assert_eq!(seen.len(), 3);
+        assert!(seen.iter().all(Result::is_ok));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -17,7 +17,55 @@ pub fn update(model: &mut Model, msg: Message) -> Vec<Effect> {
         Message::ToggleHelp => model.help = !model.help,
         Message::Quit => {
             model.quit = true;
-            return cancel(model);
+            let mut effects = cancel(model);
+            effects.extend(stop_exec(model));
+            effects.extend(model.whatif.running.take().map(Effect::Cancel));
+            return effects;
+        }
+        Message::ScrollLeft | Message::ScrollRight if model.tab == Tab::WhatIf => {
+            let up = matches!(msg, Message::ScrollRight);
+            let w = &mut model.whatif;
+            if let Some(k) = w.knobs.get_mut(w.selected) {
+                k.nudge(up);
+                model.status = format!("{} = {} (Enter runs the what-if)", k.key, k.value);
+            }
+        }
+        Message::Backspace if model.input.is_none() && model.tab == Tab::WhatIf => {
+            let w = &mut model.whatif;
+            if let Some(k) = w.knobs.get_mut(w.selected) {
+                k.value = k.base.clone();
+                model.status = format!("{} back to {}", k.key, k.value);
+            }
+        }
+        Message::Open if model.input.is_none() && model.tab == Tab::WhatIf => {
+            return what_if(model);
+        }
+        Message::Cancel if model.tab == Tab::WhatIf && model.whatif.running.is_some() => {
+            model.status = "what-if cancelled".to_owned();
+            return model
+                .whatif
+                .running
+                .take()
+                .map(Effect::Cancel)
+                .into_iter()
+                .collect();
+        }
+        Message::WhatIfDone { run, result } => {
+            if model.whatif.running == Some(run) {
+                model.whatif.running = None;
+                match result {
+                    Ok(out) => {
+                        model.status = "what-if done: compared with the baseline below".to_owned();
+                        model.whatif.result = Some(out);
+                        model.whatif.error = None;
+                    }
+                    Err(e) => {
+                        model.status = "the what-if failed".to_owned();
+                        model.whatif.result = None;
+                        model.whatif.error = Some(e);
+                    }
+                }
+            }
         }
         Message::Up(n) => move_selection(model, -(n as isize)),
         Message::Down(n) => move_selection(model, n as isize),
@@ -38,7 +86,39 @@ pub fn update(model: &mut Model, msg: Message) -> Vec<Effect> {
                 return cancel(model);
             }
         }
+        Message::Cancel if model.tab == Tab::Executor && model.exec_run.is_some() => {
+            return stop_exec(model);
+        }
         Message::Cancel => return cancel(model),
+        Message::Execute => return execute(model),
+        Message::ExecEvents { run, events } => {
+            if model.exec_run == Some(run)
+                && let Some(view) = model.exec.as_mut()
+            {
+                for e in events {
+                    match e {
+                        Ok(e) => view.apply(e),
+                        Err(why) => model.status = why,
+                    }
+                }
+            }
+        }
+        Message::ExecStopped { run, error } => {
+            if model.exec_run == Some(run) {
+                model.exec_run = None;
+                if let Some(view) = model.exec.as_mut() {
+                    match error {
+                        Some(e) => {
+                            model.status = "the executor run failed".to_owned();
+                            if view.ended.is_none() {
+                                view.ended = Some((false, e));
+                            }
+                        }
+                        None => model.status = "the executor run ended".to_owned(),
+                    }
+                }
+            }
+        }
         Message::Rerun => return simulate(model),
         Message::RunPlan => return plan(model),
         Message::NextObjective => {
@@ -58,6 +138,20 @@ pub fn update(model: &mut Model, msg: Message) -> Vec<Effect> {
         Message::ReverseSort => {
             model.queue.descending = !model.queue.descending;
             rebuild_queue(model);
+        }
+        Message::ZoomIn => zoom(model, 1),
+        Message::ZoomOut => zoom(model, -1),
+        Message::ScrollLeft => scroll(model, -0.25),
+        Message::ScrollRight => scroll(model, 0.25),
+        Message::NextJob => {
+            let jobs = match model.sim.as_deref() {
+                Some(SimOutput::Steps { steps, .. }) => steps.len(),
+                _ => 0,
+            };
+            if jobs > 0 {
+                model.timeline.job = (model.timeline.job + 1) % jobs;
+                model.timeline.row = 0;
+            }
         }
         Message::Tick(elapsed) => {
             if let Some(t) = &mut model.task {
@@ -92,6 +186,8 @@ pub fn update(model: &mut Model, msg: Message) -> Vec<Effect> {
                         };
                         model.sim = Some(out);
                         model.sim_error = None;
+                        model.cluster_row = 0;
+                        model.timeline = Default::default();
                         model.queue.selected = 0;
                         rebuild_queue(model);
                     }
@@ -135,10 +231,36 @@ fn move_selection(model: &mut Model, step: isize) {
             &mut model.selected_plan,
             model.plan.as_ref().map_or(0, |p| p.pareto.len()),
         ),
-        Tab::Overview => return,
+        Tab::Cluster => {
+            let rows = model.cluster_series().map_or(0, |s| s.rows().len());
+            (&mut model.cluster_row, rows)
+        }
+        Tab::Timeline => {
+            let rows = model.timeline_rows();
+            (&mut model.timeline.row, rows)
+        }
+        Tab::WhatIf => (&mut model.whatif.selected, model.whatif.knobs.len()),
+        Tab::Overview | Tab::Executor => return,
     };
     let last = len.saturating_sub(1) as isize;
     *selected = (*selected as isize + step).clamp(0, last) as usize;
+}
+
+/// Zooms the timeline's window in (`step` > 0) or out about its centre.
+fn zoom(model: &mut Model, step: i32) {
+    let t = &mut model.timeline;
+    let centre = t.start + t.width() / 2.0;
+    t.zoom = t
+        .zoom
+        .saturating_add_signed(step)
+        .min(crate::model::TimelineView::MAX_ZOOM);
+    t.start = (centre - t.width() / 2.0).clamp(0.0, 1.0 - t.width());
+}
+
+/// Moves the timeline's window by `by` of its width.
+fn scroll(model: &mut Model, by: f64) {
+    let t = &mut model.timeline;
+    t.start = (t.start + by * t.width()).clamp(0.0, 1.0 - t.width());
 }
 
 /// Adds (`Some`) or removes (`None`) a typed character.
@@ -198,6 +320,10 @@ fn loaded(
 ) -> Vec<Effect> {
     match result {
         Ok(scenario) => {
+            model.whatif = crate::whatif::WhatIf {
+                knobs: crate::whatif::knobs(&scenario),
+                ..Default::default()
+            };
             model.loaded = Some(Loaded { path, scenario });
             model.load_error = None;
             model.sim = None;
@@ -275,6 +401,109 @@ fn plan(model: &mut Model) -> Vec<Effect> {
         objective,
     });
     effects
+}
+
+/// Enter on the What-if tab: simulates the scenario file with the changed
+/// knobs written into it.
+fn what_if(model: &mut Model) -> Vec<Effect> {
+    let Some(path) = model.loaded.as_ref().map(|l| l.path.clone()) else {
+        model.status = "no scenario loaded: pick one on the Scenarios tab".to_owned();
+        return Vec::new();
+    };
+    let edits = model.whatif.edits();
+    if edits.is_empty() {
+        model.status = "change a knob first (Left / Right), then Enter runs the what-if".to_owned();
+        return Vec::new();
+    }
+    let mut effects: Vec<Effect> = model
+        .whatif
+        .running
+        .take()
+        .map(Effect::Cancel)
+        .into_iter()
+        .collect();
+    let run = model.next_run;
+    model.next_run += 1;
+    model.whatif.running = Some(run);
+    model.whatif.ran = edits.clone();
+    model.status = format!(
+        "what-if: {}",
+        edits
+            .iter()
+            .map(|(k, v)| format!("{k} = {v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    effects.push(Effect::WhatIf { run, path, edits });
+    effects
+}
+
+/// `x`: runs the best plan with `cirrus exec` on this machine, when the
+/// plan is for this machine's devices.
+fn execute(model: &mut Model) -> Vec<Effect> {
+    let Some(plan) = model.plan.clone() else {
+        model.status =
+            "no plan yet: p on the Plan tab runs the planner, then x runs its best plan".to_owned();
+        return Vec::new();
+    };
+    let s = &plan.scenario;
+    if !s
+        .jobs
+        .get(plan.job)
+        .is_some_and(|job| cirrus_sim::estimate::local::is_local(s, job))
+    {
+        model.status = "x runs plans for this machine's devices (pools with profile = \"local\", e.g. scenarios/local-2-workers.toml); run a cluster's plan with cirrus exec on its machines".to_owned();
+        return Vec::new();
+    }
+    let mut effects = stop_exec(model);
+    let run = model.next_run;
+    model.next_run += 1;
+    model.exec = Some(crate::exec::ExecView {
+        source: "started here".to_owned(),
+        started_here: true,
+        ..Default::default()
+    });
+    model.exec_run = Some(run);
+    model.tab = Tab::Executor;
+    model.status = format!("running the best plan of \"{}\" with cirrus exec", s.name);
+    effects.push(Effect::Execute {
+        run,
+        plan_json: plan.plan(model.objective.name()).to_json(),
+    });
+    effects
+}
+
+/// Follows the events file `path` of a run started elsewhere.
+pub fn follow(model: &mut Model, path: std::path::PathBuf) -> Vec<Effect> {
+    let mut effects = stop_exec(model);
+    let run = model.next_run;
+    model.next_run += 1;
+    model.exec = Some(crate::exec::ExecView {
+        source: path.display().to_string(),
+        ..Default::default()
+    });
+    model.exec_run = Some(run);
+    model.tab = Tab::Executor;
+    model.status = format!("following {}", path.display());
+    effects.push(Effect::Follow { run, path });
+    effects
+}
+
+/// Stops following the executor run (and stops the run if the dashboard
+/// started it).
+fn stop_exec(model: &mut Model) -> Vec<Effect> {
+    match model.exec_run.take() {
+        Some(run) => {
+            model.status = "executor run stopped".to_owned();
+            if let Some(view) = model.exec.as_mut()
+                && view.ended.is_none()
+            {
+                view.ended = Some((false, "stopped from the dashboard".to_owned()));
+            }
+            vec![Effect::Cancel(run)]
+        }
+        None => Vec::new(),
+    }
 }
 
 /// Stops the running task, if any.

@@ -48,6 +48,19 @@ pub enum Policy {
 pub const TIRESIAS_THRESHOLD_DEVICE_S: f64 = 3250.0;
 
 impl Policy {
+    /// Every policy's scenario spelling, in the order the README lists them.
+    pub const NAMES: [&'static str; 9] = [
+        "fifo",
+        "sjf",
+        "srtf",
+        "las",
+        "tiresias",
+        "max-min-fairness",
+        "finish-time-fairness",
+        "cost-aware",
+        "elastic",
+    ];
+
     /// The scenario spelling.
     pub fn parse(s: &str) -> Option<Self> {
         match s {
@@ -262,4 +275,21 @@ pub(super) fn decide(cfg: Config, t: f64, view: &View<'_>, active: &[usize]) -> 
         .collect();
     out.extend(starts);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_name_parses_to_a_distinct_policy() {
+        let parsed: Vec<Policy> = Policy::NAMES
+            .iter()
+            .map(|n| Policy::parse(n).unwrap_or_else(|| panic!("{n}")))
+            .collect();
+        for (i, a) in parsed.iter().enumerate() {
+            assert!(parsed[i + 1..].iter().all(|b| b != a));
+        }
+        assert!(Policy::parse("round-robin").is_none());
+    }
 }

@@ -30,7 +30,7 @@ use crate::topology::Topology;
 const F32: f64 = 4.0;
 
 /// Whether `job` runs on devices measured on this machine.
-pub(crate) fn is_local(s: &Scenario, job: &Job) -> bool {
+pub fn is_local(s: &Scenario, job: &Job) -> bool {
     job.pools
         .iter()
         .any(|&p| s.pools[p].device.measured.is_some())

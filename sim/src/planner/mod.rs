@@ -102,6 +102,21 @@ pub struct Outcome {
     pub considered: usize,
 }
 
+impl Outcome {
+    /// The best plan as a Plan file (format 1); `objective` names what
+    /// chose it.
+    pub fn plan(&self, objective: &str) -> crate::plan::Plan {
+        let s = &self.scenario;
+        crate::plan::Plan::build(
+            s,
+            &s.jobs[self.job],
+            &self.best.parallelism,
+            &self.best.result,
+            objective,
+        )
+    }
+}
+
 /// Why no plan was found.
 #[derive(Debug, Error)]
 #[non_exhaustive]

@@ -152,13 +152,31 @@ pub fn simulate(
         .iter()
         .map(|j| estimate_job(method, s, j, &topo).map(|e| e.result))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(crate::result::SimResult {
+    Ok(result_of(s, seed, jobs))
+}
+
+/// Simulates every job of a scenario (each alone on its pools) at event
+/// level, keeping each job's timeline; [`result_of`] turns the estimates
+/// into the same SimResult as [`simulate`] with [`Method::Event`].
+pub fn simulate_steps(s: &Scenario) -> Result<Vec<StepSimulation>, EstimateError> {
+    crate::estimate::supported(s)?;
+    let topo = crate::estimate::topology(s)?;
+    s.jobs.iter().map(|j| simulate_job(s, j, &topo)).collect()
+}
+
+/// The SimResult (format 1) of a scenario's per-job results.
+pub fn result_of(
+    s: &Scenario,
+    seed: u64,
+    jobs: Vec<crate::result::JobResult>,
+) -> crate::result::SimResult {
+    crate::result::SimResult {
         format_version: crate::result::FORMAT_VERSION,
         scenario: s.name.clone(),
         seed,
         jobs,
         cluster: None,
-    })
+    }
 }
 
 /// Splits `units` of work over replicas in proportion to `speeds`: floors,

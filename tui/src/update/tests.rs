@@ -64,6 +64,15 @@ fn record(id: &str, arrival: f64) -> JobRecord {
     }
 }
 
+fn empty_series() -> crate::series::ClusterSeries {
+    crate::series::ClusterSeries {
+        from_s: 0.0,
+        to_s: 1.0,
+        pools: Vec::new(),
+        queue: Vec::new(),
+    }
+}
+
 fn cluster_output(jobs: Vec<JobRecord>) -> Arc<SimOutput> {
     Arc::new(SimOutput::Cluster {
         policy: "fifo".to_owned(),
@@ -74,6 +83,7 @@ fn cluster_output(jobs: Vec<JobRecord>) -> Arc<SimOutput> {
             usage: Vec::new(),
             events: 7,
         },
+        series: empty_series(),
     })
 }
 
@@ -84,7 +94,7 @@ fn tabs_cycle_both_ways_and_jump() {
     assert_eq!(m.tab, Tab::Overview);
     update(&mut m, Message::PrevTab);
     update(&mut m, Message::PrevTab);
-    assert_eq!(m.tab, Tab::Plan, "wraps around");
+    assert_eq!(m.tab, Tab::Executor, "wraps around");
     update(&mut m, Message::ShowTab(Tab::Queue));
     assert_eq!(m.tab, Tab::Queue);
 }
@@ -423,6 +433,7 @@ fn simulated_stores_results_or_the_error() {
             result: Ok(Arc::new(SimOutput::Steps {
                 notes: Vec::new(),
                 result,
+                steps: Vec::new(),
             })),
         },
     );
@@ -473,4 +484,267 @@ fn planned_stores_the_outcome_or_the_error() {
     update(&mut m, Message::Down(1000));
     let len = m.plan.as_ref().map_or(0, |p| p.pareto.len());
     assert_eq!(m.selected_plan, len.saturating_sub(1));
+}
+
+/// The repository's root.
+fn repo() -> PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The bundled local scenario on the committed lavapipe profile, planned.
+fn local_plan() -> Arc<cirrus_sim::planner::Outcome> {
+    let path = repo().join("scenarios/local-2-workers.toml");
+    let text = std::fs::read_to_string(&path).expect("the bundled scenario");
+    let opts = cirrus_sim::scenario::LoadOptions {
+        local_profile: Some(repo().join("tests/fixtures/profiles/lavapipe-2-cores.toml")),
+    };
+    let s = cirrus_sim::scenario::parse_with(&text, "local.toml", &repo().join("scenarios"), &opts)
+        .unwrap_or_else(|d| panic!("{d}"));
+    let o = crate::tasks::plan(
+        &s,
+        Objective::Time,
+        &std::sync::atomic::AtomicBool::new(false),
+    )
+    .expect("plans");
+    Arc::new(o)
+}
+
+#[test]
+fn zoom_and_scroll_keep_the_timeline_window_inside_the_run() {
+    let mut m = Model::new(files());
+    update(&mut m, Message::ScrollRight);
+    assert_eq!(
+        m.timeline.window(),
+        (0.0, 1.0),
+        "nothing to scroll at zoom 0"
+    );
+    update(&mut m, Message::ZoomIn);
+    assert_eq!(m.timeline.window(), (0.25, 0.75), "zooms about the centre");
+    update(&mut m, Message::ScrollRight);
+    assert_eq!(m.timeline.window(), (0.375, 0.875));
+    for _ in 0..10 {
+        update(&mut m, Message::ScrollRight);
+    }
+    assert_eq!(m.timeline.window(), (0.5, 1.0), "stops at the end");
+    update(&mut m, Message::ScrollLeft);
+    assert_eq!(m.timeline.window(), (0.375, 0.875));
+    update(&mut m, Message::ZoomOut);
+    assert_eq!(m.timeline.window(), (0.0, 1.0));
+    for _ in 0..20 {
+        update(&mut m, Message::ZoomIn);
+    }
+    assert_eq!(m.timeline.zoom, crate::model::TimelineView::MAX_ZOOM);
+}
+
+#[test]
+fn next_job_cycles_the_timelines_jobs_and_needs_a_step_run() {
+    let mut m = loaded();
+    update(&mut m, Message::NextJob);
+    assert_eq!(m.timeline.job, 0, "nothing simulated yet");
+    let s = scenario();
+    let steps = cirrus_sim::stepsim::simulate_steps(&s).expect("simulates");
+    let result = cirrus_sim::stepsim::result_of(
+        &s,
+        1,
+        steps.iter().map(|x| x.estimate.result.clone()).collect(),
+    );
+    let two = vec![steps[0].clone(), steps[0].clone()];
+    update(
+        &mut m,
+        Message::Simulated {
+            run: 1,
+            result: Ok(Arc::new(SimOutput::Steps {
+                notes: Vec::new(),
+                result,
+                steps: two,
+            })),
+        },
+    );
+    m.timeline.row = 3;
+    update(&mut m, Message::NextJob);
+    assert_eq!((m.timeline.job, m.timeline.row), (1, 0));
+    update(&mut m, Message::NextJob);
+    assert_eq!(m.timeline.job, 0, "wraps");
+    // Down moves through the step's workers.
+    update(&mut m, Message::ShowTab(Tab::Timeline));
+    update(&mut m, Message::Down(100));
+    assert_eq!(m.timeline.row, m.timeline_rows() - 1);
+}
+
+#[test]
+fn execute_refuses_without_a_plan_or_for_a_cluster_and_runs_a_local_plan() {
+    let mut m = loaded();
+    assert!(update(&mut m, Message::Execute).is_empty());
+    assert!(m.status.contains("no plan yet"), "{}", m.status);
+    // A plan for A100s is not for this machine.
+    let s = scenario();
+    let o = crate::tasks::plan(
+        &s,
+        Objective::Time,
+        &std::sync::atomic::AtomicBool::new(false),
+    )
+    .expect("plans");
+    m.plan = Some(Arc::new(o));
+    assert!(update(&mut m, Message::Execute).is_empty());
+    assert!(m.status.contains("this machine's devices"), "{}", m.status);
+    // The bundled local scenario's plan runs.
+    m.plan = Some(local_plan());
+    let fx = update(&mut m, Message::Execute);
+    let [Effect::Execute { run, plan_json }] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    let plan = cirrus_sim::plan::Plan::from_json(plan_json, "p").expect("a plan file");
+    assert_eq!(plan.nodes.len(), 2);
+    assert_eq!(m.exec_run, Some(*run));
+    assert_eq!(m.tab, Tab::Executor);
+    assert!(m.exec.as_ref().is_some_and(|e| e.started_here));
+    // Again: the first run is stopped first.
+    let first = *run;
+    let fx = update(&mut m, Message::Execute);
+    assert!(matches!(fx.as_slice(), [Effect::Cancel(r), Effect::Execute { .. }] if *r == first));
+}
+
+#[test]
+fn exec_events_and_stop_apply_to_the_followed_run_only() {
+    let mut m = Model::new(files());
+    let fx = crate::update::follow(&mut m, "run.jsonl".into());
+    let [Effect::Follow { run, .. }] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    let run = *run;
+    let start = crate::exec::ExecEvent::parse(
+        r#"{"event":"start","format_version":1,"plan":"p","job":"j","workers":2,"devices":["local","cpu"],"steps":5}"#,
+    );
+    update(
+        &mut m,
+        Message::ExecEvents {
+            run: run + 1,
+            events: vec![start.clone()],
+        },
+    );
+    assert!(
+        m.exec.as_ref().is_some_and(|e| e.workers.is_empty()),
+        "another run's lines"
+    );
+    update(
+        &mut m,
+        Message::ExecEvents {
+            run,
+            events: vec![start, Err("not an events line".to_owned())],
+        },
+    );
+    assert_eq!(m.exec.as_ref().map(|e| e.workers.len()), Some(2));
+    assert_eq!(m.status, "not an events line");
+    // Cancel on the Executor tab stops the run, not a simulation.
+    update(&mut m, Message::ShowTab(Tab::Executor));
+    let fx = update(&mut m, Message::Cancel);
+    assert!(matches!(fx.as_slice(), [Effect::Cancel(r)] if *r == run));
+    assert!(m.exec_run.is_none());
+    // A stop message after that changes nothing.
+    update(
+        &mut m,
+        Message::ExecStopped {
+            run,
+            error: Some("killed".to_owned()),
+        },
+    );
+    assert_eq!(
+        m.exec.as_ref().and_then(|e| e.ended.clone()),
+        Some((false, "stopped from the dashboard".to_owned()))
+    );
+    // A followed run that fails says why.
+    let fx = crate::update::follow(&mut m, "run2.jsonl".into());
+    let [Effect::Follow { run, .. }] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    let run = *run;
+    update(
+        &mut m,
+        Message::ExecStopped {
+            run,
+            error: Some("cirrus exec exited (exit status: 1): error".to_owned()),
+        },
+    );
+    assert_eq!(m.status, "the executor run failed");
+    assert!(m.exec_run.is_none());
+    assert!(
+        m.exec
+            .as_ref()
+            .and_then(|e| e.ended.as_ref())
+            .is_some_and(|(ok, why)| !ok && why.contains("exit status: 1"))
+    );
+}
+
+#[test]
+fn what_if_knobs_change_reset_and_run() {
+    let mut m = loaded();
+    update(&mut m, Message::ShowTab(Tab::WhatIf));
+    let keys: Vec<&str> = m.whatif.knobs.iter().map(|k| k.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        [
+            "pool.a100.nodes",
+            "pool.a100.device",
+            "job.small.parallelism.tp",
+            "job.small.parallelism.pp",
+            "job.small.parallelism.dp"
+        ]
+    );
+    assert!(update(&mut m, Message::Open).is_empty(), "nothing changed");
+    assert!(m.status.contains("change a knob first"), "{}", m.status);
+    update(&mut m, Message::ScrollRight);
+    assert_eq!(m.whatif.knobs[0].value, "2");
+    update(&mut m, Message::Down(3));
+    update(&mut m, Message::ScrollRight);
+    update(&mut m, Message::Backspace);
+    assert!(!m.whatif.knobs[3].changed(), "Backspace resets");
+    let fx = update(&mut m, Message::Open);
+    let [Effect::WhatIf { run, edits, path }] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(path, &PathBuf::from("tiny.toml"));
+    assert_eq!(edits, &[("pool.a100.nodes".to_owned(), "2".to_owned())]);
+    let run = *run;
+    // Cancel on the tab stops the what-if, not the baseline.
+    let fx = update(&mut m, Message::Cancel);
+    assert!(matches!(fx.as_slice(), [Effect::Cancel(r)] if *r == run));
+    assert!(m.task.is_some(), "the baseline simulation still runs");
+    // Its late result is ignored; a new run's result is kept.
+    update(
+        &mut m,
+        Message::WhatIfDone {
+            run,
+            result: Err("late".to_owned()),
+        },
+    );
+    assert!(m.whatif.error.is_none());
+    let fx = update(&mut m, Message::Open);
+    let [Effect::WhatIf { run, .. }] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    let run = *run;
+    update(
+        &mut m,
+        Message::WhatIfDone {
+            run,
+            result: Ok(cluster_output(Vec::new())),
+        },
+    );
+    assert!(m.whatif.result.is_some() && m.whatif.running.is_none());
+    let fx = update(
+        &mut m,
+        Message::WhatIfDone {
+            run,
+            result: Err("again".to_owned()),
+        },
+    );
+    assert!(fx.is_empty() && m.whatif.error.is_none(), "only once");
+}
+
+#[test]
+fn cluster_rows_are_pools_events_and_nodes() {
+    let mut m = loaded();
+    update(&mut m, Message::ShowTab(Tab::Cluster));
+    update(&mut m, Message::Down(5));
+    assert_eq!(m.cluster_row, 0, "no cluster run");
 }

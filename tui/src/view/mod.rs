@@ -2,11 +2,15 @@
 //! this one lays out the tab bar, the tab and the status line, and the help
 //! over everything when it is open.
 
+mod cluster;
+mod executor;
 mod help;
 mod overview;
 mod plan;
 mod queue;
 mod scenarios;
+mod timeline;
+mod whatif;
 
 use crate::model::{Input, Model, Tab, TaskKind};
 use ratatui::Frame;
@@ -27,8 +31,12 @@ pub fn view(model: &Model, frame: &mut Frame) {
     match model.tab {
         Tab::Scenarios => scenarios::render(model, frame, body),
         Tab::Overview => overview::render(model, frame, body),
+        Tab::Cluster => cluster::render(model, frame, body),
         Tab::Queue => queue::render(model, frame, body),
+        Tab::Timeline => timeline::render(model, frame, body),
         Tab::Plan => plan::render(model, frame, body),
+        Tab::WhatIf => whatif::render(model, frame, body),
+        Tab::Executor => executor::render(model, frame, body),
     }
     status_line(model, frame, status);
     if model.help {
@@ -36,17 +44,26 @@ pub fn view(model: &Model, frame: &mut Frame) {
     }
 }
 
+/// Width from which the tab bar has room for padded titles and "? help".
+const ROOMY: u16 = 110;
+
 fn tab_bar(model: &Model, frame: &mut Frame, area: Rect) {
     let titles = Tab::ALL
         .iter()
         .enumerate()
         .map(|(i, t)| format!("{} {}", i + 1, t.title()));
-    let tabs = Tabs::new(titles)
+    let roomy = area.width >= ROOMY;
+    let mut tabs = Tabs::new(titles)
         .select(model.tab.index())
         .highlight_style(Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD))
         .divider("|");
+    if !roomy {
+        // Eight titles fit 80 columns only without padding.
+        tabs = tabs.padding("", "");
+    }
+    let help = if roomy { 10 } else { 0 };
     let [left, right] =
-        Layout::horizontal([Constraint::Min(0), Constraint::Length(10)]).areas(area);
+        Layout::horizontal([Constraint::Min(0), Constraint::Length(help)]).areas(area);
     frame.render_widget(tabs, left);
     frame.render_widget(Line::from("? help").right_aligned().dim(), right);
 }
@@ -103,6 +120,39 @@ fn first_visible(selected: usize, height: usize) -> usize {
     }
 }
 
+/// `s` cut or padded with spaces to `n` characters.
+fn padded(s: &str, n: usize) -> String {
+    let mut out: String = s.chars().take(n).collect();
+    let len = out.chars().count();
+    out.extend(std::iter::repeat_n(' ', n - len));
+    out
+}
+
+/// A time axis under a chart whose rows start with `label` columns of
+/// labels and have `width` columns of time from `t0` to `t1` (seconds):
+/// the start, middle and end.
+fn time_axis(t0: f64, t1: f64, label: usize, width: usize) -> Line<'static> {
+    use cirrus_sim::human::fine_duration;
+    let (l, m, r) = (
+        fine_duration(t0),
+        fine_duration((t0 + t1) / 2.0),
+        fine_duration(t1),
+    );
+    let mut text = " ".repeat(label + width);
+    let put = |text: &mut String, at: usize, s: &str| {
+        let at = at.min(text.len().saturating_sub(s.len()));
+        text.replace_range(at..at + s.len(), s);
+    };
+    put(&mut text, label, &l);
+    put(
+        &mut text,
+        (label + width / 2).saturating_sub(m.len() / 2),
+        &m,
+    );
+    put(&mut text, (label + width).saturating_sub(r.len()), &r);
+    Line::from(text).dim()
+}
+
 /// A number of seconds as `cirrus simulate` prints durations, or `-`.
 fn secs(x: Option<f64>) -> String {
     x.map_or_else(|| "-".to_owned(), cirrus_sim::human::duration)
@@ -126,6 +176,17 @@ mod tests {
         assert_eq!(first_visible(9, 10), 0);
         assert_eq!(first_visible(10, 10), 1);
         assert_eq!(first_visible(5, 0), 0);
+    }
+
+    #[test]
+    fn axis_and_labels_line_up() {
+        assert_eq!(padded("pool-long-name", 4), "pool");
+        assert_eq!(padded("ab", 4), "ab  ");
+        let axis = time_axis(0.0, 0.002, 4, 30).to_string();
+        assert_eq!(axis.chars().count(), 34);
+        assert!(axis.starts_with("    0 s "), "{axis}");
+        assert!(axis.ends_with("2.0 ms"), "{axis}");
+        assert!(axis.contains(" 1.0 ms "), "{axis}");
     }
 
     #[test]

@@ -40,8 +40,10 @@ pub fn render(model: &Model, frame: &mut Frame, area: Rect) {
         return;
     }
     match model.sim.as_deref() {
-        Some(SimOutput::Steps { notes, result }) => steps(frame, body, notes, &result.jobs),
-        Some(SimOutput::Cluster { policy, outcome }) => cluster(frame, body, policy, outcome),
+        Some(SimOutput::Steps { notes, result, .. }) => steps(frame, body, notes, &result.jobs),
+        Some(SimOutput::Cluster {
+            policy, outcome, ..
+        }) => cluster(frame, body, policy, outcome),
         None => placeholder(frame, body, "Results", vec![Line::from("No results yet.")]),
     }
 }

@@ -269,3 +269,108 @@ fn redaction_hides_elapsed_times_and_the_root() {
         "a ([ELAPSED]) b (x s) [ROOT]/f ([ELAPSED])"
     );
 }
+
+#[test]
+fn cluster_heat_map_with_failures_and_revocations() {
+    let mut model = finished("scenarios/failures-whatif.toml");
+    update(&mut model, Message::ShowTab(Tab::Cluster));
+    update(&mut model, Message::Down(2));
+    snapshot("cluster_failures", &model);
+}
+
+#[test]
+fn cluster_heat_map_of_an_autoscaled_pool() {
+    let mut model = finished("scenarios/autoscale-burst.toml");
+    update(&mut model, Message::ShowTab(Tab::Cluster));
+    snapshot("cluster_autoscale", &model);
+}
+
+#[test]
+fn cluster_tab_of_a_step_simulation_says_where_to_look() {
+    let mut model = finished("scenarios/quickstart.toml");
+    update(&mut model, Message::ShowTab(Tab::Cluster));
+    snapshot("cluster_steps", &model);
+}
+
+#[test]
+fn timeline_of_a_pipelined_step_whole_and_zoomed() {
+    let mut model = finished("scenarios/gpt3-175b-1024-a100.toml");
+    update(&mut model, Message::ShowTab(Tab::Timeline));
+    update(&mut model, Message::Down(1));
+    snapshot("timeline_step", &model);
+    update(&mut model, Message::ZoomIn);
+    update(&mut model, Message::ZoomIn);
+    update(&mut model, Message::ScrollRight);
+    snapshot("timeline_step_zoomed", &model);
+}
+
+#[test]
+fn timeline_of_a_cluster_schedule_per_node() {
+    let mut model = finished("scenarios/gavel-replay.toml");
+    update(&mut model, Message::ShowTab(Tab::Timeline));
+    update(&mut model, Message::ZoomIn);
+    update(&mut model, Message::Down(3));
+    snapshot("timeline_cluster", &model);
+}
+
+#[test]
+fn executor_before_and_during_a_run() {
+    let mut model = Model::new(files());
+    update(&mut model, Message::ShowTab(Tab::Executor));
+    snapshot("executor_idle", &model);
+    let effects = cirrus_tui::follow(&mut model, "run.jsonl".into());
+    assert_eq!(effects.len(), 1);
+    let run = model.exec_run.expect("following");
+    let mut lines = vec![
+        r#"{"event":"start","format_version":1,"plan":"plan.json","job":"gpt-tiny","workers":2,"devices":["local","cpu"],"steps":40}"#.to_owned(),
+    ];
+    for step in 1..=25u64 {
+        let loss = 5.5 - 3.0 * (1.0 - (-(step as f64) / 8.0).exp());
+        let val = (step >= 10).then_some(if step >= 20 { 2.9 } else { 3.3 });
+        for (rank, step_s) in [(0, 0.19), (1, 0.2)] {
+            lines.push(format!(
+                r#"{{"event":"step","rank":{rank},"step":{step},"steps":40,"loss":{loss:.4},"val_loss":{},"step_s":{step_s},"compute_s":0.18,"idle_s":0.005,"comm_s":0.004}}"#,
+                val.map_or("null".to_owned(), |v: f64| v.to_string())
+            ));
+        }
+    }
+    let events = lines
+        .iter()
+        .map(|l| cirrus_tui::exec::ExecEvent::parse(l))
+        .collect();
+    update(&mut model, Message::ExecEvents { run, events });
+    snapshot("executor_running", &model);
+}
+
+/// Every tab draws at every size from tiny to large without panicking,
+/// and from 80×24 up the tab bar names all eight tabs.
+#[test]
+fn every_tab_draws_at_every_size() {
+    let models = [
+        finished("scenarios/quickstart.toml"),
+        finished("scenarios/failures-whatif.toml"),
+        Model::new(files()),
+    ];
+    for mut model in models {
+        for tab in Tab::ALL {
+            update(&mut model, Message::ShowTab(tab));
+            for (w, h) in [
+                (1, 1),
+                (10, 4),
+                (40, 12),
+                (79, 23),
+                (80, 24),
+                (100, 30),
+                (200, 60),
+            ] {
+                let text = draw(&model, w, h);
+                if w >= 80 {
+                    let bar = text.lines().next().unwrap_or_default();
+                    for t in Tab::ALL {
+                        assert!(bar.contains(t.title()), "{w}x{h}: {bar}");
+                    }
+                }
+            }
+        }
+    }
+}
