@@ -177,7 +177,7 @@ fn run_in_process(run: &Prepared<'_>) -> Result<(), Failure> {
         AllReduceKind::ParameterServer => Combine::ParameterServer,
     };
     announce(run, "");
-    let bar = crate::output::progress_bar(run.cfg.steps, run.args.json);
+    let bar = crate::output::progress_bar(run.cfg.steps, run.args.json, "step");
     let on_step = progress(&bar);
     let outcomes = run_local(
         &run.cfg,
@@ -255,7 +255,7 @@ fn run_rank(
     if lead {
         announce(run, &format!(" (MPI, {} processes)", world.size()));
     }
-    let bar = crate::output::progress_bar(run.cfg.steps, run.args.json || !lead);
+    let bar = crate::output::progress_bar(run.cfg.steps, run.args.json || !lead, "step");
     let on_step = progress(&bar);
     let (adapters, out) = cirrus_executor::mpi_comm::run_rank(
         world,

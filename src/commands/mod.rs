@@ -6,7 +6,9 @@ mod catalogue;
 mod check;
 mod exec;
 mod plan;
+pub(crate) mod report;
 mod simulate;
+mod sweep;
 mod tui;
 mod validate;
 
@@ -27,6 +29,8 @@ pub fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::Exec(args) => exec::run(&args),
         Command::Calibrate(args) => calibrate::run(&args),
         Command::Tui(args) => tui::run(&args),
+        Command::Sweep(args) => sweep::run(&args),
+        Command::Report(args) => report::run(&args),
     }
 }
 
