@@ -53,6 +53,18 @@ pub enum Command {
         after_help = "Examples:\n  cargo run --release -- calibrate\n  cirrus calibrate --quick -o /tmp/profile.toml --json\n\nWrites the profile (TOML, format 1) atomically to -o, else to $CIRRUS_PROFILE, else $XDG_CACHE_HOME/cirrus/device-profile.toml, else ~/.cache/cirrus/device-profile.toml: where a scenario's `profile = \"local\"` looks. Build with --release: the CPU backend's rates depend on it."
     )]
     Calibrate(CalibrateArgs),
+    /// Run a grid of scenario variants in parallel: one CSV row per variant, Pareto-optimal rows flagged.
+    #[command(
+        after_help = "Examples:\n  cirrus sweep scenarios/quickstart.toml --vary pool.a100.nodes=2,4,8 --vary job.gpt3-1.3b.parallelism.tp=1,2,4,8 --csv sweep.csv\n  cirrus sweep scenarios/gavel-replay.toml --vary scheduler.policy=fifo,sjf,las\n  cirrus sweep FILE --vary ... --shard $SLURM_ARRAY_TASK_ID/16 --csv shard-$SLURM_ARRAY_TASK_ID.csv\n  cirrus report merge shard-*.csv -o sweep.csv\n\nKEY is a dotted path into the scenario's TOML; `pool` and `job` entries are named by their `name` (or position). Each variant is validated like any scenario: a problem names the variant, file, line, column and key (exit status 2)."
+    )]
+    Sweep(SweepArgs),
+    /// Write cost reports (CSV), charts (SVG) and a timeline (Chrome trace JSON) from a result; merge sweep shards.
+    #[command(
+        after_help = "Examples:\n  cirrus simulate scenarios/quickstart.toml --out results/ && cirrus report results/result.json --csv reports/ --svg reports/ --trace trace.json\n  cirrus report sweep.csv --svg charts/\n  cirrus report merge shard-*.csv -o sweep.csv\n\nRESULT is a SimResult (`cirrus simulate --json` or --out), a sweep CSV (`cirrus sweep`: --svg only, the Pareto chart), or `cirrus plan --json` output (--svg: its Pareto front). Open the trace in Perfetto (ui.perfetto.dev) or chrome://tracing.",
+        args_conflicts_with_subcommands = true,
+        subcommand_negates_reqs = true
+    )]
+    Report(ReportArgs),
     /// The interactive dashboard: pick a scenario, watch its simulation, browse the queue, plan.
     #[command(
         after_help = "Examples:\n  cirrus tui\n  cirrus tui scenarios/gavel-replay.toml\n  cirrus tui my.toml --scenarios ~/what-ifs\n\nPress ? inside for every key; q or Ctrl-C quits. Needs a terminal (80×24 or larger)."
@@ -63,6 +75,70 @@ pub enum Command {
         after_help = "Examples:\n  cirrus catalogue\n  cirrus catalogue --json | jq '.devices[] | .id'"
     )]
     Catalogue(CatalogueArgs),
+}
+
+/// `cirrus sweep`.
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// Scenario file (TOML, format 1).
+    pub file: PathBuf,
+    /// A key and its values, `KEY=V1,V2,...` (repeatable; the grid is their
+    /// Cartesian product, the first --vary varying slowest).
+    #[arg(long = "vary", value_name = "KEY=V1,V2,...", required = true)]
+    pub vary: Vec<String>,
+    /// Write the CSV here, atomically (default: standard output).
+    #[arg(long, value_name = "OUT")]
+    pub csv: Option<PathBuf>,
+    /// Run only part K of N of the grid (variants i with i mod N = K-1), for an array job.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
+    /// Which model answers for training jobs.
+    #[arg(long, value_enum, default_value_t = StepModelKind::Event)]
+    pub model: StepModelKind,
+    /// Override the scenario's seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads (default: one per core). The output is the same for any count.
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+}
+
+/// `cirrus report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// `merge`: combine sweep shards.
+    #[command(subcommand)]
+    pub command: Option<ReportCommand>,
+    /// A SimResult JSON, a sweep CSV, or `cirrus plan --json` output.
+    #[arg(value_name = "RESULT", required = true)]
+    pub input: Option<PathBuf>,
+    /// Write the cost CSVs (cost_jobs.csv, cost_pool_days.csv, cost_scenario.csv) into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub csv: Option<PathBuf>,
+    /// Write the SVG charts into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub svg: Option<PathBuf>,
+    /// Write the timeline as Chrome trace-event JSON here.
+    #[arg(long, value_name = "OUT.json")]
+    pub trace: Option<PathBuf>,
+}
+
+/// `cirrus report` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Combine sweep shards (`cirrus sweep --shard K/N --csv ...`) into exactly the unsharded sweep's CSV.
+    Merge(MergeArgs),
+}
+
+/// `cirrus report merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The shards' CSV files, in any order.
+    #[arg(required = true, value_name = "SHARD.csv")]
+    pub shards: Vec<PathBuf>,
+    /// Write the merged CSV here, atomically.
+    #[arg(short = 'o', long = "output", value_name = "OUT.csv", required = true)]
+    pub output: PathBuf,
 }
 
 /// `cirrus calibrate`.
@@ -90,8 +166,9 @@ pub struct SimulateArgs {
     /// Override the scenario's seed.
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Also write `result.json` (SimResult) into this directory, atomically,
-    /// and for workload scenarios `jobs.csv` (one row per job).
+    /// Also write `result.json` (SimResult) and the cost CSVs into this
+    /// directory, atomically, and for workload scenarios `jobs.csv` (one
+    /// row per job) and `usage.csv` (per pool per hour).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Which model answers: the event-level simulation, or the analytic fast path.

@@ -173,16 +173,16 @@ pub fn render_simulation(s: &Scenario, seed: u64, topo: &Topology, jobs: &[JobEs
     o
 }
 
-/// A progress bar on stderr for `len` steps; hidden when `quiet` or when
-/// stderr is not a terminal.
-pub fn progress_bar(len: u64, quiet: bool) -> indicatif::ProgressBar {
+/// A progress bar on stderr for `len` `unit`s (`step`, `variant`); hidden
+/// when `quiet` or when stderr is not a terminal.
+pub fn progress_bar(len: u64, quiet: bool, unit: &str) -> indicatif::ProgressBar {
     if quiet {
         return indicatif::ProgressBar::hidden();
     }
     let bar = indicatif::ProgressBar::new(len);
-    if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "{elapsed_precise} [{bar:30}] step {pos}/{len}  {msg}  (eta {eta})",
-    ) {
+    if let Ok(style) = indicatif::ProgressStyle::with_template(&format!(
+        "{{elapsed_precise}} [{{bar:30}}] {unit} {{pos}}/{{len}}  {{msg}}  (eta {{eta}})"
+    )) {
         bar.set_style(style.progress_chars("=> "));
     }
     bar

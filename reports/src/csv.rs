@@ -1,4 +1,8 @@
-//! RFC 4180 field quoting and number formatting shared by the CSV writers.
+//! RFC 4180 CSV through the `csv` crate (quoting only where needed, `\n`
+//! line ends like the other CSVs), and the one number format every report
+//! uses.
+
+use crate::ReportError;
 
 /// `field` as one CSV field: quoted (with `"` doubled) when it holds a
 /// comma, quote, or line break.
@@ -14,6 +18,24 @@ pub(crate) fn field(field: &str) -> String {
 /// (deterministic across platforms); empty for `None`.
 pub(crate) fn number(x: Option<f64>) -> String {
     x.map_or_else(String::new, |v| format!("{v}"))
+}
+
+/// A CSV document: `header`, then `rows`, each a record of cells.
+pub(crate) fn document<I>(header: &[&str], rows: I) -> Result<String, ReportError>
+where
+    I: IntoIterator<Item = Vec<String>>,
+{
+    let mut w = ::csv::WriterBuilder::new()
+        .terminator(::csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    w.write_record(header)?;
+    for row in rows {
+        w.write_record(&row)?;
+    }
+    let bytes = w
+        .into_inner()
+        .map_err(|e| ReportError::Io(e.into_error()))?;
+    String::from_utf8(bytes).map_err(|e| ReportError::Io(std::io::Error::other(e)))
 }
 
 #[cfg(test)]
@@ -35,5 +57,15 @@ mod tests {
             assert_eq!(s.parse::<f64>().expect("a number"), x);
         }
         assert_eq!(number(None), "");
+    }
+
+    #[test]
+    fn document_quotes_like_field() {
+        let doc = document(
+            &["a", "b"],
+            [vec!["x,y".to_owned(), "say \"hi\"".to_owned()]],
+        )
+        .expect("in memory");
+        assert_eq!(doc, "a,b\n\"x,y\",\"say \"\"hi\"\"\"\n");
     }
 }

@@ -55,6 +55,7 @@ pub mod result;
 pub mod scenario;
 pub mod stepsim;
 pub mod suggest;
+pub mod sweep;
 pub mod topology;
 pub mod units;
 pub mod workload;

@@ -55,6 +55,83 @@ pub struct JobResult {
     pub cost_usd: Option<f64>,
     /// kWh to train `train_tokens` at board power (null without `train_tokens`).
     pub energy_kwh: Option<f64>,
+    /// The job's `train_tokens`, if set (added to format 1; readers of
+    /// older files see null).
+    #[serde(default)]
+    pub train_tokens: Option<f64>,
+    /// Per pool the job runs on, in scenario order: its devices there, their
+    /// prices and board power, so a report can split device-hours, cost and
+    /// energy by pool (added to format 1; older files have none).
+    #[serde(default)]
+    pub pools: Vec<JobPoolUse>,
+    /// One simulated step, worker by worker (event-level simulation only;
+    /// added to format 1, absent when not recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeline: Option<StepTimeline>,
+}
+
+/// A job's devices on one pool and what they cost.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobPoolUse {
+    /// Pool name.
+    pub pool: String,
+    /// Devices of the job on this pool.
+    pub devices: u64,
+    /// The price the scenario pays per device-hour, USD: the spot price on
+    /// a spot pool, else the on-demand price (null: unknown, counted as 0).
+    pub usd_per_device_hour: Option<f64>,
+    /// On-demand price per device-hour, USD, if known.
+    pub on_demand_usd_per_device_hour: Option<f64>,
+    /// Spot price per device-hour, USD: the pool's spot terms, else the
+    /// catalogue's spot price for its device, if known.
+    pub spot_usd_per_device_hour: Option<f64>,
+    /// Board power per device, W (null: unknown, counted as 0).
+    pub tdp_w: Option<f64>,
+}
+
+/// One simulated training step, worker by worker: each worker is one
+/// pipeline stage of a group of identical replicas (every replica of the
+/// group, and every tensor-parallel rank, runs the same timeline).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct StepTimeline {
+    /// The step's length, s.
+    pub step_time_s: f64,
+    /// Workers in simulation order (group, then stage).
+    pub workers: Vec<TimelineWorker>,
+}
+
+/// One worker's timeline within a step.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct TimelineWorker {
+    /// Pool the stage runs on.
+    pub pool: String,
+    /// Replica group index.
+    pub group: u32,
+    /// Data-parallel replicas the group stands for.
+    pub replicas: u64,
+    /// Pipeline stage.
+    pub stage: u32,
+    /// Devices per replica of this stage (the tensor-parallel degree).
+    pub devices_per_replica: u32,
+    /// What the worker did, in start order.
+    pub spans: Vec<TimelineSpan>,
+}
+
+/// One interval of a worker's step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TimelineSpan {
+    /// `forward`, `backward` (compute, with recompute and exposed
+    /// tensor-parallel traffic), `dp-reduce` (a data-parallel gradient
+    /// reduction, communication) or `optimizer`.
+    pub kind: String,
+    /// Micro-batch (gradient bucket for reductions).
+    pub microbatch: u32,
+    /// Model chunk (interleaved schedules).
+    pub chunk: u32,
+    /// Start, s from the step's start.
+    pub start_s: f64,
+    /// End, s.
+    pub end_s: f64,
 }
 
 /// Where a step's time goes, seconds.
@@ -161,6 +238,30 @@ pub struct ClusterResult {
     /// utilisation (busy / held).
     #[serde(default)]
     pub pools: Vec<PoolUsageSummary>,
+    /// One entry per job of the workload, in workload order (added to
+    /// format 1; written by `cirrus simulate --json` and `--out`; older
+    /// files have none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub job_records: Vec<ClusterJob>,
+}
+
+/// What became of one job of a cluster simulation.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ClusterJob {
+    /// Job id.
+    pub id: String,
+    /// Arrival, s from the trace's origin.
+    pub arrival_s: f64,
+    /// First start, s (null: never started).
+    pub start_s: Option<f64>,
+    /// Completion, s (null: never finished).
+    pub end_s: Option<f64>,
+    /// Devices it held while running.
+    pub devices: f64,
+    /// Pool it ran on last (null: never ran).
+    pub pool: Option<String>,
+    /// Device-hours it held devices.
+    pub busy_device_h: f64,
 }
 
 /// One pool's share of a cluster simulation.
@@ -178,4 +279,36 @@ pub struct PoolUsageSummary {
     pub utilization: f64,
     /// Held device-hours at the pool's price, USD.
     pub cost_usd: f64,
+    /// The price paid per device-hour, USD (spot on a spot pool), if known
+    /// (added to format 1, like the fields below; older files see null,
+    /// 0 or nothing).
+    #[serde(default)]
+    pub usd_per_device_hour: Option<f64>,
+    /// On-demand price per device-hour, USD, if known.
+    #[serde(default)]
+    pub on_demand_usd_per_device_hour: Option<f64>,
+    /// Spot price per device-hour, USD, if known.
+    #[serde(default)]
+    pub spot_usd_per_device_hour: Option<f64>,
+    /// Board power per device, W, if known (energy counts busy hours).
+    #[serde(default)]
+    pub tdp_w: Option<f64>,
+    /// Start of the first hour of `hours`, s from the trace's origin.
+    #[serde(default)]
+    pub start_s: f64,
+    /// Device-hours per hour of simulated time from `start_s` (the last
+    /// hour cut at the end of the run).
+    #[serde(default)]
+    pub hours: Vec<HourUsage>,
+}
+
+/// One pool's device-hours in one hour of simulated time.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct HourUsage {
+    /// Held by running jobs.
+    pub busy_device_h: f64,
+    /// Held (paid for) by the pool; includes `down_device_h`.
+    pub held_device_h: f64,
+    /// On failed or revoked nodes.
+    pub down_device_h: f64,
 }

@@ -179,7 +179,7 @@ fn run_in_process(run: &Prepared<'_>) -> Result<(), Failure> {
     };
     announce(run, "");
     let events = events_log(run)?;
-    let bar = crate::output::progress_bar(run.cfg.steps, run.args.json);
+    let bar = crate::output::progress_bar(run.cfg.steps, run.args.json, "step");
     let on_step = progress(&bar, events.as_ref());
     let outcomes = run_local(
         &run.cfg,
@@ -259,7 +259,7 @@ fn run_rank(
         announce(run, &format!(" (MPI, {} processes)", world.size()));
     }
     let events = if lead { events_log(run)? } else { None };
-    let bar = crate::output::progress_bar(run.cfg.steps, run.args.json || !lead);
+    let bar = crate::output::progress_bar(run.cfg.steps, run.args.json || !lead, "step");
     let on_step = progress(&bar, events.as_ref());
     let result = cirrus_executor::mpi_comm::run_rank(
         world,

@@ -7,7 +7,9 @@ mod check;
 mod exec;
 mod exec_events;
 mod plan;
+pub(crate) mod report;
 mod simulate;
+mod sweep;
 mod tui;
 mod validate;
 
@@ -28,6 +30,8 @@ pub fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::Exec(args) => exec::run(&args),
         Command::Calibrate(args) => calibrate::run(&args),
         Command::Tui(args) => tui::run(&args),
+        Command::Sweep(args) => sweep::run(&args),
+        Command::Report(args) => report::run(&args),
     }
 }
 

@@ -53,7 +53,9 @@ pub fn run(args: &SimulateArgs) -> Result<(), Failure> {
     let estimates = scenario
         .jobs
         .iter()
-        .map(|j| stepsim::estimate_job(super::method(args.model), &scenario, j, &topo))
+        .map(|j| {
+            stepsim::estimate_job_with_timeline(super::method(args.model), &scenario, j, &topo)
+        })
         .collect::<Result<Vec<_>, _>>()
         .map_err(failure)?;
     let result = SimResult {
@@ -66,6 +68,7 @@ pub fn run(args: &SimulateArgs) -> Result<(), Failure> {
     let json = serde_json::to_string_pretty(&result).context("failed to encode the SimResult")?;
     if let Some(dir) = &args.out {
         output::write_atomically(&dir.join("result.json"), format!("{json}\n").as_bytes())?;
+        super::report::write_cost_csvs(&result, dir)?;
     }
     if args.json {
         println!("{json}");
@@ -99,17 +102,21 @@ fn cluster(args: &SimulateArgs, s: &Scenario) -> Result<(), Failure> {
         scenario: s.name.clone(),
         seed: args.seed.unwrap_or(s.seed),
         jobs: Vec::new(),
-        cluster: Some(out.result.clone()),
+        cluster: Some(out.detailed_result()),
     };
-    let json = serde_json::to_string_pretty(&result).context("failed to encode the SimResult")?;
     if let Some(dir) = &args.out {
+        let json =
+            serde_json::to_string_pretty(&result).context("failed to encode the SimResult")?;
         output::write_atomically(&dir.join("result.json"), format!("{json}\n").as_bytes())?;
         let csv = cirrus_reports::jobs_csv(&out.jobs);
         output::write_atomically(&dir.join("jobs.csv"), csv.as_bytes())?;
         let usage = cirrus_reports::usage_csv(&out.usage);
         output::write_atomically(&dir.join("usage.csv"), usage.as_bytes())?;
+        super::report::write_cost_csvs(&result, dir)?;
     }
     if args.json {
+        let json =
+            serde_json::to_string_pretty(&result).context("failed to encode the SimResult")?;
         println!("{json}");
         return Ok(());
     }

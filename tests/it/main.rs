@@ -7,7 +7,9 @@ mod check;
 mod exec;
 mod openb;
 mod plan;
+mod report;
 mod simulate;
+mod sweep;
 mod validate;
 
 use std::path::{Path, PathBuf};

@@ -127,6 +127,29 @@ pub struct Outcome {
     pub schedule: Schedule,
 }
 
+impl Outcome {
+    /// The SimResult `cluster` block with every job's record
+    /// (`job_records`), as `cirrus simulate` writes it.
+    pub fn detailed_result(&self) -> ClusterResult {
+        ClusterResult {
+            job_records: self
+                .jobs
+                .iter()
+                .map(|r| crate::result::ClusterJob {
+                    id: r.id.clone(),
+                    arrival_s: r.arrival_s,
+                    start_s: r.start_s,
+                    end_s: r.end_s,
+                    devices: r.devices,
+                    pool: r.pool.clone(),
+                    busy_device_h: r.busy_device_s / 3600.0,
+                })
+                .collect(),
+            ..self.result.clone()
+        }
+    }
+}
+
 /// Why a cluster simulation could not run.
 #[derive(Debug, Error)]
 #[non_exhaustive]
@@ -1055,6 +1078,20 @@ fn summarise(s: &Scenario, records: &[JobRecord], usage: &[PoolUsage]) -> Cluste
                 down_device_h: sum(|b| b.down_device_s) / 3600.0,
                 utilization: if held > 0.0 { busy / held } else { 0.0 },
                 cost_usd: held / 3600.0 * p.price_per_device_hour().unwrap_or(0.0),
+                usd_per_device_hour: p.price_per_device_hour(),
+                on_demand_usd_per_device_hour: p.usd_per_device_hour,
+                spot_usd_per_device_hour: p.spot_price_per_device_hour(),
+                tdp_w: p.device.tdp_w,
+                start_s: u.start_s,
+                hours: u
+                    .buckets
+                    .iter()
+                    .map(|b| crate::result::HourUsage {
+                        busy_device_h: b.busy_device_s / 3600.0,
+                        held_device_h: b.held_device_s / 3600.0,
+                        down_device_h: b.down_device_s / 3600.0,
+                    })
+                    .collect(),
             }
         })
         .collect();
@@ -1120,6 +1157,7 @@ fn summarise(s: &Scenario, records: &[JobRecord], usage: &[PoolUsage]) -> Cluste
         },
         max_ftf_rho: rho.iter().copied().fold(0.0, f64::max),
         pools,
+        job_records: Vec::new(),
     }
 }
 

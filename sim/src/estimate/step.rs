@@ -754,6 +754,27 @@ pub(crate) fn assemble(
     }
     let shares = node_shares;
 
+    // Devices per pool, in scenario order (a pipeline spread over pools
+    // counts each stage's devices on its own pool).
+    let mut per_pool_devices: Vec<(usize, &crate::scenario::Pool, u64)> = Vec::new();
+    for c in classes {
+        for sl in &c.slots {
+            let n = c.replicas * u64::from(par.tp);
+            match per_pool_devices
+                .iter_mut()
+                .find(|(p, _, _)| *p == sl.pool_index)
+            {
+                Some((_, _, d)) => *d += n,
+                None => per_pool_devices.push((sl.pool_index, sl.pool, n)),
+            }
+        }
+    }
+    per_pool_devices.sort_by_key(|&(p, _, _)| p);
+    let pool_uses = per_pool_devices
+        .into_iter()
+        .map(|(_, pool, n)| pool.job_use(n))
+        .collect();
+
     let (time_to_train_s, cost_usd, energy_kwh) = match job.train_tokens {
         None => (None, None, None),
         Some(t) => {
@@ -788,6 +809,9 @@ pub(crate) fn assemble(
             time_to_train_s,
             cost_usd,
             energy_kwh,
+            train_tokens: job.train_tokens,
+            pools: pool_uses,
+            timeline: None,
         },
         megatron_tflops_per_device: megatron,
         pools,

@@ -156,6 +156,32 @@ impl Pool {
             .or(self.usd_per_device_hour)
     }
 
+    /// The spot price per device-hour: the pool's spot terms, else the
+    /// catalogue's spot price for its device, if known.
+    pub fn spot_price_per_device_hour(&self) -> Option<f64> {
+        self.spot
+            .as_ref()
+            .map(|s| s.usd_per_device_hour)
+            .or_else(|| {
+                crate::catalogue::lookup(&self.device.id)
+                    .and_then(|d| d.spot.as_ref())
+                    .map(|p| p.usd_per_device_hour)
+            })
+    }
+
+    /// The job's use of `devices` devices of this pool, with its prices
+    /// and board power, as the SimResult records it.
+    pub fn job_use(&self, devices: u64) -> crate::result::JobPoolUse {
+        crate::result::JobPoolUse {
+            pool: self.name.clone(),
+            devices,
+            usd_per_device_hour: self.price_per_device_hour(),
+            on_demand_usd_per_device_hour: self.usd_per_device_hour,
+            spot_usd_per_device_hour: self.spot_price_per_device_hour(),
+            tdp_w: self.device.tdp_w,
+        }
+    }
+
     /// Devices in the pool.
     pub fn devices(&self) -> u64 {
         u64::from(self.nodes) * u64::from(self.devices_per_node)

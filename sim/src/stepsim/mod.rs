@@ -96,6 +96,59 @@ pub struct StepSimulation {
 }
 
 impl StepSimulation {
+    /// The step's timeline as the SimResult records it: one worker per
+    /// simulated stage, spans in start order.
+    pub fn timeline(&self) -> crate::result::StepTimeline {
+        use crate::result::{StepTimeline, TimelineSpan, TimelineWorker};
+        let mut workers: Vec<(usize, TimelineWorker)> = Vec::new();
+        for span in &self.spans {
+            let i = match workers.iter().position(|(w, _)| *w == span.worker) {
+                Some(i) => i,
+                None => {
+                    let group = self.groups.get(span.group);
+                    workers.push((
+                        span.worker,
+                        TimelineWorker {
+                            pool: group.map(|g| g.pool.clone()).unwrap_or_default(),
+                            group: u32::try_from(span.group).unwrap_or(u32::MAX),
+                            replicas: group.map_or(0, |g| g.replicas),
+                            stage: span.stage,
+                            devices_per_replica: self.estimate.result.parallelism.tp,
+                            spans: Vec::new(),
+                        },
+                    ));
+                    workers.len() - 1
+                }
+            };
+            workers[i].1.spans.push(TimelineSpan {
+                kind: match span.kind {
+                    SpanKind::Forward => "forward",
+                    SpanKind::Backward => "backward",
+                    SpanKind::DataParallel => "dp-reduce",
+                    SpanKind::Optimizer => "optimizer",
+                }
+                .to_owned(),
+                microbatch: span.microbatch,
+                chunk: span.chunk,
+                start_s: span.start,
+                end_s: span.end,
+            });
+        }
+        workers.sort_by_key(|(w, _)| *w);
+        let mut workers: Vec<TimelineWorker> = workers.into_iter().map(|(_, w)| w).collect();
+        for w in &mut workers {
+            w.spans.sort_by(|a, b| {
+                a.start_s
+                    .total_cmp(&b.start_s)
+                    .then(a.end_s.total_cmp(&b.end_s))
+            });
+        }
+        StepTimeline {
+            step_time_s: self.estimate.result.step_time_s,
+            workers,
+        }
+    }
+
     /// Idle time of the data-parallel replicas as a fraction of the step:
     /// the time between the first and the last replica group finishing its
     /// passes (what batch shares proportional to speed remove).
@@ -135,6 +188,25 @@ pub fn estimate_job(
 ) -> Result<JobEstimate, EstimateError> {
     match method {
         Method::Event => simulate_job(s, job, topo).map(|r| r.estimate),
+        Method::Analytic => crate::estimate::estimate_job(s, job, topo),
+    }
+}
+
+/// One job's figures by `method`, with the step's timeline when the
+/// event-level simulation recorded one (what `cirrus simulate` reports).
+pub fn estimate_job_with_timeline(
+    method: Method,
+    s: &Scenario,
+    job: &Job,
+    topo: &Topology,
+) -> Result<JobEstimate, EstimateError> {
+    match method {
+        Method::Event => simulate_job(s, job, topo).map(|sim| {
+            let timeline = (!sim.spans.is_empty()).then(|| sim.timeline());
+            let mut estimate = sim.estimate;
+            estimate.result.timeline = timeline;
+            estimate
+        }),
         Method::Analytic => crate::estimate::estimate_job(s, job, topo),
     }
 }
