@@ -8,6 +8,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")"
 # System packages the test suite needs, as `command:package`.
 REQUIRED=(
   "git:git"
+  "tmux:tmux"
 )
 
 missing=()

@@ -10,6 +10,7 @@ mod plan;
 mod report;
 mod simulate;
 mod sweep;
+mod tui_e2e;
 mod validate;
 
 use std::path::{Path, PathBuf};

@@ -4,7 +4,7 @@
 //! [`BUCKETS`] slices of the run; node and job events per slice; queue
 //! length; and each node's schedule segments, for the Gantt view.
 
-use cirrus_sim::cluster::{NodeChange, Outcome, Schedule, SegmentEnd, queue_length};
+use cirrus_sim::cluster::{NodeChange, Outcome, Schedule, SegmentEnd, overlaps, queue_length};
 use cirrus_sim::scenario::Scenario;
 
 /// Slices of the run the heat maps are computed at (screens average them
@@ -97,6 +97,8 @@ pub struct ClusterSeries {
     pub pools: Vec<PoolSeries>,
     /// Per slice: mean jobs waiting.
     pub queue: Vec<f64>,
+    /// Jobs no pool could run.
+    pub rejected: usize,
 }
 
 impl ClusterSeries {
@@ -179,18 +181,19 @@ impl ClusterSeries {
             to_s,
             pools,
             queue: queue_length(&outcome.jobs, log, span, BUCKETS),
+            rejected: outcome.jobs.iter().filter(|j| j.rejected.is_some()).count(),
         }
     }
 
-    /// The heat map's rows, top to bottom: each pool, its events, then its
-    /// nodes.
+    /// The heat map's rows, top to bottom: each pool with its events (all
+    /// pools at a glance), then every node, pool by pool.
     pub fn rows(&self) -> Vec<ClusterRow> {
         let mut rows = Vec::new();
-        for (p, pool) in self.pools.iter().enumerate() {
+        for p in 0..self.pools.len() {
             rows.push(ClusterRow::Pool(p));
             rows.push(ClusterRow::Events(p));
-            rows.extend((0..pool.node_busy.len()).map(|n| ClusterRow::Node(p, n)));
         }
+        rows.extend(self.nodes().map(|(p, n)| ClusterRow::Node(p, n)));
         rows
     }
 
@@ -213,44 +216,17 @@ impl ClusterSeries {
 fn down_shares(log: &Schedule, p: usize, nodes: usize, span: (f64, f64)) -> Vec<Vec<f32>> {
     let (from_s, to_s) = span;
     let width = (to_s - from_s) / BUCKETS as f64;
-    let mut out = vec![vec![0.0f32; BUCKETS]; nodes];
-    let mut since: Vec<Option<f64>> = vec![None; nodes];
-    let close = |row: &mut Vec<f32>, a: f64, b: f64| {
-        let (a, b) = (a.max(from_s), b.min(to_s));
-        let mut t = a;
-        while t < b {
-            let k = (((t - from_s) / width).floor() as usize).min(BUCKETS - 1);
-            let end = (from_s + (k + 1) as f64 * width).min(b);
-            row[k] += ((end - t) / width) as f32;
-            if end <= t {
-                break;
-            }
-            t = end;
-        }
-    };
-    for e in log.node_events.iter().filter(|e| e.pool as usize == p) {
-        let n = e.node as usize;
-        if n >= nodes {
-            continue;
-        }
-        match e.change {
-            NodeChange::Failed | NodeChange::Revoked | NodeChange::Released => {
-                since[n].get_or_insert(e.t_s);
-            }
-            NodeChange::Back | NodeChange::Provisioned => {
-                if let Some(a) = since[n].take() {
-                    close(&mut out[n], a, e.t_s);
+    (0..nodes)
+        .map(|n| {
+            let mut row = vec![0.0f32; BUCKETS];
+            for interval in log.down_intervals(p, n, to_s) {
+                for (k, secs) in overlaps(interval, (from_s, width), BUCKETS) {
+                    row[k] += (secs / width) as f32;
                 }
             }
-            NodeChange::Requested => {}
-        }
-    }
-    for (n, a) in since.into_iter().enumerate() {
-        if let Some(a) = a {
-            close(&mut out[n], a, to_s);
-        }
-    }
-    out
+            row
+        })
+        .collect()
 }
 
 /// Averages `values` (one per slice) down to `width` columns.

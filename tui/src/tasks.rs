@@ -164,8 +164,21 @@ pub fn what_if(
     edits: &[(String, String)],
     cancel: &AtomicBool,
 ) -> Result<SimOutput, String> {
-    let _ = (path, edits, cancel);
-    Err("what-if runs arrive with the sweep's key editing (not in this build yet)".to_owned())
+    use cirrus_sim::sweep::{Axis, variant_text};
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {file}: {e}"))?;
+    let axes: Vec<Axis> = edits
+        .iter()
+        .map(|(key, value)| Axis {
+            key: key.clone(),
+            values: vec![value.clone()],
+        })
+        .collect();
+    let values: Vec<&str> = edits.iter().map(|(_, v)| v.as_str()).collect();
+    let text = variant_text(&text, &file, &axes, &values).map_err(|e| e.to_string())?;
+    let dir = path.parent().unwrap_or_else(|| Path::new("."));
+    let s = scenario::parse_in_dir(&text, &file, dir).map_err(|d| d.to_string())?;
+    simulate(&s, &mut |_, _| {}, cancel)
 }
 
 /// How often a followed events file is read.
@@ -362,6 +375,68 @@ mod tests {
         assert_eq!(seen.len(), 3);
         assert!(seen.iter().all(Result::is_ok));
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_what_if_writes_its_edits_into_the_file_and_simulates() {
+        let path = repo().join("scenarios/gavel-replay.toml");
+        let base = simulate(
+            &load(&path).expect("valid"),
+            &mut |_, _| {},
+            &AtomicBool::new(false),
+        )
+        .expect("runs");
+        let policy = [("scheduler.policy".to_owned(), "sjf".to_owned())];
+        let what = what_if(&path, &policy, &AtomicBool::new(false)).expect("runs");
+        let (
+            SimOutput::Cluster { outcome: a, .. },
+            SimOutput::Cluster {
+                outcome: b, policy, ..
+            },
+        ) = (&base, &what)
+        else {
+            panic!("cluster runs")
+        };
+        assert_eq!(policy, "sjf");
+        assert_eq!(a.jobs.len(), b.jobs.len());
+        // A quarter of the on-demand nodes: jobs wait longer, on nodes 0-15.
+        let busy = repo().join("scenarios/failures-whatif.toml");
+        let before = simulate(
+            &load(&busy).expect("valid"),
+            &mut |_, _| {},
+            &AtomicBool::new(false),
+        )
+        .expect("runs");
+        let nodes = [("pool.h100.nodes".to_owned(), "16".to_owned())];
+        let fewer = what_if(&busy, &nodes, &AtomicBool::new(false)).expect("runs");
+        let (SimOutput::Cluster { outcome: a, .. }, SimOutput::Cluster { outcome: c, .. }) =
+            (&before, &fewer)
+        else {
+            panic!("cluster runs")
+        };
+        assert!(
+            c.result.avg_queue_s > a.result.avg_queue_s,
+            "{} vs {}",
+            c.result.avg_queue_s,
+            a.result.avg_queue_s
+        );
+        let on_pool_0 = c.schedule.segments.iter().filter(|g| g.pool == 0);
+        assert!(
+            on_pool_0
+                .flat_map(|g| c.schedule.shares_of(g))
+                .all(|&(n, _)| n < 16),
+            "only nodes 0-15 of the h100 pool are used"
+        );
+        // A bad value is judged like a file's, with its line.
+        let bad = [("scheduler.policy".to_owned(), "lottery".to_owned())];
+        let err = what_if(&path, &bad, &AtomicBool::new(false)).expect_err("invalid");
+        assert!(
+            err.contains("gavel-replay.toml:") && err.contains("policy"),
+            "{err}"
+        );
+        let missing = [("pool.nope.nodes".to_owned(), "2".to_owned())];
+        let err = what_if(&path, &missing, &AtomicBool::new(false)).expect_err("no pool");
+        assert!(err.contains("pool.nope.nodes"), "{err}");
     }
 
     #[test]

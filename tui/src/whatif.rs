@@ -110,7 +110,7 @@ pub fn knobs(s: &Scenario) -> Vec<Knob> {
         if let Some(h) = p.mtbf_hours_per_node {
             out.push(Knob::new(
                 key("mtbf_hours_per_node"),
-                format!("{}: mean hours between node failures", p.name),
+                format!("{}: MTBF, h per node", p.name),
                 format_number(h),
                 Step::Scale,
             ));
@@ -118,7 +118,7 @@ pub fn knobs(s: &Scenario) -> Vec<Knob> {
         if let Some(spot) = &p.spot {
             out.push(Knob::new(
                 key("spot.preemptions_per_device_hour"),
-                format!("{}: spot revocations per device-hour", p.name),
+                format!("{}: spot revocations per dev-h", p.name),
                 format_number(spot.preemptions_per_device_hour),
                 Step::Scale,
             ));

@@ -35,7 +35,7 @@ mod watch;
 
 pub use allocation::GAVEL_RESET_S;
 pub use policy::{Decision, Policy, TIRESIAS_THRESHOLD_DEVICE_S};
-pub use schedule::{NodeChange, NodeEvent, Schedule, Segment, SegmentEnd, queue_length};
+pub use schedule::{NodeChange, NodeEvent, Schedule, Segment, SegmentEnd, overlaps, queue_length};
 pub use usage::{BUCKET_S, PoolUsage, UsageBucket};
 pub use watch::{Progress, Watch};
 

@@ -160,6 +160,35 @@ impl Schedule {
             .unwrap_or_default()
     }
 
+    /// When node `node` of pool `pool` was out of service (failed, revoked,
+    /// or released by the autoscaler) until `end_s`: `(from, to)` pairs in
+    /// time order.
+    pub fn down_intervals(&self, pool: usize, node: usize, end_s: f64) -> Vec<(f64, f64)> {
+        let mut out = Vec::new();
+        let mut since = None;
+        for e in self
+            .node_events
+            .iter()
+            .filter(|e| e.pool as usize == pool && e.node as usize == node)
+        {
+            match e.change {
+                NodeChange::Failed | NodeChange::Revoked | NodeChange::Released => {
+                    since.get_or_insert(e.t_s);
+                }
+                NodeChange::Back | NodeChange::Provisioned => {
+                    if let Some(a) = since.take() {
+                        out.push((a, e.t_s));
+                    }
+                }
+                NodeChange::Requested => {}
+            }
+        }
+        if let Some(a) = since {
+            out.push((a, end_s));
+        }
+        out
+    }
+
     /// Device-seconds held on each node of pool `pool` (`nodes` of them) in
     /// each of `buckets` equal buckets of `[from_s, to_s)`: `[node][bucket]`.
     pub fn node_busy(
@@ -175,42 +204,38 @@ impl Schedule {
             return out;
         }
         for seg in self.segments.iter().filter(|s| s.pool as usize == pool) {
-            for_overlaps(seg.start_s, seg.end_s, from_s, width, buckets, |b, secs| {
+            for (b, secs) in overlaps((seg.start_s, seg.end_s), (from_s, width), buckets) {
                 for &(node, devices) in self.shares_of(seg) {
                     if let Some(row) = out.get_mut(node as usize) {
                         row[b] += secs * f64::from(devices);
                     }
                 }
-            });
+            }
         }
         out
     }
 }
 
-/// Calls `add(bucket, seconds)` for each bucket of `width` seconds from
-/// `from_s` (`buckets` of them) that `[start_s, end_s)` overlaps.
-fn for_overlaps(
-    start_s: f64,
-    end_s: f64,
-    from_s: f64,
-    width: f64,
+/// The buckets (`buckets` of `width` seconds from `from_s`) that
+/// `[start_s, end_s)` overlaps, each with the seconds of overlap.
+pub fn overlaps(
+    (start_s, end_s): (f64, f64),
+    (from_s, width): (f64, f64),
     buckets: usize,
-    mut add: impl FnMut(usize, f64),
-) {
+) -> impl Iterator<Item = (usize, f64)> {
     let to_s = from_s + width * buckets as f64;
     let (a, b) = (start_s.max(from_s), end_s.min(to_s));
-    if b <= a {
-        return;
-    }
-    let first = (((a - from_s) / width).floor() as usize).min(buckets - 1);
-    let last = (((b - from_s) / width).ceil() as usize).clamp(first + 1, buckets);
-    for k in first..last {
+    let range = if b > a && width > 0.0 && buckets > 0 {
+        let first = (((a - from_s) / width).floor() as usize).min(buckets - 1);
+        first..(((b - from_s) / width).ceil() as usize).clamp(first + 1, buckets)
+    } else {
+        0..0
+    };
+    range.filter_map(move |k| {
         let lo = from_s + k as f64 * width;
-        let secs = (b.min(lo + width) - a.max(lo)).max(0.0);
-        if secs > 0.0 {
-            add(k, secs);
-        }
-    }
+        let secs = b.min(lo + width) - a.max(lo);
+        (secs > 0.0).then_some((k, secs))
+    })
 }
 
 /// Mean number of jobs waiting (arrived, not finished, holding no devices)
@@ -229,15 +254,15 @@ pub fn queue_length(
     // In the system from arrival to completion (or the end) ...
     for j in jobs.iter().filter(|j| j.rejected.is_none()) {
         let end = j.end_s.unwrap_or(to_s);
-        for_overlaps(j.arrival_s, end, from_s, width, buckets, |b, s| {
+        for (b, s) in overlaps((j.arrival_s, end), (from_s, width), buckets) {
             waiting_s[b] += s;
-        });
+        }
     }
     // ... less the time it held devices.
     for seg in &schedule.segments {
-        for_overlaps(seg.start_s, seg.end_s, from_s, width, buckets, |b, s| {
+        for (b, s) in overlaps((seg.start_s, seg.end_s), (from_s, width), buckets) {
             waiting_s[b] -= s;
-        });
+        }
     }
     waiting_s
         .into_iter()
@@ -268,6 +293,16 @@ mod tests {
     }
 
     #[test]
+    fn overlaps_split_an_interval_into_buckets() {
+        let got: Vec<(usize, f64)> = overlaps((5.0, 25.0), (0.0, 10.0), 3).collect();
+        assert_eq!(got, vec![(0, 5.0), (1, 10.0), (2, 5.0)]);
+        assert_eq!(overlaps((40.0, 50.0), (0.0, 10.0), 3).count(), 0);
+        assert_eq!(overlaps((5.0, 5.0), (0.0, 10.0), 3).count(), 0);
+        let clipped: Vec<(usize, f64)> = overlaps((-5.0, 100.0), (0.0, 10.0), 2).collect();
+        assert_eq!(clipped, vec![(0, 10.0), (1, 10.0)]);
+    }
+
+    #[test]
     fn shares_merge_devices_of_one_node() {
         let mut s = Schedule::default();
         s.push(
@@ -280,6 +315,24 @@ mod tests {
         s.push(4, 1, (0.0, 5.0), SegmentEnd::Preempted, [(2, 1.0)]);
         assert_eq!(s.shares_of(&s.segments[0]), &[(0, 2.0), (1, 0.5)]);
         assert_eq!(s.shares_of(&s.segments[1]), &[(2, 1.0)]);
+    }
+
+    #[test]
+    fn down_intervals_pair_outages_with_returns() {
+        let mut s = Schedule::default();
+        s.node(10.0, 0, 1, NodeChange::Failed);
+        s.node(20.0, 0, 1, NodeChange::Back);
+        s.node(30.0, 0, 1, NodeChange::Released);
+        s.node(35.0, 0, 1, NodeChange::Requested);
+        s.node(40.0, 0, 1, NodeChange::Provisioned);
+        s.node(50.0, 0, 1, NodeChange::Revoked);
+        s.node(15.0, 0, 2, NodeChange::Failed);
+        assert_eq!(
+            s.down_intervals(0, 1, 99.0),
+            vec![(10.0, 20.0), (30.0, 40.0), (50.0, 99.0)]
+        );
+        assert_eq!(s.down_intervals(0, 2, 99.0), vec![(15.0, 99.0)]);
+        assert!(s.down_intervals(1, 1, 99.0).is_empty());
     }
 
     #[test]

@@ -70,6 +70,7 @@ fn empty_series() -> crate::series::ClusterSeries {
         to_s: 1.0,
         pools: Vec::new(),
         queue: Vec::new(),
+        rejected: 0,
     }
 }
 

@@ -42,8 +42,10 @@ pub fn render(model: &Model, frame: &mut Frame, area: Rect) {
     match model.sim.as_deref() {
         Some(SimOutput::Steps { notes, result, .. }) => steps(frame, body, notes, &result.jobs),
         Some(SimOutput::Cluster {
-            policy, outcome, ..
-        }) => cluster(frame, body, policy, outcome),
+            policy,
+            outcome,
+            series,
+        }) => cluster(frame, body, policy, outcome, series.rejected),
         None => placeholder(frame, body, "Results", vec![Line::from("No results yet.")]),
     }
 }
@@ -161,9 +163,8 @@ fn steps(frame: &mut Frame, area: Rect, notes: &[String], jobs: &[JobResult]) {
     frame.render_widget(Paragraph::new(lines).block(block("Step")), rest);
 }
 
-fn cluster(frame: &mut Frame, area: Rect, policy: &str, o: &Outcome) {
+fn cluster(frame: &mut Frame, area: Rect, policy: &str, o: &Outcome, rejected: usize) {
     let c = &o.result;
-    let rejected = o.jobs.iter().filter(|r| r.rejected.is_some()).count();
     let h = |s: f64| format!("{:.2} h", s / 3600.0);
     let mut lines = vec![
         Line::from(format!(

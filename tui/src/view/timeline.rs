@@ -8,7 +8,7 @@
 
 use super::{block, first_visible, padded, placeholder, time_axis};
 use crate::model::Model;
-use cirrus_sim::cluster::{NodeChange, Outcome};
+use cirrus_sim::cluster::{Outcome, overlaps};
 use cirrus_sim::human::fine_duration;
 use cirrus_sim::stepsim::{Span as StepSpan, SpanKind, StepSimulation};
 use ratatui::Frame;
@@ -249,7 +249,6 @@ fn cluster_gantt(model: &Model, outcome: &Outcome, frame: &mut Frame, area: Rect
     let selected = model.timeline.row.min(nodes.len().saturating_sub(1));
     let log = &outcome.schedule;
     if width > 0 && height > 0 {
-        let dt = (t1 - t0) / width as f64;
         let mut lines: Vec<Line<'_>> = nodes
             .iter()
             .enumerate()
@@ -258,33 +257,13 @@ fn cluster_gantt(model: &Model, outcome: &Outcome, frame: &mut Frame, area: Rect
             .map(|(i, &(p, n))| {
                 let pool = &series.pools[p];
                 let segs = &pool.segments[n];
-                let down = down_intervals(outcome, p, n, series.to_s);
-                let cells = (0..width).map(|c| {
-                    let (a, b) = (t0 + c as f64 * dt, t0 + (c + 1) as f64 * dt);
-                    let down_s: f64 = down
-                        .iter()
-                        .map(|&(x, y)| (y.min(b) - x.max(a)).max(0.0))
-                        .sum();
-                    if down_s > 0.5 * dt {
-                        return Span::from("x").fg(Color::Magenta);
-                    }
-                    let mut best: Option<(u32, f64)> = None;
-                    for &k in segs {
-                        let seg = &log.segments[k as usize];
-                        if seg.start_s >= b {
-                            break;
-                        }
-                        let overlap = (seg.end_s.min(b) - seg.start_s.max(a)).max(0.0);
-                        if overlap > 0.0 && best.is_none_or(|(_, o)| overlap > o) {
-                            best = Some((seg.job, overlap));
-                        }
-                    }
-                    match best {
-                        Some((job, _)) => job_glyph(job),
-                        None => Span::from("·").dim(),
-                    }
-                });
-                gantt_line(format!("{} {n}", pool.name), i == selected, cells)
+                let down = outcome.schedule.down_intervals(p, n, series.to_s);
+                let cells = node_cells(log, segs, &down, (t0, t1), width);
+                gantt_line(
+                    format!("{} {n}", pool.name),
+                    i == selected,
+                    cells.into_iter(),
+                )
             })
             .collect();
         lines.push(time_axis(
@@ -318,32 +297,48 @@ fn cluster_gantt(model: &Model, outcome: &Outcome, frame: &mut Frame, area: Rect
     );
 }
 
-/// When node `n` of pool `p` was out of service: `(from, to)` pairs.
-fn down_intervals(outcome: &Outcome, p: usize, n: usize, end: f64) -> Vec<(f64, f64)> {
-    let mut out = Vec::new();
-    let mut since = None;
-    for e in outcome
-        .schedule
-        .node_events
-        .iter()
-        .filter(|e| e.pool as usize == p && e.node as usize == n)
-    {
-        match e.change {
-            NodeChange::Failed | NodeChange::Revoked | NodeChange::Released => {
-                since.get_or_insert(e.t_s);
-            }
-            NodeChange::Back | NodeChange::Provisioned => {
-                if let Some(a) = since.take() {
-                    out.push((a, e.t_s));
-                }
-            }
-            NodeChange::Requested => {}
+/// The Gantt cells of one node over `[t0, t1)` in `width` columns: the
+/// job holding the node longest in each column, `x` where the node was
+/// down for most of it, `·` where idle. One pass over the node's segments.
+fn node_cells(
+    log: &cirrus_sim::cluster::Schedule,
+    segs: &[u32],
+    down: &[(f64, f64)],
+    (t0, t1): (f64, f64),
+    width: usize,
+) -> Vec<Span<'static>> {
+    let dt = (t1 - t0) / width as f64;
+    // Per column: (job, overlap) of the longest holder, and downtime.
+    let mut best: Vec<Option<(u32, f64)>> = vec![None; width];
+    let mut down_s = vec![0.0f64; width];
+    for &(a, b) in down {
+        for (c, o) in overlaps((a, b), (t0, dt), width) {
+            down_s[c] += o;
         }
     }
-    if let Some(a) = since {
-        out.push((a, end));
+    for &k in segs {
+        let seg = &log.segments[k as usize];
+        if seg.start_s >= t1 {
+            break;
+        }
+        for (c, o) in overlaps((seg.start_s, seg.end_s), (t0, dt), width) {
+            if best[c].is_none_or(|(_, x)| o > x) {
+                best[c] = Some((seg.job, o));
+            }
+        }
     }
-    out
+    (0..width)
+        .map(|c| {
+            if down_s[c] > 0.5 * dt {
+                Span::from("x").fg(Color::Magenta)
+            } else {
+                match best[c] {
+                    Some((job, _)) => job_glyph(job),
+                    None => Span::from("·").dim(),
+                }
+            }
+        })
+        .collect()
 }
 
 /// The jobs that ran on a node in the window, and its failures.
@@ -359,13 +354,20 @@ fn node_detail(
     };
     let log = &outcome.schedule;
     let from = series.from_s;
+    // The detail box shows a few lines: describe the first stretches only.
+    const LISTED: usize = 12;
     let mut parts: Vec<String> = Vec::new();
+    let mut in_view = 0usize;
     for &k in &series.pools[p].segments[n] {
         let seg = &log.segments[k as usize];
         if seg.start_s >= t1 {
             break;
         }
         if seg.end_s <= t0 {
+            continue;
+        }
+        in_view += 1;
+        if parts.len() == LISTED {
             continue;
         }
         let devices = log
@@ -385,16 +387,19 @@ fn node_detail(
             seg.end.name()
         ));
     }
-    let downs = down_intervals(outcome, p, n, series.to_s)
+    let downs = outcome
+        .schedule
+        .down_intervals(p, n, series.to_s)
         .into_iter()
         .filter(|&(a, b)| b > t0 && a < t1)
         .count();
     let mut lines = vec![Line::from(format!(
         "{} node {n}: {} job stretch(es) in view, out of service {} time(s)",
-        series.pools[p].name,
-        parts.len(),
-        downs
+        series.pools[p].name, in_view, downs
     ))];
+    if in_view > parts.len() {
+        parts.push(format!("… {} more (+ zooms in)", in_view - parts.len()));
+    }
     lines.push(Line::from(parts.join(" · ")));
     lines
 }

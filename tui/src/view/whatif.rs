@@ -39,30 +39,39 @@ fn knob_table(model: &Model, frame: &mut Frame, area: Rect) {
     let title = "Knobs (↑/↓ pick, ←/→ change, Backspace resets, Enter runs)";
     let height = area.height.saturating_sub(3) as usize;
     let first = first_visible(w.selected, height);
+    // The key column only where there is room for it.
+    let with_key = area.width >= 110;
     let rows = w.knobs.iter().enumerate().skip(first).map(|(i, k)| {
         let mut style = Style::new();
         if k.changed() {
             style = style.fg(Color::Yellow).add_modifier(Modifier::BOLD);
         }
-        let row = Row::new(vec![
+        let mut cells = vec![
             Cell::from(k.label.clone()),
             Cell::from(k.base.clone()),
             Cell::from(k.value.clone()).style(style),
-            Cell::from(k.key.clone()).dim(),
-        ]);
+        ];
+        if with_key {
+            cells.push(Cell::from(k.key.clone()).dim());
+        }
+        let row = Row::new(cells);
         if i == w.selected {
             row.add_modifier(Modifier::REVERSED)
         } else {
             row
         }
     });
-    let widths = [
+    let mut widths = vec![
         Constraint::Fill(3),
-        Constraint::Fill(1),
-        Constraint::Fill(1),
+        Constraint::Fill(2),
         Constraint::Fill(2),
     ];
-    let header = Row::new(["knob", "baseline", "what-if", "key"].map(|h| Cell::from(h).bold()));
+    let mut titles = vec!["knob", "baseline", "what-if"];
+    if with_key {
+        widths.push(Constraint::Fill(3));
+        titles.push("key");
+    }
+    let header = Row::new(titles.into_iter().map(|h| Cell::from(h).bold()));
     frame.render_widget(
         Table::new(rows, widths).header(header).block(block(title)),
         area,
@@ -108,7 +117,12 @@ fn comparison(model: &Model, frame: &mut Frame, area: Rect) {
             Some(a) => {
                 let d = a - b;
                 let pct = if *b != 0.0 {
-                    format!("{:+.1}%", 100.0 * d / b)
+                    let p = 100.0 * d / b;
+                    if p.abs() >= 100.0 {
+                        format!("{p:+.0}%")
+                    } else {
+                        format!("{p:+.1}%")
+                    }
                 } else {
                     "-".to_owned()
                 };

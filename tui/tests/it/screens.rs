@@ -374,3 +374,21 @@ fn every_tab_draws_at_every_size() {
         }
     }
 }
+
+#[test]
+fn what_if_knobs_and_the_comparison_with_the_baseline() {
+    let mut model = finished("scenarios/failures-whatif.toml");
+    update(&mut model, Message::ShowTab(Tab::WhatIf));
+    snapshot("whatif_knobs", &model);
+    update(&mut model, Message::ScrollLeft);
+    update(&mut model, Message::Down(1));
+    update(&mut model, Message::Down(1));
+    update(&mut model, Message::ScrollRight);
+    let effects = update(&mut model, Message::Open);
+    let Some(cirrus_tui::Effect::WhatIf { run, path, edits }) = effects.into_iter().next() else {
+        panic!("a what-if run")
+    };
+    let result = tasks::what_if(&path, &edits, &AtomicBool::new(false)).map(Arc::new);
+    update(&mut model, Message::WhatIfDone { run, result });
+    snapshot("whatif_compared", &model);
+}

@@ -1,0 +1,176 @@
+//! The dashboard end to end: the real binary in a real terminal (tmux,
+//! which `test.sh` installs), driven by keys, read back with
+//! `tmux capture-pane`.
+
+use super::root;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// Longest wait for a screen to show what a step expects (the debug build
+/// on a loaded 2-core machine).
+const PATIENCE: Duration = Duration::from_secs(120);
+
+/// A detached tmux session running one command, killed when dropped.
+struct Session {
+    name: String,
+}
+
+impl Session {
+    /// Starts `cmd` in a `width`×`height` session named `name`.
+    fn start(name: &str, width: u16, height: u16, cmd: &str) -> Session {
+        let _ = tmux(&["kill-session", "-t", name]);
+        let status = Command::new("tmux")
+            .args([
+                "new-session",
+                "-d",
+                "-s",
+                name,
+                "-x",
+                &width.to_string(),
+                "-y",
+                &height.to_string(),
+                cmd,
+            ])
+            .current_dir(root())
+            .env(
+                "CIRRUS_PROFILE",
+                root().join("tests/fixtures/profiles/lavapipe-2-cores.toml"),
+            )
+            .status()
+            .expect("tmux runs (test.sh installs it)");
+        assert!(status.success(), "tmux new-session failed");
+        Session {
+            name: name.to_owned(),
+        }
+    }
+
+    /// The screen's text now.
+    fn screen(&self) -> String {
+        tmux(&["capture-pane", "-p", "-t", &self.name])
+    }
+
+    /// Presses `keys` (tmux key names: `Tab`, `Enter`, `Right`, `q`).
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", self.name.as_str()];
+        args.extend_from_slice(keys);
+        tmux(&args);
+    }
+
+    /// Waits until the screen shows every one of `texts`; returns it.
+    fn wait_for(&self, texts: &[&str]) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if texts.iter().all(|t| screen.contains(t)) {
+                return screen;
+            }
+            assert!(
+                start.elapsed() < PATIENCE,
+                "waited {PATIENCE:?} for {texts:?}; the screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Whether the session (the program in it) is still running.
+    fn alive(&self) -> bool {
+        Command::new("tmux")
+            .args(["has-session", "-t", &self.name])
+            .status()
+            .is_ok_and(|s| s.success())
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        let _ = tmux(&["kill-session", "-t", &self.name]);
+    }
+}
+
+fn tmux(args: &[&str]) -> String {
+    let o = Command::new("tmux")
+        .args(args)
+        .output()
+        .expect("tmux runs (test.sh installs it)");
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Opens a bundled scenario from the Scenarios tab, visits every tab,
+/// runs a what-if edit, and quits; the key log records every key.
+#[test]
+fn dashboard_opens_a_scenario_visits_every_tab_and_runs_a_what_if() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("keys.log");
+    let cmd = format!(
+        "{} tui --key-log {}",
+        env!("CARGO_BIN_EXE_cirrus"),
+        log.display()
+    );
+    let s = Session::start(&format!("cirrus-e2e-{}", std::process::id()), 100, 32, &cmd);
+    s.wait_for(&["1 Scenarios", "quickstart.toml"]);
+
+    // Open failures-whatif.toml: type its path (the list's order changes as
+    // scenarios are added; the path does not).
+    s.keys(&["/"]);
+    s.wait_for(&["open: _"]);
+    s.keys(&["scenarios/failures-whatif.toml", "Enter"]);
+    s.wait_for(&["simulated 1000 jobs"]);
+
+    // Every tab, with what it shows for a cluster run.
+    let tabs: [(&str, &[&str]); 8] = [
+        ("3", &["Busy share over", "h100-spot", "jobs waiting"]),
+        ("4", &["Jobs:", "JCT", "state"]),
+        ("5", &["Schedule per node", "Highlighted node"]),
+        ("6", &["objective:"]),
+        ("7", &["Knobs", "h100: nodes", "scheduling policy"]),
+        ("8", &["No run yet"]),
+        ("1", &["failures-whatif.toml"]),
+        ("2", &["1,000 jobs on 512 on-demand + 256 spot H100"]),
+    ];
+    for (key, expect) in tabs {
+        s.keys(&[key]);
+        s.wait_for(expect);
+    }
+    // Tab and Shift-Tab move between neighbours.
+    s.keys(&["Tab"]);
+    s.wait_for(&["Busy share over"]);
+    s.keys(&["BTab"]);
+    s.wait_for(&["1,000 jobs on 512 on-demand + 256 spot H100"]);
+
+    // What-if: double the on-demand pool's nodes and run it.
+    s.keys(&["7"]);
+    s.wait_for(&["Knobs"]);
+    s.keys(&["Right"]);
+    s.wait_for(&["pool.h100.nodes = 128"]);
+    s.keys(&["Enter"]);
+    let screen = s.wait_for(&["Baseline vs what-if", "makespan", "utilisation"]);
+    assert!(screen.contains("pool.h100.nodes = 128"), "{screen}");
+
+    // The key list, then quit.
+    s.keys(&["?"]);
+    s.wait_for(&["Keys (? or Esc closes)"]);
+    s.keys(&["Escape", "q"]);
+    let start = Instant::now();
+    while s.alive() && start.elapsed() < PATIENCE {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(!s.alive(), "q quits");
+
+    // Every key press was answered (drawn) and logged.
+    let answered = read_log(&log);
+    assert!(answered.len() >= 20, "{answered:?}");
+    assert!(answered.iter().all(|(_, ms)| *ms >= 0.0));
+}
+
+/// `(key, milliseconds)` from a `--key-log` file.
+fn read_log(path: &Path) -> Vec<(String, f64)> {
+    std::fs::read_to_string(path)
+        .expect("the key log")
+        .lines()
+        .map(|l| {
+            let (key, ms) = l.rsplit_once(' ').expect("key and time");
+            (key.to_owned(), ms.parse().expect("milliseconds"))
+        })
+        .collect()
+}
