@@ -97,7 +97,9 @@ fn cluster(args: &SimulateArgs, s: &Scenario) -> Result<(), Failure> {
         .map_err(|e| bad(e.to_string()))?;
     let cfg = cluster::config(s).map_err(|e| bad(e.to_string()))?;
     let out = cluster::simulate(s, &w, &cfg).map_err(|e| bad(e.to_string()))?;
-    let result = SimResult {
+    // With every job's record: built only when written (a million-job run
+    // printing its table should not copy a million records).
+    let result = || SimResult {
         format_version: FORMAT_VERSION,
         scenario: s.name.clone(),
         seed: args.seed.unwrap_or(s.seed),
@@ -105,6 +107,7 @@ fn cluster(args: &SimulateArgs, s: &Scenario) -> Result<(), Failure> {
         cluster: Some(out.detailed_result()),
     };
     if let Some(dir) = &args.out {
+        let result = result();
         let json =
             serde_json::to_string_pretty(&result).context("failed to encode the SimResult")?;
         output::write_atomically(&dir.join("result.json"), format!("{json}\n").as_bytes())?;
@@ -116,7 +119,7 @@ fn cluster(args: &SimulateArgs, s: &Scenario) -> Result<(), Failure> {
     }
     if args.json {
         let json =
-            serde_json::to_string_pretty(&result).context("failed to encode the SimResult")?;
+            serde_json::to_string_pretty(&result()).context("failed to encode the SimResult")?;
         println!("{json}");
         return Ok(());
     }
