@@ -49,12 +49,18 @@ pub fn run(args: &SimulateArgs) -> Result<(), Failure> {
         other => Failure::Runtime(anyhow::Error::new(other)),
     };
     estimate::supported(&scenario).map_err(failure)?;
+    let written = args.json || args.out.is_some();
     let topo = estimate::topology(&scenario).map_err(failure)?;
     let estimates = scenario
         .jobs
         .iter()
         .map(|j| {
-            stepsim::estimate_job_with_timeline(super::method(args.model), &scenario, j, &topo)
+            // The step's timeline goes into the SimResult; a table does not show it.
+            if written {
+                stepsim::estimate_job_with_timeline(super::method(args.model), &scenario, j, &topo)
+            } else {
+                stepsim::estimate_job(super::method(args.model), &scenario, j, &topo)
+            }
         })
         .collect::<Result<Vec<_>, _>>()
         .map_err(failure)?;
@@ -65,14 +71,18 @@ pub fn run(args: &SimulateArgs) -> Result<(), Failure> {
         jobs: estimates.iter().map(|e| e.result.clone()).collect(),
         cluster: None,
     };
-    let json = serde_json::to_string_pretty(&result).context("failed to encode the SimResult")?;
-    if let Some(dir) = &args.out {
-        output::write_atomically(&dir.join("result.json"), format!("{json}\n").as_bytes())?;
-        super::report::write_cost_csvs(&result, dir)?;
+    if written {
+        let json =
+            serde_json::to_string_pretty(&result).context("failed to encode the SimResult")?;
+        if let Some(dir) = &args.out {
+            output::write_atomically(&dir.join("result.json"), format!("{json}\n").as_bytes())?;
+            super::report::write_cost_csvs(&result, dir)?;
+        }
+        if args.json {
+            println!("{json}");
+        }
     }
-    if args.json {
-        println!("{json}");
-    } else {
+    if !args.json {
         for note in &notes {
             println!("{note}");
         }
@@ -97,7 +107,9 @@ fn cluster(args: &SimulateArgs, s: &Scenario) -> Result<(), Failure> {
         .map_err(|e| bad(e.to_string()))?;
     let cfg = cluster::config(s).map_err(|e| bad(e.to_string()))?;
     let out = cluster::simulate(s, &w, &cfg).map_err(|e| bad(e.to_string()))?;
-    let result = SimResult {
+    // With every job's record: built only when written (a million-job run
+    // printing its table should not copy a million records).
+    let result = || SimResult {
         format_version: FORMAT_VERSION,
         scenario: s.name.clone(),
         seed: args.seed.unwrap_or(s.seed),
@@ -105,6 +117,7 @@ fn cluster(args: &SimulateArgs, s: &Scenario) -> Result<(), Failure> {
         cluster: Some(out.detailed_result()),
     };
     if let Some(dir) = &args.out {
+        let result = result();
         let json =
             serde_json::to_string_pretty(&result).context("failed to encode the SimResult")?;
         output::write_atomically(&dir.join("result.json"), format!("{json}\n").as_bytes())?;
@@ -116,7 +129,7 @@ fn cluster(args: &SimulateArgs, s: &Scenario) -> Result<(), Failure> {
     }
     if args.json {
         let json =
-            serde_json::to_string_pretty(&result).context("failed to encode the SimResult")?;
+            serde_json::to_string_pretty(&result()).context("failed to encode the SimResult")?;
         println!("{json}");
         return Ok(());
     }

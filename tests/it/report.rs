@@ -121,3 +121,34 @@ fn bad_report_input_is_named() {
     let e = stderr(&cirrus(&["report", path(&bad)]));
     assert!(e.contains("nothing to write"), "{e}");
 }
+
+#[test]
+fn pareto_chart_from_plan_json() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let plan = dir.path().join("plan.json");
+    // The shape of `cirrus plan --json`: its front's time to train and cost.
+    std::fs::write(
+        &plan,
+        r#"{"objective": "cost", "pareto": [
+            {"plan": "a", "time_to_train_s": 36000, "cost_usd": 900},
+            {"plan": "b", "time_to_train_s": 72000, "cost_usd": 700},
+            {"plan": "c", "time_to_train_s": 144000, "cost_usd": 650}]}"#,
+    )
+    .expect("write");
+    let svg = dir.path().join("svg");
+    let o = cirrus(&["report", path(&plan), "--svg", path(&svg)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = read(&svg.join("pareto.svg"));
+    let doc = roxmltree::Document::parse(&text).expect("XML");
+    let cx: Vec<f64> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("circle"))
+        .map(|n| n.attribute("cx").and_then(|v| v.parse().ok()).expect("cx"))
+        .collect();
+    assert_eq!(cx.len(), 3);
+    // 10, 20 and 40 hours: equal steps in pixels from the first to the second, double to the third.
+    assert!(
+        ((cx[2] - cx[1]) - 2.0 * (cx[1] - cx[0])).abs() <= 2.0,
+        "{cx:?}"
+    );
+}

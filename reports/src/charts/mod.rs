@@ -11,35 +11,27 @@ use crate::ReportError;
 use crate::sweep::SweepPoint;
 use cirrus_sim::result::SimResult;
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 /// Width and height of every chart, pixels.
 pub const SIZE: (u32, u32) = (900, 540);
 
-/// Colours of the step-breakdown parts, in `Breakdown::labelled` order.
-pub const PART_COLOURS: [RGBColor; 7] = [
+/// The colours, in order: the step-breakdown parts take them in
+/// `Breakdown::labelled` order; series (pools) take the first six in turn.
+pub const PALETTE: [RGBColor; 7] = [
     RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
     RGBColor(174, 199, 232),
-    RGBColor(255, 127, 14),
-    RGBColor(44, 160, 44),
-    RGBColor(214, 39, 40),
-    RGBColor(148, 103, 189),
-    RGBColor(140, 86, 75),
-];
-
-/// Colours of successive series (pools).
-const SERIES: [RGBColor; 6] = [
-    RGBColor(31, 119, 180),
-    RGBColor(255, 127, 14),
-    RGBColor(44, 160, 44),
-    RGBColor(214, 39, 40),
-    RGBColor(148, 103, 189),
-    RGBColor(140, 86, 75),
 ];
 
 /// Colour of series `i`.
 pub fn series_colour(i: usize) -> RGBColor {
-    SERIES[i % SERIES.len()]
+    PALETTE[i % 6]
 }
 
 fn fail<E: std::fmt::Debug>(chart: &str) -> impl Fn(E) -> ReportError + '_ {
@@ -53,6 +45,46 @@ fn fail<E: std::fmt::Debug>(chart: &str) -> impl Fn(E) -> ReportError + '_ {
 fn padded(lo: f64, hi: f64) -> std::ops::Range<f64> {
     let span = (hi - lo).abs().max(hi.abs() * 1e-3).max(1e-9);
     lo - span * 0.05..hi + span * 0.05
+}
+
+/// The chart type every drawing here uses.
+type Chart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// A titled chart on `root` over `x` × `y`.
+fn frame<'a, 'b>(
+    root: &'a DrawingArea<SVGBackend<'b>, Shift>,
+    name: &str,
+    caption: &str,
+    x: std::ops::Range<f64>,
+    y: std::ops::Range<f64>,
+) -> Result<Chart<'a, 'b>, ReportError> {
+    ChartBuilder::on(root)
+        .caption(caption, ("sans-serif", 20))
+        .margin(15)
+        .x_label_area_size(45)
+        .y_label_area_size(80)
+        .build_cartesian_2d(x, y)
+        .map_err(fail(name))
+}
+
+/// The mesh with both axes described.
+fn mesh(chart: &mut Chart<'_, '_>, name: &str, x: &str, y: &str) -> Result<(), ReportError> {
+    chart
+        .configure_mesh()
+        .x_desc(x)
+        .y_desc(y)
+        .draw()
+        .map_err(fail(name))
+}
+
+/// The series' legend, boxed, top right.
+fn legend<'a, 'b: 'a>(chart: &mut Chart<'a, 'b>, name: &str) -> Result<(), ReportError> {
+    chart
+        .configure_series_labels()
+        .background_style(WHITE)
+        .border_style(BLACK)
+        .draw()
+        .map_err(fail(name))
 }
 
 /// Draws with `draw` on a fresh SVG of [`SIZE`] and returns its text.
@@ -77,24 +109,14 @@ pub fn pareto_svg(points: &[SweepPoint]) -> Result<String, ReportError> {
     let (t0, t1) = bounds(points.iter().map(|p| p.time_h));
     let (c0, c1) = bounds(points.iter().map(|p| p.cost_usd));
     svg(NAME, |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption("Time to train vs cost (Pareto front)", ("sans-serif", 20))
-            .margin(15)
-            .x_label_area_size(45)
-            .y_label_area_size(80)
-            .build_cartesian_2d(padded(t0, t1), padded(c0, c1))
-            .map_err(fail(NAME))?;
-        chart
-            .configure_mesh()
-            .x_desc("time, h")
-            .y_desc("cost, USD")
-            .draw()
-            .map_err(fail(NAME))?;
+        let caption = "Time to train vs cost (Pareto front)";
+        let mut chart = frame(root, NAME, caption, padded(t0, t1), padded(c0, c1))?;
+        mesh(&mut chart, NAME, "time, h", "cost, USD")?;
         chart
             .draw_series(
                 points
                     .iter()
-                    .map(|p| Circle::new((p.time_h, p.cost_usd), 3, SERIES[0].filled())),
+                    .map(|p| Circle::new((p.time_h, p.cost_usd), 3, PALETTE[0].filled())),
             )
             .map_err(fail(NAME))?;
         let mut front: Vec<(f64, f64)> = points
@@ -104,7 +126,7 @@ pub fn pareto_svg(points: &[SweepPoint]) -> Result<String, ReportError> {
             .collect();
         front.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
         chart
-            .draw_series(LineSeries::new(front, SERIES[3].stroke_width(2)))
+            .draw_series(LineSeries::new(front, PALETTE[3].stroke_width(2)))
             .map_err(fail(NAME))?;
         Ok(())
     })
@@ -147,19 +169,9 @@ pub fn utilization_svg(r: &SimResult) -> Result<Option<String>, ReportError> {
         return Ok(None);
     }
     svg(NAME, |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption("Utilisation per pool", ("sans-serif", 20))
-            .margin(15)
-            .x_label_area_size(45)
-            .y_label_area_size(60)
-            .build_cartesian_2d(0.0..hours as f64, 0.0..1.05)
-            .map_err(fail(NAME))?;
-        chart
-            .configure_mesh()
-            .x_desc("hour of the run")
-            .y_desc("busy / held")
-            .draw()
-            .map_err(fail(NAME))?;
+        let caption = "Utilisation per pool";
+        let mut chart = frame(root, NAME, caption, 0.0..hours as f64, 0.0..1.05)?;
+        mesh(&mut chart, NAME, "hour of the run", "busy / held")?;
         for (i, (name, pts)) in series.into_iter().enumerate() {
             let colour = series_colour(i);
             chart
@@ -170,12 +182,7 @@ pub fn utilization_svg(r: &SimResult) -> Result<Option<String>, ReportError> {
                     Rectangle::new([(x, y - 4), (x + 12, y + 4)], colour.filled())
                 });
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE)
-            .border_style(BLACK)
-            .draw()
-            .map_err(fail(NAME))?;
+        legend(&mut chart, NAME)?;
         Ok(())
     })
     .map(Some)
@@ -205,21 +212,16 @@ pub fn jct_cdf_svg(r: &SimResult) -> Result<Option<String>, ReportError> {
         .collect();
     let (lo, hi) = bounds(jct.iter().copied());
     svg(NAME, |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption("Job completion time (CDF)", ("sans-serif", 20))
-            .margin(15)
-            .x_label_area_size(45)
-            .y_label_area_size(60)
-            .build_cartesian_2d(padded(lo.min(0.0), hi), 0.0..1.05)
-            .map_err(fail(NAME))?;
+        let caption = "Job completion time (CDF)";
+        let mut chart = frame(root, NAME, caption, padded(lo.min(0.0), hi), 0.0..1.05)?;
+        mesh(
+            &mut chart,
+            NAME,
+            "job completion time, h",
+            "fraction of jobs",
+        )?;
         chart
-            .configure_mesh()
-            .x_desc("job completion time, h")
-            .y_desc("fraction of jobs")
-            .draw()
-            .map_err(fail(NAME))?;
-        chart
-            .draw_series(LineSeries::new(pts, SERIES[0].stroke_width(2)))
+            .draw_series(LineSeries::new(pts, PALETTE[0].stroke_width(2)))
             .map_err(fail(NAME))?;
         Ok(())
     })
@@ -228,7 +230,7 @@ pub fn jct_cdf_svg(r: &SimResult) -> Result<Option<String>, ReportError> {
 
 /// Each training job's step time as a stacked bar (job `i` at x = i),
 /// one rectangle per non-zero part in `Breakdown::labelled` order, bottom
-/// up, coloured by [`PART_COLOURS`].
+/// up, coloured by [`PALETTE`].
 pub fn breakdown_svg(r: &SimResult) -> Result<Option<String>, ReportError> {
     const NAME: &str = "breakdown.svg";
     if r.jobs.is_empty() {
@@ -242,13 +244,8 @@ pub fn breakdown_svg(r: &SimResult) -> Result<Option<String>, ReportError> {
         .max(1e-9);
     let labels: Vec<String> = r.jobs.iter().map(|j| j.name.clone()).collect();
     svg(NAME, |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption("Step time breakdown", ("sans-serif", 20))
-            .margin(15)
-            .x_label_area_size(45)
-            .y_label_area_size(70)
-            .build_cartesian_2d(-0.5..r.jobs.len() as f64 - 0.5, 0.0..top * 1.3)
-            .map_err(fail(NAME))?;
+        let x = -0.5..r.jobs.len() as f64 - 0.5;
+        let mut chart = frame(root, NAME, "Step time breakdown", x, 0.0..top * 1.3)?;
         chart
             .configure_mesh()
             .disable_x_mesh()
@@ -266,7 +263,7 @@ pub fn breakdown_svg(r: &SimResult) -> Result<Option<String>, ReportError> {
             .map_err(fail(NAME))?;
         let parts = r.jobs[0].breakdown_s.labelled();
         for (k, (label, _)) in parts.iter().enumerate() {
-            let colour = PART_COLOURS[k % PART_COLOURS.len()];
+            let colour = PALETTE[k % PALETTE.len()];
             let bars: Vec<Rectangle<(f64, f64)>> = r
                 .jobs
                 .iter()
@@ -287,12 +284,7 @@ pub fn breakdown_svg(r: &SimResult) -> Result<Option<String>, ReportError> {
                 .label(*label)
                 .legend(move |(x, y)| Circle::new((x + 6, y), 5, colour.filled()));
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE)
-            .border_style(BLACK)
-            .draw()
-            .map_err(fail(NAME))?;
+        legend(&mut chart, NAME)?;
         Ok(())
     })
     .map(Some)

@@ -92,7 +92,7 @@ fn pareto_chart_plots_every_point_and_the_front() {
     assert_linear(&ts, &circles.iter().map(|c| c.0).collect::<Vec<_>>(), true);
     assert_linear(&cs, &circles.iter().map(|c| c.1).collect::<Vec<_>>(), false);
     // The front: the three optimal points in time order (10, 20, 40 h).
-    let front = polylines(&doc, SERIES[3]);
+    let front = polylines(&doc, PALETTE[3]);
     assert_eq!(front.len(), 1);
     let xs: Vec<f64> = front[0].iter().map(|p| p.0).collect();
     assert_eq!(xs.len(), 3);
@@ -152,7 +152,7 @@ fn jct_cdf_follows_the_sorted_completion_times() {
     let r = small_cluster();
     let svg = jct_cdf_svg(&r).expect("drawn").expect("a cluster run");
     let doc = parse(&svg);
-    let line = polylines(&doc, SERIES[0]);
+    let line = polylines(&doc, PALETTE[0]);
     assert_eq!(line.len(), 1);
     let mut jct: Vec<f64> = r
         .cluster
@@ -188,7 +188,7 @@ fn breakdown_bars_stack_the_parts() {
         let rects: Vec<roxmltree::Node<'_, '_>> = doc
             .descendants()
             .filter(|n| {
-                n.has_tag_name("rect") && n.attribute("fill") == Some(hex(PART_COLOURS[k]).as_str())
+                n.has_tag_name("rect") && n.attribute("fill") == Some(hex(PALETTE[k]).as_str())
             })
             .collect();
         assert_eq!(rects.len(), usize::from(*v > 0.0), "{label}");
