@@ -243,6 +243,45 @@ pub struct ClusterResult {
     /// files have none).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub job_records: Vec<ClusterJob>,
+    /// Every stretch of time a job held devices, with its nodes, in the
+    /// order they ended (added to format 1 with `job_records`; older files
+    /// have none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub schedule: Vec<ClusterSegment>,
+    /// Every change of a node's state, in time order (added to format 1
+    /// with `job_records`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub node_events: Vec<ClusterNodeEvent>,
+}
+
+/// One stretch of time a job held devices on one pool.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ClusterSegment {
+    /// Index of the job in `job_records`.
+    pub job: u32,
+    /// Pool name.
+    pub pool: String,
+    /// Start, s.
+    pub start_s: f64,
+    /// End, s.
+    pub end_s: f64,
+    /// How it ended: `finished`, `preempted`, `failed` or `revoked`.
+    pub end: String,
+    /// `[node index in the pool, devices held on it]` pairs.
+    pub nodes: Vec<(u32, f32)>,
+}
+
+/// A change of one node's state.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ClusterNodeEvent {
+    /// When, s.
+    pub t_s: f64,
+    /// Pool name.
+    pub pool: String,
+    /// Node index in the pool.
+    pub node: u32,
+    /// `failed`, `revoked`, `back`, `requested`, `provisioned` or `released`.
+    pub change: String,
 }
 
 /// What became of one job of a cluster simulation.

@@ -7,9 +7,13 @@
 //!   data-parallel reductions (`communication`), the optimizer step, and
 //!   the gaps before and between its passes (`bubble`: waiting for a
 //!   neighbour's pass or transfer); a counter (`C`) gives the fraction of workers computing.
-//! - A cluster run has a process per pool: each job a span from its first
-//!   start to its end on the pool it ran on last, packed into lanes (the
-//!   SimResult records pools, not nodes), and an hourly utilisation counter.
+//! - A cluster run has a process per pool with a thread per node: a span
+//!   for every stretch a job held devices on the node (`schedule` of the
+//!   SimResult), an instant event for each change of the node's state
+//!   (failed, revoked, back, requested, provisioned, released), and an
+//!   hourly utilisation counter. A result without the schedule (written
+//!   before it was recorded) gets each job as one span from its first start
+//!   to its end on the pool it ran on last, packed into lanes.
 //!
 //! Times are microseconds (`ts`, `dur`), from the step's start or the
 //! trace's origin.
@@ -107,39 +111,10 @@ fn cluster_events(out: &mut Vec<Value>, first_pid: u64, c: &ClusterResult) {
             0,
             &format!("pool {}: schedule", pool.name),
         ));
-        // Jobs that ran here last, by start, each in the first free lane.
-        let mut jobs: Vec<_> = c
-            .job_records
-            .iter()
-            .filter(|j| j.pool.as_deref() == Some(pool.name.as_str()))
-            .filter_map(|j| {
-                j.start_s
-                    .map(|s| (s, j.end_s.unwrap_or(s.max(c.makespan_s)), j))
-            })
-            .collect();
-        jobs.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.2.id.cmp(&b.2.id)));
-        let mut lanes: Vec<f64> = Vec::new();
-        for (start, end, j) in jobs {
-            let lane = match lanes.iter().position(|&free| free <= start) {
-                Some(l) => l,
-                None => {
-                    lanes.push(0.0);
-                    out.push(name_meta(
-                        "thread_name",
-                        pid,
-                        lanes.len() as u64,
-                        &format!("lane {}", lanes.len()),
-                    ));
-                    lanes.len() - 1
-                }
-            };
-            lanes[lane] = end;
-            out.push(json!({
-                "name": j.id, "cat": "job", "ph": "X",
-                "ts": start * US, "dur": (end - start).max(0.0) * US,
-                "pid": pid, "tid": lane as u64 + 1,
-                "args": {"devices": j.devices, "arrival_s": j.arrival_s, "queue_s": start - j.arrival_s},
-            }));
+        if c.schedule.is_empty() {
+            lane_events(out, pid, &pool.name, c);
+        } else {
+            node_events(out, pid, &pool.name, c);
         }
         for (k, h) in pool.hours.iter().enumerate() {
             let u = if h.held_device_h > 0.0 {
@@ -153,6 +128,111 @@ fn cluster_events(out: &mut Vec<Value>, first_pid: u64, c: &ClusterResult) {
                 "args": {"busy_over_held": u},
             }));
         }
+    }
+}
+
+/// Jobs that ran on pool `name` last, by start, each in the first free
+/// lane (results without a schedule).
+fn lane_events(out: &mut Vec<Value>, pid: u64, name: &str, c: &ClusterResult) {
+    let mut jobs: Vec<_> = c
+        .job_records
+        .iter()
+        .filter(|j| j.pool.as_deref() == Some(name))
+        .filter_map(|j| {
+            j.start_s
+                .map(|s| (s, j.end_s.unwrap_or(s.max(c.makespan_s)), j))
+        })
+        .collect();
+    jobs.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.2.id.cmp(&b.2.id)));
+    let mut lanes: Vec<f64> = Vec::new();
+    for (start, end, j) in jobs {
+        let lane = match lanes.iter().position(|&free| free <= start) {
+            Some(l) => l,
+            None => {
+                lanes.push(0.0);
+                out.push(name_meta(
+                    "thread_name",
+                    pid,
+                    lanes.len() as u64,
+                    &format!("lane {}", lanes.len()),
+                ));
+                lanes.len() - 1
+            }
+        };
+        lanes[lane] = end;
+        out.push(json!({
+                "name": j.id, "cat": "job", "ph": "X",
+                "ts": start * US, "dur": (end - start).max(0.0) * US,
+                "pid": pid, "tid": lane as u64 + 1,
+                "args": {"devices": j.devices, "arrival_s": j.arrival_s, "queue_s": start - j.arrival_s},
+            }));
+    }
+}
+
+/// Threads per node of pool `name`: the stretches jobs held it, packed
+/// into as many threads as jobs shared the node at once (`node N`, `node N
+/// (2)`, ...), and an instant per change of its state on its first thread.
+fn node_events(out: &mut Vec<Value>, pid: u64, name: &str, c: &ClusterResult) {
+    let mut spans: Vec<(u32, f64, f64, f32, usize)> = Vec::new();
+    for (i, seg) in c
+        .schedule
+        .iter()
+        .enumerate()
+        .filter(|(_, g)| g.pool == name)
+    {
+        for &(node, devices) in &seg.nodes {
+            spans.push((node, seg.start_s, seg.end_s, devices, i));
+        }
+    }
+    spans.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)).then(a.4.cmp(&b.4)));
+    // (node, lane) → thread id, in order of first use.
+    let mut threads: std::collections::BTreeMap<(u32, usize), u64> = Default::default();
+    let mut thread = |out: &mut Vec<Value>, node: u32, lane: usize| {
+        let next = threads.len() as u64 + 1;
+        *threads.entry((node, lane)).or_insert_with(|| {
+            let label = if lane == 0 {
+                format!("node {node}")
+            } else {
+                format!("node {node} ({})", lane + 1)
+            };
+            out.push(name_meta("thread_name", pid, next, &label));
+            next
+        })
+    };
+    let mut lanes: Vec<f64> = Vec::new();
+    let mut current = None;
+    for (node, start, end, devices, i) in spans {
+        if current != Some(node) {
+            current = Some(node);
+            lanes.clear();
+        }
+        let lane = match lanes.iter().position(|&free| free <= start) {
+            Some(l) => l,
+            None => {
+                lanes.push(0.0);
+                lanes.len() - 1
+            }
+        };
+        lanes[lane] = end;
+        let tid = thread(out, node, lane);
+        let seg = &c.schedule[i];
+        let id = c
+            .job_records
+            .get(seg.job as usize)
+            .map_or_else(|| format!("job {}", seg.job), |j| j.id.clone());
+        out.push(json!({
+            "name": id, "cat": "job", "ph": "X",
+            "ts": start * US, "dur": (end - start).max(0.0) * US,
+            "pid": pid, "tid": tid,
+            "args": {"devices": devices, "ended": seg.end},
+        }));
+    }
+    for e in c.node_events.iter().filter(|e| e.pool == name) {
+        let tid = thread(out, e.node, 0);
+        out.push(json!({
+            "name": e.change, "cat": "node", "ph": "i", "s": "t",
+            "ts": e.t_s * US, "pid": pid, "tid": tid,
+        }));
     }
 }
 

@@ -75,6 +75,10 @@ fn assert_well_formed(evs: &[Value]) {
                     "{e}"
                 );
             }
+            "i" => {
+                assert!(e["ts"].as_f64().is_some_and(|t| t >= 0.0), "{e}");
+                assert!(matches!(e["s"].as_str(), Some("t" | "p" | "g")), "{e}");
+            }
             other => panic!("unexpected phase {other}"),
         }
     }
@@ -154,8 +158,68 @@ fn a_step_has_compute_communication_and_bubbles_per_worker() {
 }
 
 #[test]
-fn a_cluster_run_has_job_spans_in_lanes_and_utilisation_counters() {
+fn a_cluster_run_has_spans_per_node_and_node_changes() {
     let r = small_cluster();
+    let c = r.cluster.as_ref().expect("cluster");
+    assert!(!c.schedule.is_empty());
+    let evs = events(&r);
+    assert_well_formed(&evs);
+    let spans: Vec<&Value> = evs.iter().filter(|e| e["cat"] == "job").collect();
+    // A span per stretch per node, carrying its devices: together the
+    // jobs' busy device-hours.
+    let stretches: usize = c.schedule.iter().map(|g| g.nodes.len()).sum();
+    assert_eq!(spans.len(), stretches);
+    let device_h: f64 = spans
+        .iter()
+        .map(|e| {
+            e["dur"].as_f64().expect("dur") / 3.6e9
+                * e["args"]["devices"].as_f64().expect("devices")
+        })
+        .sum();
+    let busy: f64 = c.job_records.iter().map(|j| j.busy_device_h).sum();
+    assert!(
+        (device_h - busy).abs() < 1e-6 * busy.max(1.0),
+        "{device_h} vs {busy}"
+    );
+    // Threads are nodes (more than one where jobs shared a node), and
+    // spans on one thread never overlap.
+    let names: Vec<&str> = evs
+        .iter()
+        .filter(|e| e["name"] == "thread_name")
+        .filter_map(|e| e["args"]["name"].as_str())
+        .collect();
+    assert!(names.iter().all(|n| n.starts_with("node ")), "{names:?}");
+    let mut threads: std::collections::BTreeMap<(u64, u64), Vec<(f64, f64)>> = Default::default();
+    for e in &spans {
+        let ts = e["ts"].as_f64().expect("ts");
+        threads
+            .entry((
+                e["pid"].as_u64().expect("pid"),
+                e["tid"].as_u64().expect("tid"),
+            ))
+            .or_default()
+            .push((ts, ts + e["dur"].as_f64().expect("dur")));
+    }
+    for spans in threads.values_mut() {
+        spans.sort_by(|a, b| a.0.total_cmp(&b.0));
+        assert!(
+            spans.windows(2).all(|w| w[0].1 <= w[1].0 + 1e-6),
+            "{spans:?}"
+        );
+    }
+    // Node changes (the fixture's failures and revocations) are instants.
+    assert!(!c.node_events.is_empty());
+    let instants = evs.iter().filter(|e| e["ph"] == "i").count();
+    assert_eq!(instants, c.node_events.len());
+}
+
+#[test]
+fn a_cluster_run_without_its_schedule_has_job_spans_in_lanes_and_utilisation_counters() {
+    let mut r = small_cluster();
+    if let Some(c) = r.cluster.as_mut() {
+        c.schedule.clear();
+        c.node_events.clear();
+    }
     let c = r.cluster.as_ref().expect("cluster");
     let evs = events(&r);
     assert_well_formed(&evs);

@@ -145,8 +145,39 @@ impl Outcome {
                     busy_device_h: r.busy_device_s / 3600.0,
                 })
                 .collect(),
+            schedule: self
+                .schedule
+                .segments
+                .iter()
+                .map(|g| crate::result::ClusterSegment {
+                    job: g.job,
+                    pool: self.pool_name(g.pool),
+                    start_s: g.start_s,
+                    end_s: g.end_s,
+                    end: g.end.name().to_owned(),
+                    nodes: self.schedule.shares_of(g).to_vec(),
+                })
+                .collect(),
+            node_events: self
+                .schedule
+                .node_events
+                .iter()
+                .map(|e| crate::result::ClusterNodeEvent {
+                    t_s: e.t_s,
+                    pool: self.pool_name(e.pool),
+                    node: e.node,
+                    change: e.change.name().to_owned(),
+                })
+                .collect(),
             ..self.result.clone()
         }
+    }
+
+    /// The name of pool `p` (as the usage series names pools).
+    fn pool_name(&self, p: u32) -> String {
+        self.usage
+            .get(p as usize)
+            .map_or_else(|| format!("pool {p}"), |u| u.pool.clone())
     }
 }
 
@@ -1158,6 +1189,8 @@ fn summarise(s: &Scenario, records: &[JobRecord], usage: &[PoolUsage]) -> Cluste
         max_ftf_rho: rho.iter().copied().fold(0.0, f64::max),
         pools,
         job_records: Vec::new(),
+        schedule: Vec::new(),
+        node_events: Vec::new(),
     }
 }
 
