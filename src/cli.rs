@@ -63,6 +63,20 @@ pub enum Command {
         after_help = "Examples:\n  cirrus catalogue\n  cirrus catalogue --json | jq '.devices[] | .id'"
     )]
     Catalogue(CatalogueArgs),
+    /// Print the scenario format as a JSON Schema (for editor completion), or its key reference.
+    #[command(
+        after_help = "Examples:\n  cirrus schema > scenario.schema.json\n  cirrus schema --reference > docs/scenario-reference.md\n\nThe committed copies are docs/scenario.schema.json and docs/scenario-reference.md; editors that read `#:schema PATH` comments (taplo, Even Better TOML) complete and check keys with it."
+    )]
+    Schema(SchemaArgs),
+}
+
+/// `cirrus schema`.
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Print the scenario reference (Markdown: every key with its unit,
+    /// default and example) made from the schema instead of the schema.
+    #[arg(long)]
+    pub reference: bool,
 }
 
 /// `cirrus calibrate`.

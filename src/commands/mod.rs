@@ -6,6 +6,7 @@ mod catalogue;
 mod check;
 mod exec;
 mod plan;
+mod schema;
 mod simulate;
 mod tui;
 mod validate;
@@ -27,6 +28,7 @@ pub fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::Exec(args) => exec::run(&args),
         Command::Calibrate(args) => calibrate::run(&args),
         Command::Tui(args) => tui::run(&args),
+        Command::Schema(args) => schema::run(&args),
     }
 }
 

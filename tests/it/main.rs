@@ -7,6 +7,7 @@ mod check;
 mod exec;
 mod openb;
 mod plan;
+mod schema;
 mod simulate;
 mod validate;
 

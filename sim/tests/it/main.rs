@@ -8,6 +8,8 @@
 //!   files from the current messages instead of comparing; then read the
 //!   diff before committing it.
 //! - `fuzz`: arbitrary and mutated text never makes the reader panic.
+//! - `schema`: the committed JSON Schema and scenario reference in `docs/`
+//!   are current, and every bundled scenario validates against the schema.
 //! - `gavel`: mean job completion times agree with Gavel's own simulator
 //!   on the same inputs.
 //! - `gradients`: node gradients weighted by batch share equal the
@@ -21,6 +23,7 @@ mod gavel;
 mod gradients;
 mod invalid;
 mod scenarios;
+mod schema;
 mod workload_mix;
 
 use std::path::{Path, PathBuf};

@@ -1,10 +1,10 @@
 //! Validation: [`RawScenario`] → [`Scenario`], reporting every problem with
 //! its key path and span. Pools are checked first, then jobs against them.
 
-mod job;
+pub(super) mod job;
 mod mix;
 mod parallelism;
-mod pool;
+pub(super) mod pool;
 
 use super::diag::Collector;
 use super::domain::{
@@ -257,12 +257,7 @@ fn network(raw: Option<&Spanned<RawNetwork>>, ctx: &mut Ctx<'_, '_>) -> Option<N
     let raw = raw.get_ref();
     let mut ok = true;
     if let Some(t) = &raw.topology {
-        let options = [
-            ("fat-tree", Fabric::FatTree),
-            ("rail-optimized", Fabric::RailOptimized),
-            ("torus", Fabric::Torus),
-        ];
-        match ctx.one_of(t, "network.topology", &options) {
+        match ctx.one_of(t, "network.topology", &TOPOLOGIES) {
             Some(f) => net.fabric = f,
             None => ok = false,
         }
@@ -289,8 +284,15 @@ fn network(raw: Option<&Spanned<RawNetwork>>, ctx: &mut Ctx<'_, '_>) -> Option<N
     ok.then_some(net)
 }
 
+/// `network.topology` values (format 1 names).
+pub(in crate::scenario) const TOPOLOGIES: [(&str, Fabric); 3] = [
+    ("fat-tree", Fabric::FatTree),
+    ("rail-optimized", Fabric::RailOptimized),
+    ("torus", Fabric::Torus),
+];
+
 /// Trace formats the cluster scheduler reads (format 1 names).
-const WORKLOAD_FORMATS: [(&str, ()); 7] = [
+pub(in crate::scenario) const WORKLOAD_FORMATS: [(&str, ()); 7] = [
     ("gavel", ()),
     ("pollux", ()),
     ("alibaba-openb", ()),
@@ -369,7 +371,7 @@ fn workload(
 }
 
 /// Scheduling policies of format 1.
-const POLICIES: [(&str, ()); 11] = [
+pub(in crate::scenario) const POLICIES: [(&str, ()); 11] = [
     ("fifo", ()),
     ("sjf", ()),
     ("srtf", ()),
