@@ -5,6 +5,7 @@ mod calibrate;
 mod catalogue;
 mod check;
 mod exec;
+mod invalid_input;
 mod openb;
 mod plan;
 mod schema;
