@@ -4,6 +4,7 @@
 mod calibrate;
 mod catalogue;
 mod check;
+mod determinism;
 mod exec;
 mod invalid_input;
 mod openb;

@@ -105,10 +105,11 @@ pub struct RawScenario {
     #[schemars(extend("examples" = ["GPT-3 175B on 1024 A100"]))]
     pub name: Opt<String>,
     /// Seed of every random draw (failures, spot revocations, synthetic
-    /// jobs); `cirrus simulate --seed` overrides it.
-    #[schemars(with = "Option<u64>", extend("default" = 0))]
+    /// jobs), 0 to 2^63 − 1 (TOML integers are signed 64-bit); `cirrus
+    /// simulate --seed` overrides it.
+    #[schemars(with = "Option<u64>", range(max = i64::MAX), extend("default" = 0))]
     #[schemars(extend("examples" = [42]))]
-    pub seed: Opt<u64>,
+    pub seed: Opt<i64>,
     /// `[[pool]]` tables: sets of identical nodes. At least one.
     #[serde(default)]
     #[schemars(with = "Vec<RawPool>", length(min = 1))]

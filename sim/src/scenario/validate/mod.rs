@@ -183,7 +183,18 @@ pub(super) fn validate(
         },
         |n| n.get_ref().clone(),
     );
-    let seed = raw.seed.as_ref().map_or(0, |s| *s.get_ref());
+    let seed = match &raw.seed {
+        None => 0,
+        Some(s) => u64::try_from(*s.get_ref()).unwrap_or_else(|_| {
+            let found = s.get_ref();
+            ctx.error(
+                s.span(),
+                "seed",
+                format!("expected a non-negative integer, found {found}"),
+            );
+            0
+        }),
+    };
     if raw.pool.is_empty() && !ctx.dropped.contains("pool") {
         ctx.error(
             0..0,
