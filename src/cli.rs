@@ -68,6 +68,19 @@ pub enum Command {
         after_help = "Examples:\n  cirrus schema > scenario.schema.json\n  cirrus schema --reference > docs/scenario-reference.md\n\nThe committed copies are docs/scenario.schema.json and docs/scenario-reference.md; editors that read `#:schema PATH` comments (taplo, Even Better TOML) complete and check keys with it."
     )]
     Schema(SchemaArgs),
+    /// Print the index of a directory of scenarios: each one's question, what it holds and its headline.
+    #[command(
+        after_help = "Examples:\n  cirrus scenarios\n  CIRRUS_PROFILE=tests/fixtures/profiles/lavapipe-2-cores.toml cirrus scenarios > scenarios/README.md\n\nThe committed index is scenarios/README.md (a test fails when it is stale)."
+    )]
+    Scenarios(ScenariosArgs),
+}
+
+/// `cirrus scenarios`.
+#[derive(Debug, Args)]
+pub struct ScenariosArgs {
+    /// Directory of scenario files (`.toml`).
+    #[arg(default_value = "scenarios")]
+    pub dir: PathBuf,
 }
 
 /// `cirrus schema`.

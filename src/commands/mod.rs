@@ -6,6 +6,7 @@ mod catalogue;
 mod check;
 mod exec;
 mod plan;
+mod scenarios;
 mod schema;
 mod simulate;
 mod tui;
@@ -29,6 +30,7 @@ pub fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::Calibrate(args) => calibrate::run(&args),
         Command::Tui(args) => tui::run(&args),
         Command::Schema(args) => schema::run(&args),
+        Command::Scenarios(args) => scenarios::run(&args),
     }
 }
 

@@ -1,4 +1,5 @@
-//! `cirrus schema`: prints the committed JSON Schema and scenario reference.
+//! `cirrus schema` and `cirrus scenarios`: print the committed JSON Schema,
+//! scenario reference and scenario index.
 
 use super::{cirrus, root, stdout};
 
@@ -21,5 +22,14 @@ fn schema_reference_prints_the_committed_reference() {
     assert!(o.status.success());
     let committed =
         std::fs::read_to_string(root().join("docs/scenario-reference.md")).expect("committed");
+    assert_eq!(stdout(&o), committed);
+}
+
+/// `cirrus scenarios` prints the committed index of the bundled scenarios.
+#[test]
+fn scenarios_prints_the_committed_index() {
+    let o = cirrus(&["scenarios"]);
+    assert!(o.status.success());
+    let committed = std::fs::read_to_string(root().join("scenarios/README.md")).expect("committed");
     assert_eq!(stdout(&o), committed);
 }

@@ -30,6 +30,46 @@ pub struct Scenario {
     pub scheduler: Option<Scheduler>,
 }
 
+impl Scenario {
+    /// Devices in all pools.
+    pub fn devices(&self) -> u64 {
+        self.pools.iter().map(Pool::devices).sum()
+    }
+
+    /// One line on what the scenario holds: `1 pool (16 devices), 1 job`,
+    /// or for a workload its format, job count and policy (what `cirrus
+    /// check` prints after "ok").
+    pub fn summary(&self) -> String {
+        let work = match &self.workload {
+            // The trace itself is read by `simulate`: its job count is
+            // not known here.
+            Some(w) => format!(
+                "a {} workload ({}), policy {}",
+                w.format,
+                w.jobs.map_or_else(
+                    || "every job of the trace".to_owned(),
+                    |n| format!("{n} jobs")
+                ),
+                self.scheduler
+                    .as_ref()
+                    .map_or("fifo", |sch| sch.policy.as_str()),
+            ),
+            None => format!(
+                "{} job{}",
+                self.jobs.len(),
+                if self.jobs.len() == 1 { "" } else { "s" }
+            ),
+        };
+        format!(
+            "{} pool{} ({} devices), {}",
+            self.pools.len(),
+            if self.pools.len() == 1 { "" } else { "s" },
+            self.devices(),
+            work
+        )
+    }
+}
+
 /// Figures of one device, resolved from the catalogue and inline overrides.
 /// A figure the catalogue lacks and the file does not give is `None`; the
 /// validator has already refused scenarios whose jobs need it.

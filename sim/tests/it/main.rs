@@ -10,6 +10,7 @@
 //!   files from the current messages instead of comparing; then read the
 //!   diff before committing it.
 //! - `fuzz`: arbitrary and mutated text never makes the reader panic.
+//! - `library`: the committed scenario index (`scenarios/README.md`) is current.
 //! - `fuzz_corpus`: the fuzz targets' checks pass on their committed seeds.
 //! - `schema`: the committed JSON Schema and scenario reference in `docs/`
 //!   are current, and every bundled scenario validates against the schema.
@@ -26,6 +27,7 @@ mod fuzz_corpus;
 mod gavel;
 mod gradients;
 mod invalid;
+mod library;
 mod roundtrip;
 mod scenarios;
 mod schema;
