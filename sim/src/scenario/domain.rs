@@ -36,30 +36,35 @@ impl Scenario {
         self.pools.iter().map(Pool::devices).sum()
     }
 
-    /// One line on what the scenario holds: `1 pool (16 devices), 1 job`,
-    /// or for a workload its format, job count and policy (what `cirrus
-    /// check` prints after "ok").
-    pub fn summary(&self) -> String {
-        let work = match &self.workload {
-            // The trace itself is read by `simulate`: its job count is
-            // not known here.
-            Some(w) => format!(
-                "a {} workload ({}), policy {}",
-                w.format,
-                w.jobs.map_or_else(
-                    || "every job of the trace".to_owned(),
-                    |n| format!("{n} jobs")
-                ),
-                self.scheduler
-                    .as_ref()
-                    .map_or("fifo", |sch| sch.policy.as_str()),
+    /// The workload in a few words, `a synthetic workload (600 jobs),
+    /// policy fifo`, or `None` without one. The trace itself is read by
+    /// `simulate`, so a trace's job count is not known here.
+    pub fn workload_summary(&self) -> Option<String> {
+        let w = self.workload.as_ref()?;
+        Some(format!(
+            "a {} workload ({}), policy {}",
+            w.format,
+            w.jobs.map_or_else(
+                || "every job of the trace".to_owned(),
+                |n| format!("{n} jobs")
             ),
-            None => format!(
+            self.scheduler
+                .as_ref()
+                .map_or("fifo", |sch| sch.policy.as_str()),
+        ))
+    }
+
+    /// One line on what the scenario holds: `1 pool (16 devices), 1 job`,
+    /// or with a workload its [`workload_summary`](Self::workload_summary)
+    /// (what `cirrus check` prints after "ok").
+    pub fn summary(&self) -> String {
+        let work = self.workload_summary().unwrap_or_else(|| {
+            format!(
                 "{} job{}",
                 self.jobs.len(),
                 if self.jobs.len() == 1 { "" } else { "s" }
-            ),
-        };
+            )
+        });
         format!(
             "{} pool{} ({} devices), {}",
             self.pools.len(),

@@ -32,7 +32,7 @@ pub fn json_schema() -> Value {
     value
 }
 
-/// [`json_schema`] as pretty-printed text with a final newline: what `cirrus
+/// [`json_schema()`] as pretty-printed text with a final newline: what `cirrus
 /// schema` prints and `docs/scenario.schema.json` holds.
 pub fn json_schema_text() -> String {
     let mut text =
