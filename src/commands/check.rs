@@ -2,10 +2,18 @@
 
 use crate::Failure;
 use crate::cli::CheckArgs;
+use cirrus_sim::workload::{self, ImportOptions};
 
-/// Validates the file; prints a one-line summary when it is valid.
+/// Validates the file, and the trace a workload names (every row, as
+/// `simulate` reads it); prints a one-line summary when both are valid.
 pub fn run(args: &CheckArgs) -> Result<(), Failure> {
     let s = super::load(&args.file)?;
+    if let Some(w) = &s.workload
+        && w.format != "synthetic"
+    {
+        workload::load(w, s.seed, ImportOptions::default())
+            .map_err(|e| Failure::BadInput(format!("{}: error: {e}", args.file.display())))?;
+    }
     println!(
         "{}: ok: scenario \"{}\", {}",
         args.file.display(),

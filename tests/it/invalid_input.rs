@@ -38,17 +38,19 @@ fn every_invalid_plan_exits_2_with_its_message_and_writes_nothing() {
     }
 }
 
-/// A scenario that checks but whose trace has a bad row: `simulate` names
-/// the trace's row and column, exits 2, and writes no `result.json`,
-/// `jobs.csv` or `usage.csv`.
+/// A valid scenario whose trace has a bad row: `check` and `simulate` name
+/// the trace's row and column and exit 2, and `simulate` writes no
+/// `result.json`, `jobs.csv` or `usage.csv`.
 #[test]
 fn a_bad_trace_row_exits_2_and_writes_nothing() {
     let scenario = "tests/fixtures/bad-trace/philly-bad-time.toml";
-    assert!(cirrus(&["check", scenario]).status.success());
+    let checked = cirrus(&["check", scenario]);
+    assert_eq!(checked.status.code(), Some(2), "{}", stderr(&checked));
     let tmp = tempfile::tempdir().expect("tempdir");
     let out = tmp.path().join("results");
     let o = cirrus(&["simulate", scenario, "--out", &out.to_string_lossy()]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(stderr(&checked), stderr(&o));
     assert_eq!(
         stderr(&o),
         format!(
