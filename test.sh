@@ -9,6 +9,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")"
 REQUIRED=(
   "git:git"
   "tmux:tmux"
+  "c++:g++"
 )
 
 missing=()
@@ -114,6 +115,13 @@ cargo test --workspace --locked --doc
 
 echo "==> docs"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet --features mpi
+
+# The fuzz targets (fuzz/, a workspace of its own) must build; running them
+# is a manual step (README, "Fuzzing"). A plain build: no cargo-fuzz, no
+# sanitizer, so libFuzzer links without coverage instrumentation. Their
+# seeds run through the same checks in `cirrus-sim`'s tests.
+echo "==> fuzz targets build"
+cargo build --manifest-path fuzz/Cargo.toml --locked --bins --quiet
 
 echo "==> checked-in catalogue table is current"
 cargo run --quiet --locked -- catalogue > target/catalogue.txt

@@ -75,6 +75,33 @@ pub enum Command {
         after_help = "Examples:\n  cirrus catalogue\n  cirrus catalogue --json | jq '.devices[] | .id'"
     )]
     Catalogue(CatalogueArgs),
+    /// Print the scenario format as a JSON Schema (for editor completion), or its key reference.
+    #[command(
+        after_help = "Examples:\n  cirrus schema > scenario.schema.json\n  cirrus schema --reference > docs/scenario-reference.md\n\nThe committed copies are docs/scenario.schema.json and docs/scenario-reference.md; editors that read `#:schema PATH` comments (taplo, Even Better TOML) complete and check keys with it."
+    )]
+    Schema(SchemaArgs),
+    /// Print the index of a directory of scenarios: each one's question, what it holds and its headline.
+    #[command(
+        after_help = "Examples:\n  cirrus scenarios\n  CIRRUS_PROFILE=tests/fixtures/profiles/lavapipe-2-cores.toml cirrus scenarios > scenarios/README.md\n\nThe committed index is scenarios/README.md (a test fails when it is stale)."
+    )]
+    Scenarios(ScenariosArgs),
+}
+
+/// `cirrus scenarios`.
+#[derive(Debug, Args)]
+pub struct ScenariosArgs {
+    /// Directory of scenario files (`.toml`).
+    #[arg(default_value = "scenarios")]
+    pub dir: PathBuf,
+}
+
+/// `cirrus schema`.
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Print the scenario reference (Markdown: every key with its unit,
+    /// default and example) made from the schema instead of the schema.
+    #[arg(long)]
+    pub reference: bool,
 }
 
 /// `cirrus sweep`.

@@ -45,6 +45,7 @@ pub mod estimate;
 pub mod fidelity;
 pub mod fsio;
 pub mod human;
+pub mod library;
 pub mod model;
 pub mod netsim;
 pub mod parallelism;

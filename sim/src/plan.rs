@@ -113,6 +113,15 @@ pub struct Prediction {
     pub cost_usd: Option<f64>,
 }
 
+/// `` `KEY`: `` before a message, or nothing for an empty key.
+fn key_prefix(key: &str) -> String {
+    if key.is_empty() {
+        String::new()
+    } else {
+        format!("`{key}`: ")
+    }
+}
+
 /// Why a plan could not be read or does not fit a scenario.
 #[derive(Debug, Error)]
 #[non_exhaustive]
@@ -127,7 +136,10 @@ pub enum PlanError {
         source: std::io::Error,
     },
     /// The text is not JSON, or not a plan (unknown, missing or mistyped key).
-    #[error("{file}:{line}:{column}: not a valid plan: {message}")]
+    #[error(
+        "{file}:{line}:{column}: not a valid plan: {}{message}",
+        key_prefix(key)
+    )]
     Syntax {
         /// The file as named.
         file: String,
@@ -135,6 +147,9 @@ pub enum PlanError {
         line: usize,
         /// Column, 1-based.
         column: usize,
+        /// The key path of the bad value (`parallelism.tp`, `nodes[2].pool`);
+        /// empty for malformed JSON and for the file as a whole.
+        key: String,
         /// What is wrong.
         message: String,
     },
@@ -291,7 +306,7 @@ impl Plan {
     /// Reads a plan from `text`; `file` names it in messages. A plan of
     /// another `format_version` is refused before its keys are checked.
     pub fn from_json(text: &str, file: &str) -> Result<Plan, PlanError> {
-        let syntax = |e: serde_json::Error| {
+        let syntax = |e: serde_json::Error, key: String| {
             let position = format!(" at line {} column {}", e.line(), e.column());
             let message = e.to_string();
             let message = message
@@ -300,11 +315,15 @@ impl Plan {
             PlanError::Syntax {
                 file: file.to_owned(),
                 line: e.line(),
-                column: e.column(),
+                // serde_json counts the column of an error at the start of
+                // a line (the end of the text) as 0.
+                column: e.column().max(1),
+                key,
                 message,
             }
         };
-        let value: serde_json::Value = serde_json::from_str(text).map_err(syntax)?;
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| syntax(e, String::new()))?;
         if let Some(v) = value.get("format_version")
             && v.as_u64() != Some(u64::from(PLAN_FORMAT_VERSION))
         {
@@ -313,7 +332,12 @@ impl Plan {
                 found: v.to_string(),
             });
         }
-        serde_json::from_str(text).map_err(syntax)
+        let mut de = serde_json::Deserializer::from_str(text);
+        serde_path_to_error::deserialize(&mut de).map_err(|e| {
+            let key = e.path().to_string();
+            let key = if key == "." { String::new() } else { key };
+            syntax(e.into_inner(), key)
+        })
     }
 
     /// Reads the plan file at `path`.

@@ -8,6 +8,8 @@ mod exec;
 mod exec_events;
 mod plan;
 pub(crate) mod report;
+mod scenarios;
+mod schema;
 mod simulate;
 mod sweep;
 mod tui;
@@ -32,6 +34,8 @@ pub fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::Tui(args) => tui::run(&args),
         Command::Sweep(args) => sweep::run(&args),
         Command::Report(args) => report::run(&args),
+        Command::Schema(args) => schema::run(&args),
+        Command::Scenarios(args) => scenarios::run(&args),
     }
 }
 

@@ -80,6 +80,8 @@ fn every_subcommand_has_help_with_an_example() {
         "validate",
         "bench",
         "tui",
+        "schema",
+        "scenarios",
     ] {
         let o = cirrus(&[cmd, "--help"]);
         assert!(o.status.success());

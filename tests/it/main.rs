@@ -4,10 +4,13 @@
 mod calibrate;
 mod catalogue;
 mod check;
+mod determinism;
 mod exec;
+mod invalid_input;
 mod openb;
 mod plan;
 mod report;
+mod schema;
 mod simulate;
 mod sweep;
 mod tui_e2e;

@@ -192,6 +192,7 @@ fn refuses_an_unknown_field_with_its_position() {
         line,
         column,
         message,
+        ..
     } = &err
     else {
         panic!("expected a syntax error, got {err:?}");

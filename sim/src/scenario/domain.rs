@@ -30,6 +30,56 @@ pub struct Scenario {
     pub scheduler: Option<Scheduler>,
 }
 
+impl Scenario {
+    /// Devices in all pools.
+    pub fn devices(&self) -> u64 {
+        self.pools.iter().map(Pool::devices).sum()
+    }
+
+    /// The workload in a few words, `a synthetic workload (600 jobs),
+    /// policy fifo`, or `None` without one. The trace itself is read by
+    /// `simulate`, so a trace's job count is not known here.
+    pub fn workload_summary(&self) -> Option<String> {
+        let w = self.workload.as_ref()?;
+        let article = if w.format.starts_with(['a', 'e', 'i', 'o', 'u']) {
+            "an"
+        } else {
+            "a"
+        };
+        Some(format!(
+            "{article} {} workload ({}), policy {}",
+            w.format,
+            w.jobs.map_or_else(
+                || "every job of the trace".to_owned(),
+                |n| format!("{n} jobs")
+            ),
+            self.scheduler
+                .as_ref()
+                .map_or("fifo", |sch| sch.policy.as_str()),
+        ))
+    }
+
+    /// One line on what the scenario holds: `1 pool (16 devices), 1 job`,
+    /// or with a workload its [`workload_summary`](Self::workload_summary)
+    /// (what `cirrus check` prints after "ok").
+    pub fn summary(&self) -> String {
+        let work = self.workload_summary().unwrap_or_else(|| {
+            format!(
+                "{} job{}",
+                self.jobs.len(),
+                if self.jobs.len() == 1 { "" } else { "s" }
+            )
+        });
+        format!(
+            "{} pool{} ({} devices), {}",
+            self.pools.len(),
+            if self.pools.len() == 1 { "" } else { "s" },
+            self.devices(),
+            work
+        )
+    }
+}
+
 /// Figures of one device, resolved from the catalogue and inline overrides.
 /// A figure the catalogue lacks and the file does not give is `None`; the
 /// validator has already refused scenarios whose jobs need it.

@@ -36,6 +36,8 @@ pub(crate) mod diag;
 mod domain;
 mod raw;
 pub(crate) mod recover;
+mod reference;
+mod schema;
 mod validate;
 
 pub use diag::{Diagnostics, Problem};
@@ -44,6 +46,8 @@ pub use domain::{
     DEFAULT_ELASTIC_SERIAL_FRACTION, DeviceProfile, Job, MeasuredDevice, Network, ParallelismSpec,
     Pool, Scenario, Scheduler, Spot, StageLayout, Workload,
 };
+pub use reference::reference_markdown;
+pub use schema::{json_schema, json_schema_text};
 
 use diag::Collector;
 use std::path::Path;

@@ -4,7 +4,18 @@
 //!
 //! Every field is optional at this layer so that a missing key is reported by
 //! validation with the table it is missing from, alongside every other problem.
+//!
+//! The doc comments are the descriptions of the JSON Schema (`schema.rs`),
+//! and each field's `schemars` attributes say what the validator accepts:
+//! its type, bounds, default and an example. A key the validator requires
+//! is declared without `Option` there.
 
+use super::schema::{
+    ArchName, BoolOrAuto, CatalogueId, CollectiveName, DegreeOrAuto, DeviceField, IntraShapeName,
+    ModelField, ParallelismField, PolicyName, PositiveNumber, PrecisionName, PresetId,
+    RecomputeOrAuto, ScheduleOrAuto, TopologyName, WorkloadFormatName, ZeroOrAuto,
+};
+use schemars::JsonSchema;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use std::fmt;
@@ -81,280 +92,499 @@ impl<'de> Deserialize<'de> for Setting {
     }
 }
 
-/// The whole file.
-#[derive(Debug, Deserialize)]
+/// A Cirrus scenario, format 1: pools of nodes, the network between them,
+/// and either training jobs (`[[job]]`) or a cluster workload
+/// (`[workload]`, scheduled by `[scheduler]`).
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(title = "Cirrus scenario, format 1")]
 pub struct RawScenario {
-    /// Scenario name.
+    /// Scenario name, shown in every output. Default: the file name without
+    /// its extension.
+    #[schemars(with = "Option<String>")]
+    #[schemars(extend("examples" = ["GPT-3 175B on 1024 A100"]))]
     pub name: Opt<String>,
-    /// Seed of every random draw.
-    pub seed: Opt<u64>,
-    /// `[[pool]]` tables.
+    /// Seed of every random draw (failures, spot revocations, synthetic
+    /// jobs), 0 to 2^63 − 1 (TOML integers are signed 64-bit); `cirrus
+    /// simulate --seed` overrides it.
+    #[schemars(with = "Option<u64>", range(max = i64::MAX), extend("default" = 0))]
+    #[schemars(extend("examples" = [42]))]
+    pub seed: Opt<i64>,
+    /// `[[pool]]` tables: sets of identical nodes. At least one.
     #[serde(default)]
+    #[schemars(with = "Vec<RawPool>", length(min = 1))]
     pub pool: Vec<Spanned<RawPool>>,
-    /// `[network]`.
+    /// `[network]`: the fabric between nodes and pools.
+    #[schemars(with = "Option<RawNetwork>")]
     pub network: Opt<RawNetwork>,
-    /// `[[job]]` tables.
+    /// `[[job]]` tables: training jobs. A scenario needs at least one job
+    /// or a `[workload]`.
     #[serde(default)]
+    #[schemars(with = "Vec<RawJob>")]
     pub job: Vec<Spanned<RawJob>>,
-    /// `[workload]`.
+    /// `[workload]`: many jobs from a trace or a generator, for cluster
+    /// scheduling.
+    #[schemars(with = "Option<RawWorkload>")]
     pub workload: Opt<RawWorkload>,
-    /// `[scheduler]`.
+    /// `[scheduler]`: how a workload's jobs are scheduled.
+    #[schemars(with = "Option<RawScheduler>")]
     pub scheduler: Opt<RawScheduler>,
 }
 
 /// A `[[pool]]` table: a set of identical nodes.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawPool {
-    /// Pool name.
+    /// Pool name, unique in the scenario; jobs' `pools` and workloads'
+    /// device types refer to it.
+    #[schemars(with = "String")]
+    #[schemars(extend("examples" = ["a100"]))]
     pub name: Opt<String>,
-    /// Catalogue id or inline device table.
+    /// The device: a catalogue id (`cirrus catalogue`) or an inline
+    /// `[pool.device]` table.
+    #[schemars(with = "DeviceField")]
+    #[schemars(extend("examples" = ["a100-sxm4-80gb"]))]
     pub device: Opt<StrOrTable<RawDevice>>,
-    /// Number of nodes.
+    /// Number of nodes (≥ 1).
+    #[schemars(with = "u32", range(min = 1))]
+    #[schemars(extend("examples" = [128]))]
     pub nodes: Opt<i64>,
-    /// Devices per node.
+    /// Devices per node (≥ 1). Default: the catalogue's typical node.
+    #[schemars(with = "Option<u32>", range(min = 1))]
+    #[schemars(extend("examples" = [8]))]
     pub devices_per_node: Opt<i64>,
-    /// NICs per node.
+    /// NICs per node (≥ 0). Default: the catalogue's typical node.
+    #[schemars(with = "Option<u32>", range(min = 0))]
+    #[schemars(extend("examples" = [8]))]
     pub nics_per_node: Opt<i64>,
-    /// Line rate of each NIC in Gb/s.
+    /// Line rate of each NIC, Gb/s (> 0). Default: the catalogue's typical
+    /// node.
+    #[schemars(with = "Option<f64>", extend("exclusiveMinimum" = 0))]
+    #[schemars(extend("examples" = [200]))]
     pub nic_gbit_s: Opt<f64>,
-    /// Price per device-hour in USD.
+    /// Price per device-hour, USD (≥ 0). Default: the catalogue's on-demand
+    /// price.
+    #[schemars(with = "Option<f64>", range(min = 0))]
+    #[schemars(extend("examples" = [4.1]))]
     pub usd_per_device_hour: Opt<f64>,
-    /// Spot terms.
+    /// Spot terms: the pool's nodes are spot instances, revoked at random.
+    #[schemars(with = "Option<RawSpot>")]
     pub spot: Opt<RawSpot>,
-    /// Autoscaling terms.
+    /// Autoscaling terms (workloads only): nodes are rented when jobs wait
+    /// and released when idle, up to `nodes`.
+    #[schemars(with = "Option<RawAutoscale>")]
     pub autoscale: Opt<RawAutoscale>,
-    /// Mean time between failures of one node, in hours.
+    /// Mean time between failures of one node, hours (> 0). Default: nodes
+    /// never fail.
+    #[schemars(with = "Option<f64>", extend("exclusiveMinimum" = 0))]
+    #[schemars(extend("examples" = [2000]))]
     pub mtbf_hours_per_node: Opt<f64>,
-    /// Hours a failed node takes to come back.
+    /// Hours a failed node takes to come back (> 0).
+    #[schemars(with = "Option<f64>", extend("exclusiveMinimum" = 0, "default" = 2.0))]
+    #[schemars(extend("examples" = [4]))]
     pub repair_hours: Opt<f64>,
-    /// Weibull shape of the time between a node's failures (1: exponential;
-    /// below 1: infant mortality; above 1: wear-out). The mean stays
-    /// `mtbf_hours_per_node`.
+    /// Weibull shape of the time between a node's failures (> 0; 1:
+    /// exponential; below 1: infant mortality; above 1: wear-out). The mean
+    /// stays `mtbf_hours_per_node`.
+    #[schemars(with = "Option<f64>", extend("exclusiveMinimum" = 0, "default" = 1.0))]
+    #[schemars(extend("examples" = [0.8]))]
     pub failure_weibull_shape: Opt<f64>,
-    /// TPU slice shape, e.g. `[4, 4, 4]`.
+    /// TPU slice shape, devices along each torus dimension (each ≥ 1);
+    /// their product is the pool's devices. Default: the most balanced
+    /// shape of the catalogue's dimensionality.
+    #[schemars(with = "Option<Vec<u32>>", inner(range(min = 1)), length(min = 1))]
+    #[schemars(extend("examples" = [[4, 4, 4]]))]
     pub torus_dims: Opt<Vec<Spanned<i64>>>,
 }
 
 /// An inline `[pool.device]` table: a device not in the catalogue, or a
 /// catalogue device (`base`) with some figures overridden.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawDevice {
     /// Catalogue id whose figures are the defaults.
+    #[schemars(with = "Option<CatalogueId>")]
+    #[schemars(extend("examples" = ["h100-sxm5-80gb"]))]
     pub base: Opt<String>,
-    /// The device's id, which workload device-type constraints match
-    /// (default: `base`, else `custom`).
+    /// The device's id, which workload device-type constraints match; not a
+    /// catalogue id other than `base`. Default: `base`, else `custom`.
+    #[schemars(with = "Option<String>")]
+    #[schemars(extend("examples" = ["h100-derated"]))]
     pub id: Opt<String>,
-    /// Display name.
+    /// Display name. Default: the base device's, else `custom device`.
+    #[schemars(with = "Option<String>")]
+    #[schemars(extend("examples" = ["H100 at 600 W cap"]))]
     pub name: Opt<String>,
-    /// Dense FP32 peak, TFLOP/s.
+    /// Dense FP32 peak, TFLOP/s (> 0).
+    #[schemars(with = "Option<f64>", extend("exclusiveMinimum" = 0))]
+    #[schemars(extend("examples" = [67]))]
     pub peak_tflops_fp32: Opt<f64>,
-    /// Dense FP16 peak, TFLOP/s.
+    /// Dense FP16 peak, TFLOP/s (> 0).
+    #[schemars(with = "Option<f64>", extend("exclusiveMinimum" = 0))]
+    #[schemars(extend("examples" = [989]))]
     pub peak_tflops_fp16: Opt<f64>,
-    /// Dense BF16 peak, TFLOP/s.
+    /// Dense BF16 peak, TFLOP/s (> 0).
+    #[schemars(with = "Option<f64>", extend("exclusiveMinimum" = 0))]
+    #[schemars(extend("examples" = [989]))]
     pub peak_tflops_bf16: Opt<f64>,
-    /// Dense FP8 peak, TFLOP/s.
+    /// Dense FP8 peak, TFLOP/s (> 0).
+    #[schemars(with = "Option<f64>", extend("exclusiveMinimum" = 0))]
+    #[schemars(extend("examples" = [1979]))]
     pub peak_tflops_fp8: Opt<f64>,
-    /// Memory in GiB.
+    /// Device memory, GiB (> 0).
+    #[schemars(with = "Option<f64>", extend("exclusiveMinimum" = 0))]
+    #[schemars(extend("examples" = [80]))]
     pub memory_gib: Opt<f64>,
-    /// Memory bandwidth in GB/s.
+    /// Memory bandwidth, GB/s (> 0).
+    #[schemars(with = "Option<f64>", extend("exclusiveMinimum" = 0))]
+    #[schemars(extend("examples" = [3350]))]
     pub mem_bw_gbyte_s: Opt<f64>,
-    /// Intra-node bandwidth per device and direction, GB/s.
+    /// Intra-node bandwidth per device and direction, GB/s (> 0).
+    #[schemars(with = "Option<f64>", extend("exclusiveMinimum" = 0))]
+    #[schemars(extend("examples" = [450]))]
     pub intra_node_gbyte_s: Opt<f64>,
-    /// Intra-node shape: nvswitch | cube-mesh | fully-connected | pcie | torus | hypercube.
+    /// Intra-node interconnect shape; `torus` takes the pool's `torus_dims`.
+    #[schemars(with = "Option<IntraShapeName>")]
+    #[schemars(extend("examples" = ["nvswitch"]))]
     pub intra_node_shape: Opt<String>,
-    /// Devices per node.
+    /// Devices per node of this device's typical node (≥ 1).
+    #[schemars(with = "Option<u32>", range(min = 1))]
+    #[schemars(extend("examples" = [8]))]
     pub devices_per_node: Opt<i64>,
-    /// NICs per node.
+    /// NICs per node of this device's typical node (≥ 0).
+    #[schemars(with = "Option<u32>", range(min = 0))]
+    #[schemars(extend("examples" = [8]))]
     pub nics_per_node: Opt<i64>,
-    /// NIC line rate, Gb/s.
+    /// NIC line rate of this device's typical node, Gb/s (> 0).
+    #[schemars(with = "Option<f64>", extend("exclusiveMinimum" = 0))]
+    #[schemars(extend("examples" = [400]))]
     pub nic_gbit_s: Opt<f64>,
-    /// Board power, W.
+    /// Board power, W (> 0).
+    #[schemars(with = "Option<f64>", extend("exclusiveMinimum" = 0))]
+    #[schemars(extend("examples" = [700]))]
     pub tdp_w: Opt<f64>,
-    /// Price per device-hour, USD.
+    /// Price per device-hour, USD (> 0).
+    #[schemars(with = "Option<f64>", extend("exclusiveMinimum" = 0))]
+    #[schemars(extend("examples" = [2.5]))]
     pub usd_per_device_hour: Opt<f64>,
     /// A device profile from `cirrus calibrate`: `"local"` (the default
     /// location) or a path relative to the scenario file.
+    #[schemars(with = "Option<String>")]
+    #[schemars(extend("examples" = ["local"]))]
     pub profile: Opt<String>,
-    /// Which adapter of the profile: its index, its name, or a prefix of it.
+    /// Which adapter of the profile: its index, its name, or a prefix of it
+    /// (needs `profile`). Default: the first adapter.
+    #[schemars(with = "Option<String>")]
+    #[schemars(extend("examples" = ["cpu"]))]
     pub adapter: Opt<String>,
 }
 
-/// `spot = { ... }`.
-#[derive(Debug, Deserialize)]
+/// `spot = { ... }`: the pool's nodes are spot instances.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawSpot {
-    /// Spot price per device-hour, USD.
+    /// Spot price per device-hour, USD (≥ 0).
+    #[schemars(with = "f64", range(min = 0))]
+    #[schemars(extend("examples" = [1.6]))]
     pub usd_per_device_hour: Opt<f64>,
-    /// Revocations per device-hour.
+    /// Revocations per device-hour (≥ 0); a revocation takes the whole node.
+    #[schemars(with = "Option<f64>", range(min = 0), extend("default" = 0.0))]
+    #[schemars(extend("examples" = [0.02]))]
     pub preemptions_per_device_hour: Opt<f64>,
-    /// Hours until a revoked node is replaced.
+    /// Hours until a revoked node is replaced (> 0).
+    #[schemars(with = "Option<f64>", extend("exclusiveMinimum" = 0, "default" = 1.0))]
+    #[schemars(extend("examples" = [0.5]))]
     pub reacquire_hours: Opt<f64>,
 }
 
-/// `[network]`.
-#[derive(Debug, Deserialize)]
+/// `[network]`: the fabric between nodes and pools.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawNetwork {
-    /// fat-tree | rail-optimized | torus.
+    /// Fabric topology (TPU pools use ICI torus inside a slice).
+    #[schemars(with = "Option<TopologyName>", extend("default" = "fat-tree"))]
+    #[schemars(extend("examples" = ["rail-optimized"]))]
     pub topology: Opt<String>,
-    /// Leaf downlink : uplink ratio (≥ 1).
+    /// Leaf downlink : uplink ratio (≥ 1; 1 is non-blocking).
+    #[schemars(with = "Option<f64>", range(min = 1), extend("default" = 1.0))]
+    #[schemars(extend("examples" = [2]))]
     pub oversubscription: Opt<f64>,
-    /// Bandwidth between pools, Gb/s.
+    /// Bandwidth between pools, Gb/s (> 0). Default: pools share the
+    /// fabric like nodes of one pool.
+    #[schemars(with = "Option<f64>", extend("exclusiveMinimum" = 0))]
+    #[schemars(extend("examples" = [1600]))]
     pub inter_pool_gbit_s: Opt<f64>,
-    /// Nodes under one leaf switch.
+    /// Nodes under one leaf switch (≥ 1). Default: sized by the topology.
+    #[schemars(with = "Option<u32>", range(min = 1))]
+    #[schemars(extend("examples" = [16]))]
     pub nodes_per_leaf: Opt<i64>,
 }
 
-/// A `[[job]]` table.
-#[derive(Debug, Deserialize)]
+/// A `[[job]]` table: one training job.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawJob {
-    /// Job name.
+    /// Job name. Default: `job` and its index.
+    #[schemars(with = "Option<String>")]
+    #[schemars(extend("examples" = ["gpt3"]))]
     pub name: Opt<String>,
-    /// Preset id or inline model.
+    /// The model: a preset id or an inline `[job.model]` table.
+    #[schemars(with = "ModelField")]
+    #[schemars(extend("examples" = ["gpt3-175b"]))]
     pub model: Opt<StrOrTable<RawModel>>,
-    /// Sequence length in tokens.
+    /// Sequence length, tokens (≥ 1).
+    #[schemars(with = "u32", range(min = 1))]
+    #[schemars(extend("examples" = [2048]))]
     pub seq_len: Opt<i64>,
-    /// Sequences per step.
+    /// Sequences per step (≥ 1).
+    #[schemars(with = "u32", range(min = 1))]
+    #[schemars(extend("examples" = [1536]))]
     pub global_batch: Opt<i64>,
-    /// Tokens to train on.
+    /// Tokens to train on (> 0); enables time to train, cost and energy.
+    #[schemars(with = "Option<f64>", extend("exclusiveMinimum" = 0))]
+    #[schemars(extend("examples" = [300e9]))]
     pub train_tokens: Opt<f64>,
-    /// bf16 | fp16 | fp32 | fp8.
+    /// Numeric precision of the matrix multiplies.
+    #[schemars(with = "Option<PrecisionName>", extend("default" = "bf16"))]
+    #[schemars(extend("examples" = ["fp8"]))]
     pub precision: Opt<String>,
-    /// Pools the job may run on.
+    /// Names of the pools the job may run on. Default: all.
+    #[schemars(with = "Option<Vec<String>>")]
+    #[schemars(extend("examples" = [["a100"]]))]
     pub pools: Opt<Vec<Spanned<String>>>,
-    /// Arrival time, seconds.
+    /// Arrival time, seconds (≥ 0).
+    #[schemars(with = "Option<f64>", range(min = 0), extend("default" = 0.0))]
+    #[schemars(extend("examples" = [3600]))]
     pub arrival_s: Opt<f64>,
-    /// Data-parallel all-reduce algorithm: auto | ring | tree | hierarchical.
+    /// Data-parallel all-reduce algorithm.
+    #[schemars(with = "Option<CollectiveName>", extend("default" = "auto"))]
+    #[schemars(extend("examples" = ["ring"]))]
     pub collective_algorithm: Opt<String>,
-    /// Deadline for training `train_tokens`, hours (objective cost-deadline).
+    /// Deadline for training `train_tokens`, hours (> 0; objective
+    /// cost-deadline).
+    #[schemars(with = "Option<f64>", extend("exclusiveMinimum" = 0))]
+    #[schemars(extend("examples" = [720]))]
     pub deadline_h: Opt<f64>,
-    /// Spending limit, USD per hour (objective throughput-budget).
+    /// Spending limit, USD per hour (> 0; objective throughput-budget).
+    #[schemars(with = "Option<f64>", extend("exclusiveMinimum" = 0))]
+    #[schemars(extend("examples" = [5000]))]
     pub budget_usd_per_hour: Opt<f64>,
-    /// `"auto"` or a table.
+    /// `"auto"` (searched by the planner) or a `[job.parallelism]` table.
+    /// Default: `"auto"`.
+    #[schemars(with = "Option<ParallelismField>")]
     pub parallelism: Opt<StrOrTable<RawParallelism>>,
 }
 
-/// An inline `[job.model]` table.
-#[derive(Debug, Deserialize)]
+/// An inline `[job.model]` table: a transformer's shape.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawModel {
-    /// Preset whose figures are the defaults.
+    /// Preset whose figures are the defaults; without it `layers`,
+    /// `hidden`, `heads` and `vocab` are required.
+    #[schemars(with = "Option<PresetId>")]
+    #[schemars(extend("examples" = ["llama3-70b"]))]
     pub base: Opt<String>,
-    /// gpt | llama | bert.
+    /// Architecture. Default: the base preset's, else `gpt`.
+    #[schemars(with = "Option<ArchName>")]
+    #[schemars(extend("examples" = ["llama"]))]
     pub arch: Opt<String>,
-    /// Transformer layers.
+    /// Transformer layers (≥ 1).
+    #[schemars(with = "Option<u32>", range(min = 1))]
+    #[schemars(extend("examples" = [96]))]
     pub layers: Opt<i64>,
-    /// Hidden size.
+    /// Hidden size (≥ 1).
+    #[schemars(with = "Option<u32>", range(min = 1))]
+    #[schemars(extend("examples" = [12288]))]
     pub hidden: Opt<i64>,
-    /// Attention heads.
+    /// Attention heads (≥ 1).
+    #[schemars(with = "Option<u32>", range(min = 1))]
+    #[schemars(extend("examples" = [96]))]
     pub heads: Opt<i64>,
-    /// Key/value heads (grouped-query attention).
+    /// Key/value heads, for grouped-query attention (≥ 1). Default: `heads`.
+    #[schemars(with = "Option<u32>", range(min = 1))]
+    #[schemars(extend("examples" = [8]))]
     pub kv_heads: Opt<i64>,
-    /// MLP hidden size.
+    /// MLP hidden size (≥ 1). Default: 4 × `hidden`.
+    #[schemars(with = "Option<u32>", range(min = 1))]
+    #[schemars(extend("examples" = [49152]))]
     pub ffn_hidden: Opt<i64>,
-    /// Vocabulary size.
+    /// Vocabulary size (≥ 1).
+    #[schemars(with = "Option<u32>", range(min = 1))]
+    #[schemars(extend("examples" = [51200]))]
     pub vocab: Opt<i64>,
 }
 
-/// `[job.parallelism]`.
-#[derive(Debug, Deserialize)]
+/// `[job.parallelism]`: any field may be `"auto"` (searched by the planner).
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawParallelism {
-    /// Tensor-parallel degree.
+    /// Tensor-parallel degree, inside a node and dividing the heads.
+    #[schemars(with = "Option<DegreeOrAuto>", extend("default" = 1))]
+    #[schemars(extend("examples" = [8]))]
     pub tp: Opt<Setting>,
-    /// Pipeline-parallel degree.
+    /// Pipeline-parallel degree (stages), dividing the layers.
+    #[schemars(with = "Option<DegreeOrAuto>", extend("default" = 1))]
+    #[schemars(extend("examples" = [16]))]
     pub pp: Opt<Setting>,
-    /// Data-parallel degree.
+    /// Data-parallel degree. Default: the devices left by tp × pp.
+    #[schemars(with = "Option<DegreeOrAuto>")]
+    #[schemars(extend("examples" = [8]))]
     pub dp: Opt<Setting>,
-    /// Sequences per micro-batch.
+    /// Sequences per micro-batch; micro-batch × dp divides `global_batch`.
+    #[schemars(with = "Option<DegreeOrAuto>", extend("default" = 1))]
+    #[schemars(extend("examples" = [1]))]
     pub microbatch: Opt<Setting>,
     /// Pipeline schedule.
+    #[schemars(with = "Option<ScheduleOrAuto>", extend("default" = "1f1b"))]
+    #[schemars(extend("examples" = ["interleaved-1f1b"]))]
     pub schedule: Opt<Setting>,
-    /// Virtual stages per device.
+    /// Model chunks per pipeline stage (interleaved-1f1b only).
+    #[schemars(with = "Option<DegreeOrAuto>", extend("default" = 1))]
+    #[schemars(extend("examples" = [2]))]
     pub virtual_stages: Opt<Setting>,
-    /// Recompute mode.
+    /// Activation recompute mode.
+    #[schemars(with = "Option<RecomputeOrAuto>", extend("default" = "none"))]
+    #[schemars(extend("examples" = ["full"]))]
     pub recompute: Opt<Setting>,
-    /// ZeRO stage.
+    /// ZeRO stage, 0 to 3 (2 and 3 without pipelining).
+    #[schemars(with = "Option<ZeroOrAuto>", extend("default" = 0))]
+    #[schemars(extend("examples" = [1]))]
     pub zero: Opt<Setting>,
-    /// Sequence parallelism.
+    /// Megatron sequence parallelism (needs tp > 1 to matter).
+    #[schemars(with = "Option<BoolOrAuto>", extend("default" = false))]
+    #[schemars(extend("examples" = [true]))]
     pub sequence_parallel: Opt<Setting>,
 }
 
-/// `[workload]`.
-#[derive(Debug, Deserialize)]
+/// `[workload]`: many jobs from a trace or a generator, for cluster
+/// scheduling.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawWorkload {
-    /// Trace format or "synthetic".
+    /// Trace format, or `synthetic` for the seeded generator.
+    #[schemars(with = "WorkloadFormatName")]
+    #[schemars(extend("examples" = ["gavel"]))]
     pub format: Opt<String>,
-    /// Trace path, relative to the scenario file.
+    /// Trace file, relative to the scenario file (trace formats).
+    #[schemars(with = "Option<String>")]
+    #[schemars(extend("examples" = ["../sim/data/traces/gavel/small.trace"]))]
     pub path: Opt<String>,
-    /// Gavel throughput table.
+    /// Gavel's measured throughput table (`format = "gavel"`), relative to
+    /// the scenario file; each pool's `name` is then a worker type of it.
+    #[schemars(with = "Option<String>")]
+    #[schemars(extend("examples" = ["../sim/data/traces/gavel/throughputs.json"]))]
     pub throughputs: Opt<String>,
-    /// Read (or generate) at most this many jobs.
+    /// Read (or generate) at most this many jobs (≥ 1); required by
+    /// `synthetic`.
+    #[schemars(with = "Option<u32>", range(min = 1))]
+    #[schemars(extend("examples" = [1000]))]
     pub jobs: Opt<i64>,
-    /// Synthetic: mean seconds between arrivals (Poisson).
+    /// Synthetic: mean seconds between arrivals (> 0; Poisson).
+    #[schemars(with = "Option<f64>", extend("exclusiveMinimum" = 0, "default" = 600.0))]
+    #[schemars(extend("examples" = [120]))]
     pub mean_interarrival_s: Opt<f64>,
-    /// Synthetic: burstiness (1 = Poisson).
+    /// Synthetic: burstiness (> 0; 1 = Poisson, above 1 bursts).
+    #[schemars(with = "Option<f64>", extend("exclusiveMinimum" = 0, "default" = 1.0))]
+    #[schemars(extend("examples" = [4]))]
     pub burst_factor: Opt<f64>,
-    /// Synthetic: median job duration, s (log-normal).
+    /// Synthetic: median job duration, seconds (> 0; log-normal).
+    #[schemars(with = "Option<f64>", extend("exclusiveMinimum" = 0, "default" = 3600.0))]
+    #[schemars(extend("examples" = [1800]))]
     pub duration_median_s: Opt<f64>,
-    /// Synthetic: log-normal sigma of durations.
+    /// Synthetic: log-normal sigma of durations (> 0).
+    #[schemars(with = "Option<f64>", extend("exclusiveMinimum" = 0, "default" = 1.0))]
+    #[schemars(extend("examples" = [1.5]))]
     pub duration_sigma: Opt<f64>,
-    /// Synthetic: devices per job to draw from (equally likely unless
-    /// `device_weights` says otherwise).
+    /// Synthetic: devices per job to draw from (each > 0; fractions share a
+    /// GPU), equally likely unless `device_weights` says otherwise.
+    #[schemars(with = "Option<Vec<PositiveNumber>>", extend("default" = [1.0]))]
+    #[schemars(extend("examples" = [[1, 2, 4, 8]]))]
     pub devices: Opt<Vec<Spanned<f64>>>,
-    /// Synthetic: relative weight of each entry of `devices`.
+    /// Synthetic: relative weight of each entry of `devices` (each ≥ 0, not
+    /// all 0).
+    #[schemars(with = "Option<Vec<f64>>", inner(range(min = 0)))]
+    #[schemars(extend("examples" = [[4, 2, 1, 1]]))]
     pub device_weights: Opt<Vec<Spanned<f64>>>,
     /// Synthetic: device types a job may be restricted to (pool names or
     /// device ids; `"*"`: any pool).
+    #[schemars(with = "Option<Vec<String>>")]
+    #[schemars(extend("examples" = [["*", "h100"]]))]
     pub device_types: Opt<Vec<Spanned<String>>>,
-    /// Synthetic: relative weight of each entry of `device_types`.
+    /// Synthetic: relative weight of each entry of `device_types` (each ≥ 0).
+    #[schemars(with = "Option<Vec<f64>>", inner(range(min = 0)))]
+    #[schemars(extend("examples" = [[3, 1]]))]
     pub device_type_weights: Opt<Vec<Spanned<f64>>>,
     /// Synthetic: model presets the jobs train (speed per pool from the
     /// performance model).
+    #[schemars(with = "Option<Vec<PresetId>>", length(min = 1))]
+    #[schemars(extend("examples" = [["gpt3-1.3b", "llama3-8b"]]))]
     pub models: Opt<Vec<Spanned<String>>>,
-    /// Synthetic: relative weight of each entry of `models`.
+    /// Synthetic: relative weight of each entry of `models` (each ≥ 0).
+    #[schemars(with = "Option<Vec<f64>>", inner(range(min = 0)))]
+    #[schemars(extend("examples" = [[2, 1]]))]
     pub model_weights: Opt<Vec<Spanned<f64>>>,
 }
 
-/// `[scheduler]`.
-#[derive(Debug, Deserialize)]
+/// `[scheduler]`: how a workload's jobs are scheduled.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawScheduler {
-    /// Policy name.
+    /// Scheduling policy.
+    #[schemars(with = "Option<PolicyName>", extend("default" = "fifo"))]
+    #[schemars(extend("examples" = ["tiresias"]))]
     pub policy: Opt<String>,
-    /// Heterogeneity-aware variant.
+    /// Heterogeneity-aware variant: place by each pool's speed for the job.
+    #[schemars(with = "Option<bool>", extend("default" = false))]
+    #[schemars(extend("examples" = [true]))]
     pub heterogeneity_aware: Opt<bool>,
-    /// Round length, seconds.
+    /// Round length of round-based policies, seconds (> 0).
+    #[schemars(with = "Option<f64>", extend("exclusiveMinimum" = 0, "default" = 360.0))]
+    #[schemars(extend("examples" = [360]))]
     pub round_s: Opt<f64>,
-    /// Seconds of run time between a job's checkpoints.
+    /// Seconds of run time between a job's checkpoints (> 0).
+    #[schemars(with = "Option<f64>", extend("exclusiveMinimum" = 0, "default" = 3600.0))]
+    #[schemars(extend("examples" = [1800]))]
     pub checkpoint_interval_s: Opt<f64>,
-    /// Seconds a job spends restoring its checkpoint when it (re)starts after
-    /// a preemption or failure.
+    /// Seconds a job spends restoring its checkpoint when it (re)starts
+    /// after a preemption or failure (≥ 0).
+    #[schemars(with = "Option<f64>", range(min = 0), extend("default" = 30.0))]
+    #[schemars(extend("examples" = [60]))]
     pub restore_s: Opt<f64>,
-    /// Reproduce Gavel's simulator mechanism.
+    /// Reproduce Gavel's simulator mechanism (rounds, leases).
+    #[schemars(with = "Option<bool>", extend("default" = false))]
+    #[schemars(extend("examples" = [true]))]
     pub gavel_compat: Opt<bool>,
     /// Cost-aware policy: each job's deadline, as a multiple of its fastest
-    /// run time after its arrival.
+    /// run time after its arrival (≥ 1).
+    #[schemars(with = "Option<f64>", range(min = 1))]
+    #[schemars(extend("examples" = [2]))]
     pub deadline_factor: Opt<f64>,
-    /// Elastic policy: serial fraction of the jobs' speedup curve.
+    /// Elastic policy: serial fraction of the jobs' speedup curve (≥ 0,
+    /// below 1).
+    #[schemars(with = "Option<f64>", range(min = 0), extend("exclusiveMaximum" = 1, "default" = 0.05))]
+    #[schemars(extend("examples" = [0.1]))]
     pub elastic_serial_fraction: Opt<f64>,
-    /// Elastic policy: most devices per job, as a multiple of its request.
+    /// Elastic policy: most devices per job, as a multiple of its request
+    /// (≥ 1).
+    #[schemars(with = "Option<f64>", range(min = 1), extend("default" = 2.0))]
+    #[schemars(extend("examples" = [4]))]
     pub elastic_max_factor: Opt<f64>,
 }
 
-/// `autoscale = { ... }` of a pool.
-#[derive(Debug, Deserialize)]
+/// `autoscale = { ... }` of a pool (workloads only).
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawAutoscale {
-    /// Nodes always online.
+    /// Nodes always online (≥ 0, at most the pool's `nodes`).
+    #[schemars(with = "Option<u32>", range(min = 0), extend("default" = 0))]
+    #[schemars(extend("examples" = [2]))]
     pub min_nodes: Opt<i64>,
-    /// Minutes from asking for a node to its being usable.
+    /// Minutes from asking for a node to its being usable (≥ 0).
+    #[schemars(with = "Option<f64>", range(min = 0), extend("default" = 10.0))]
+    #[schemars(extend("examples" = [5]))]
     pub provision_minutes: Opt<f64>,
-    /// Minutes a node stays idle before it is released.
+    /// Minutes a node stays idle before it is released (≥ 0).
+    #[schemars(with = "Option<f64>", range(min = 0), extend("default" = 30.0))]
+    #[schemars(extend("examples" = [20]))]
     pub idle_minutes: Opt<f64>,
 }

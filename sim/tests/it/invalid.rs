@@ -110,3 +110,121 @@ fn every_problem_names_file_line_column_and_key() {
         }
     }
 }
+
+/// Every file in `dir` that is not a `.stderr` expectation, sorted.
+fn inputs(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e != "stderr"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// Compares each input's message (`message(path)`, the repository root
+/// left out of paths) with `NAME.stderr` beside it, or rewrites those under
+/// `CIRRUS_BLESS=1`; returns how many inputs there were.
+fn compare_messages(dir: &Path, message: impl Fn(&Path) -> Option<String>) -> usize {
+    let bless = std::env::var_os("CIRRUS_BLESS").is_some_and(|v| v == "1");
+    let root = format!("{}/", repo_root().display());
+    let files = inputs(dir);
+    let mut failures = Vec::new();
+    for path in &files {
+        let Some(actual) = message(path) else {
+            failures.push(format!(
+                "{}: accepted, but it is an invalid fixture",
+                path.display()
+            ));
+            continue;
+        };
+        let actual = format!("{}\n", actual.replace(&root, ""));
+        let expected_path = path.with_extension("stderr");
+        if bless {
+            std::fs::write(&expected_path, &actual).expect("writable fixture directory");
+            continue;
+        }
+        let expected = std::fs::read_to_string(&expected_path).unwrap_or_default();
+        if expected != actual {
+            failures.push(format!(
+                "{}: message differs from {}\n--- expected\n{expected}--- actual\n{actual}",
+                path.display(),
+                expected_path.display()
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{}\n\n(run with CIRRUS_BLESS=1 to rewrite the .stderr files, then review the diff)",
+        failures.join("\n\n")
+    );
+    files.len()
+}
+
+#[test]
+fn every_invalid_plan_gives_its_message() {
+    use cirrus_sim::plan::Plan;
+    let dir = repo_root().join("tests/fixtures/invalid/plans");
+    let n = compare_messages(&dir, |path| {
+        std::panic::catch_unwind(|| Plan::load(path))
+            .unwrap_or_else(|_| panic!("{} made the plan reader panic", path.display()))
+            .err()
+            .map(|e| e.to_string())
+    });
+    assert!(n >= 5, "expected at least 5 invalid plans, found {n}");
+}
+
+/// Reads `path` with the importer its directory names.
+fn import(format: &str, path: &Path) -> Result<(), cirrus_sim::workload::WorkloadError> {
+    use cirrus_sim::workload::{ImportOptions, gavel, helios, openb, pai, philly, pollux};
+    let opts = ImportOptions::default();
+    match format {
+        "gavel" => gavel::read(path, opts).map(drop),
+        "gavel-throughputs" => gavel::read_throughputs(path).map(drop),
+        "philly" => philly::read(path, opts).map(drop),
+        "pollux" => pollux::read(path, opts).map(drop),
+        "alibaba-openb" => openb::read(path, opts).map(drop),
+        "openb-nodes" => openb::read_nodes(path).map(drop),
+        "alibaba-pai" => pai::read(path, opts).map(drop),
+        "pai-machines" => pai::read_machines(path).map(drop),
+        "helios" => helios::read(path, opts).map(drop),
+        other => panic!("no importer for fixture directory traces/{other}"),
+    }
+}
+
+/// The importers, by fixture directory: every one has broken inputs.
+const IMPORTERS: [&str; 9] = [
+    "gavel",
+    "gavel-throughputs",
+    "philly",
+    "pollux",
+    "alibaba-openb",
+    "openb-nodes",
+    "alibaba-pai",
+    "pai-machines",
+    "helios",
+];
+
+#[test]
+fn every_invalid_trace_gives_its_message_with_row_and_column() {
+    let mut total = 0;
+    for format in IMPORTERS {
+        let dir = repo_root()
+            .join("tests/fixtures/invalid/traces")
+            .join(format);
+        let n = compare_messages(&dir, |path| {
+            std::panic::catch_unwind(|| import(format, path))
+                .unwrap_or_else(|_| panic!("{} made the {format} importer panic", path.display()))
+                .err()
+                .map(|e| e.to_string())
+        });
+        assert!(n >= 1, "traces/{format} has no broken input");
+        total += n;
+    }
+    let scenarios = toml_files(&repo_root().join("tests/fixtures/invalid")).len();
+    let plans = inputs(&repo_root().join("tests/fixtures/invalid/plans")).len();
+    assert!(
+        scenarios + plans + total >= 30,
+        "the invalid-input tour has {scenarios} scenarios, {plans} plans and {total} traces"
+    );
+}

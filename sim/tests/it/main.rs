@@ -2,12 +2,18 @@
 //! (as NeXosim and ripgrep lay theirs out).
 //!
 //! - `scenarios`: every bundled file in `scenarios/` loads.
+//! - `roundtrip`: a scenario written back out as TOML parses to the same
+//!   scenario (bundled and generated ones).
 //! - `invalid`: every broken file in `tests/fixtures/invalid/` produces
 //!   exactly the message beside it (`NAME.stderr`). Run with
 //!   `CIRRUS_BLESS=1 cargo test -p cirrus-sim --test it` to rewrite those
 //!   files from the current messages instead of comparing; then read the
 //!   diff before committing it.
 //! - `fuzz`: arbitrary and mutated text never makes the reader panic.
+//! - `library`: the committed scenario index (`scenarios/README.md`) is current.
+//! - `fuzz_corpus`: the fuzz targets' checks pass on their committed seeds.
+//! - `schema`: the committed JSON Schema and scenario reference in `docs/`
+//!   are current, and every bundled scenario validates against the schema.
 //! - `gavel`: mean job completion times agree with Gavel's own simulator
 //!   on the same inputs.
 //! - `gradients`: node gradients weighted by batch share equal the
@@ -17,10 +23,14 @@
 
 mod estimate;
 mod fuzz;
+mod fuzz_corpus;
 mod gavel;
 mod gradients;
 mod invalid;
+mod library;
+mod roundtrip;
 mod scenarios;
+mod schema;
 mod workload_mix;
 
 use std::path::{Path, PathBuf};

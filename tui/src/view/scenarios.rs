@@ -131,18 +131,8 @@ fn summary(s: &Scenario) -> Vec<Line<'static>> {
                 .map_or_else(String::new, |c| format!("  ${c:.2}/device-h"))
         )));
     }
-    match &s.workload {
-        Some(w) => out.push(Line::from(format!(
-            "workload: {} ({}), policy {}",
-            w.format,
-            w.jobs.map_or_else(
-                || "every job of the trace".to_owned(),
-                |n| format!("{n} jobs")
-            ),
-            s.scheduler
-                .as_ref()
-                .map_or("fifo", |sch| sch.policy.as_str())
-        ))),
+    match s.workload_summary() {
+        Some(summary) => out.push(Line::from(format!("workload: {summary}"))),
         None => {
             for j in &s.jobs {
                 out.push(Line::from(format!(

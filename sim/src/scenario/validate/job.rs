@@ -11,6 +11,21 @@ use crate::suggest::closest;
 use std::ops::Range;
 use toml::Spanned;
 
+/// `collective_algorithm` values (format 1 names).
+pub(in crate::scenario) const COLLECTIVE_ALGORITHMS: [(&str, CollectiveAlgorithm); 4] = [
+    ("auto", CollectiveAlgorithm::Auto),
+    ("ring", CollectiveAlgorithm::Ring),
+    ("tree", CollectiveAlgorithm::Tree),
+    ("hierarchical", CollectiveAlgorithm::Hierarchical),
+];
+
+/// An inline model's `arch` values (format 1 names).
+pub(in crate::scenario) const ARCHITECTURES: [(&str, Architecture); 3] = [
+    ("gpt", Architecture::Gpt),
+    ("llama", Architecture::Llama),
+    ("bert", Architecture::Bert),
+];
+
 /// Validates every job; `None` if any is invalid. `pools` is `None` when the
 /// pools themselves were invalid (references are then not checked).
 pub(super) fn jobs(
@@ -67,15 +82,7 @@ fn job(
         None => Some(Precision::Bf16),
     };
     let algorithm = match &j.collective_algorithm {
-        Some(a) => {
-            let options = [
-                ("auto", CollectiveAlgorithm::Auto),
-                ("ring", CollectiveAlgorithm::Ring),
-                ("tree", CollectiveAlgorithm::Tree),
-                ("hierarchical", CollectiveAlgorithm::Hierarchical),
-            ];
-            ctx.one_of(a, &key("collective_algorithm"), &options)
-        }
+        Some(a) => ctx.one_of(a, &key("collective_algorithm"), &COLLECTIVE_ALGORITHMS),
         None => Some(CollectiveAlgorithm::Auto),
     };
     let mut positive = |v: &Option<toml::Spanned<f64>>, name: &str| match v {
@@ -276,12 +283,7 @@ fn model(
     set(&m.kv_heads, "kv_heads", &mut spec.kv_heads, ctx);
     set(&m.ffn_hidden, "ffn_hidden", &mut spec.ffn_hidden, ctx);
     if let Some(arch) = &m.arch {
-        let options = [
-            ("gpt", Architecture::Gpt),
-            ("llama", Architecture::Llama),
-            ("bert", Architecture::Bert),
-        ];
-        match ctx.one_of(arch, &format!("{key}.arch"), &options) {
+        match ctx.one_of(arch, &format!("{key}.arch"), &ARCHITECTURES) {
             Some(a) => {
                 spec.gated_mlp = a == Architecture::Llama;
                 spec.tied_embeddings = a != Architecture::Llama;

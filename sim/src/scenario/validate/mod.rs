@@ -1,10 +1,10 @@
 //! Validation: [`RawScenario`] → [`Scenario`], reporting every problem with
 //! its key path and span. Pools are checked first, then jobs against them.
 
-mod job;
+pub(super) mod job;
 mod mix;
 mod parallelism;
-mod pool;
+pub(super) mod pool;
 
 use super::diag::Collector;
 use super::domain::{
@@ -183,7 +183,18 @@ pub(super) fn validate(
         },
         |n| n.get_ref().clone(),
     );
-    let seed = raw.seed.as_ref().map_or(0, |s| *s.get_ref());
+    let seed = match &raw.seed {
+        None => 0,
+        Some(s) => u64::try_from(*s.get_ref()).unwrap_or_else(|_| {
+            let found = s.get_ref();
+            ctx.error(
+                s.span(),
+                "seed",
+                format!("expected a non-negative integer, found {found}"),
+            );
+            0
+        }),
+    };
     if raw.pool.is_empty() && !ctx.dropped.contains("pool") {
         ctx.error(
             0..0,
@@ -257,12 +268,7 @@ fn network(raw: Option<&Spanned<RawNetwork>>, ctx: &mut Ctx<'_, '_>) -> Option<N
     let raw = raw.get_ref();
     let mut ok = true;
     if let Some(t) = &raw.topology {
-        let options = [
-            ("fat-tree", Fabric::FatTree),
-            ("rail-optimized", Fabric::RailOptimized),
-            ("torus", Fabric::Torus),
-        ];
-        match ctx.one_of(t, "network.topology", &options) {
+        match ctx.one_of(t, "network.topology", &TOPOLOGIES) {
             Some(f) => net.fabric = f,
             None => ok = false,
         }
@@ -289,8 +295,15 @@ fn network(raw: Option<&Spanned<RawNetwork>>, ctx: &mut Ctx<'_, '_>) -> Option<N
     ok.then_some(net)
 }
 
+/// `network.topology` values (format 1 names).
+pub(in crate::scenario) const TOPOLOGIES: [(&str, Fabric); 3] = [
+    ("fat-tree", Fabric::FatTree),
+    ("rail-optimized", Fabric::RailOptimized),
+    ("torus", Fabric::Torus),
+];
+
 /// Trace formats the cluster scheduler reads (format 1 names).
-const WORKLOAD_FORMATS: [(&str, ()); 7] = [
+pub(in crate::scenario) const WORKLOAD_FORMATS: [(&str, ()); 7] = [
     ("gavel", ()),
     ("pollux", ()),
     ("alibaba-openb", ()),
@@ -369,7 +382,7 @@ fn workload(
 }
 
 /// Scheduling policies of format 1.
-const POLICIES: [(&str, ()); 11] = [
+pub(in crate::scenario) const POLICIES: [(&str, ()); 11] = [
     ("fifo", ()),
     ("sjf", ()),
     ("srtf", ()),

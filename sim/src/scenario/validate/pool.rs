@@ -18,6 +18,17 @@ pub const DEFAULT_REPAIR_HOURS: f64 = 2.0;
 /// say: a modelling default.
 pub const DEFAULT_REACQUIRE_HOURS: f64 = 1.0;
 
+/// An inline device's `intra_node_shape` values (format 1 names); `torus`
+/// takes its dimensions from the pool's `torus_dims`.
+pub(in crate::scenario) const INTRA_NODE_SHAPES: [(&str, Option<IntraNodeShape>); 6] = [
+    ("nvswitch", Some(IntraNodeShape::NvSwitch)),
+    ("cube-mesh", Some(IntraNodeShape::HybridCubeMesh)),
+    ("fully-connected", Some(IntraNodeShape::FullyConnected)),
+    ("pcie", Some(IntraNodeShape::Pcie)),
+    ("torus", None),
+    ("hypercube", Some(IntraNodeShape::Hypercube)),
+];
+
 /// Validates every pool; `None` if any is invalid. `links`: whether the
 /// pools' links must be known (a scenario with `[[job]]`s builds a topology;
 /// the cluster scheduler of a workload places jobs on devices and needs
@@ -451,15 +462,7 @@ fn inline_device(
         }
     }
     if let Some(s) = &t.intra_node_shape {
-        let options = [
-            ("nvswitch", Some(IntraNodeShape::NvSwitch)),
-            ("cube-mesh", Some(IntraNodeShape::HybridCubeMesh)),
-            ("fully-connected", Some(IntraNodeShape::FullyConnected)),
-            ("pcie", Some(IntraNodeShape::Pcie)),
-            ("torus", None),
-            ("hypercube", Some(IntraNodeShape::Hypercube)),
-        ];
-        match ctx.one_of(s, &format!("{key}.intra_node_shape"), &options) {
+        match ctx.one_of(s, &format!("{key}.intra_node_shape"), &INTRA_NODE_SHAPES) {
             Some(shape) => {
                 profile.intra_shape =
                     Some(shape.unwrap_or(IntraNodeShape::Torus { dims: Vec::new() }))
