@@ -127,4 +127,13 @@ echo "==> checked-in catalogue table is current"
 cargo run --quiet --locked -- catalogue > target/catalogue.txt
 diff -u docs/catalogue.txt target/catalogue.txt
 
+# Every scenario's headline is simulated, which takes seconds in a release
+# build and minutes in a debug one (sim's test `library` checks the quick
+# rows and the rest but their headlines).
+echo "==> checked-in scenario index is current"
+cargo build --release --locked --quiet
+CIRRUS_PROFILE=tests/fixtures/profiles/lavapipe-2-cores.toml \
+  ./target/release/cirrus scenarios > target/scenarios-index.md
+diff -u scenarios/README.md target/scenarios-index.md
+
 echo "all checks passed"

@@ -11,7 +11,15 @@ use std::time::Instant;
 /// The objective the arguments ask for, with its limit from the flags or the job.
 fn objective(args: &PlanArgs, s: &Scenario) -> Result<Objective, Failure> {
     let job = s.jobs.first();
-    Ok(match args.objective {
+    let Some(kind) = args.objective else {
+        // The limits given, by flags or else by the job, choose.
+        return Ok(Objective::from_limits(
+            args.deadline_h.or(job.and_then(|j| j.deadline_h)),
+            args.budget_usd_per_hour
+                .or(job.and_then(|j| j.budget_usd_per_hour)),
+        ));
+    };
+    Ok(match kind {
         ObjectiveKind::Time => Objective::Time,
         ObjectiveKind::Cost => Objective::Cost,
         ObjectiveKind::CostDeadline => Objective::CostDeadline {

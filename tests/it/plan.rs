@@ -108,6 +108,50 @@ fn infeasible_plans_exit_2_with_the_nearest_miss() {
     assert!(stderr(&o).contains("within 1 h"), "{}", stderr(&o));
 }
 
+/// Without `--objective`, a job's `deadline_h` (or a `--deadline-h`) asks
+/// for the cheapest plan within it, in `cirrus plan` and in `cirrus
+/// simulate`'s planning of `"auto"` jobs; `--objective` still decides.
+#[test]
+fn a_deadline_chooses_the_cost_deadline_objective() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("deadline.toml");
+    let text = std::fs::read_to_string(root().join("scenarios/quickstart.toml")).expect("scenario");
+    let cut = text.find("[job.parallelism]").expect("a parallelism table");
+    std::fs::write(
+        &path,
+        format!(
+            "{}parallelism = \"auto\"\ndeadline_h = 1000\n",
+            &text[..cut]
+        ),
+    )
+    .expect("write");
+    let file = path.to_str().expect("utf-8");
+    let objective = |args: &[&str]| {
+        let o = cirrus(&[&["plan", file, "--json"], args].concat());
+        assert!(o.status.success(), "{}", stderr(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+        v["objective"].as_str().unwrap_or_default().to_owned()
+    };
+    assert_eq!(objective(&[]), "cost-deadline");
+    assert_eq!(objective(&["--objective", "time"]), "time");
+    let o = cirrus(&["simulate", file]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).starts_with("planned job \"gpt3-1.3b\", the cheapest within 1000 h of "),
+        "{}",
+        stdout(&o)
+    );
+    // A deadline flag alone asks for the same objective.
+    let o = cirrus(&[
+        "plan",
+        "scenarios/llama3-70b-deadline.toml",
+        "--deadline-h",
+        "1",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("within 1 h"), "{}", stderr(&o));
+}
+
 #[test]
 fn a_plan_for_another_scenario_is_refused() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -15,7 +15,7 @@
 mod auto;
 mod space;
 
-pub use auto::resolve_auto;
+pub use auto::{choice, plan_job, resolve_auto};
 pub use space::{Breadth, Placement};
 
 use crate::estimate::memory::peak_memory;
@@ -54,6 +54,37 @@ impl Objective {
             Objective::Cost => "cost",
             Objective::CostDeadline { .. } => "cost-deadline",
             Objective::ThroughputBudget { .. } => "throughput-budget",
+        }
+    }
+
+    /// The objective a job's own limits ask for: the cheapest plan within
+    /// its `deadline_h`, else the fastest within its `budget_usd_per_hour`,
+    /// else the fastest. `cirrus simulate` plans `"auto"` jobs by it, and
+    /// `cirrus plan` without `--objective`.
+    pub fn of_job(job: &Job) -> Self {
+        Self::from_limits(job.deadline_h, job.budget_usd_per_hour)
+    }
+
+    /// The objective limits ask for: the cheapest plan within a deadline
+    /// (hours), else the fastest within a budget (USD per hour), else the
+    /// fastest.
+    pub fn from_limits(deadline_h: Option<f64>, usd_per_hour: Option<f64>) -> Self {
+        match (deadline_h, usd_per_hour) {
+            (Some(deadline_h), _) => Objective::CostDeadline { deadline_h },
+            (None, Some(usd_per_hour)) => Objective::ThroughputBudget { usd_per_hour },
+            (None, None) => Objective::Time,
+        }
+    }
+
+    /// What the chosen plan is, in words: "fastest", "cheapest within 720 h".
+    pub fn phrase(&self) -> String {
+        match self {
+            Objective::Time => "fastest".to_owned(),
+            Objective::Cost => "cheapest".to_owned(),
+            Objective::CostDeadline { deadline_h } => format!("cheapest within {deadline_h} h"),
+            Objective::ThroughputBudget { usd_per_hour } => {
+                format!("fastest within ${usd_per_hour}/h")
+            }
         }
     }
 }

@@ -360,12 +360,14 @@ pub struct RawJob {
     #[schemars(with = "Option<CollectiveName>", extend("default" = "auto"))]
     #[schemars(extend("examples" = ["ring"]))]
     pub collective_algorithm: Opt<String>,
-    /// Deadline for training `train_tokens`, hours (> 0; objective
+    /// Deadline for training `train_tokens`, hours (> 0): `cirrus plan` and
+    /// `cirrus simulate` then choose the cheapest plan within it (objective
     /// cost-deadline).
     #[schemars(with = "Option<f64>", extend("exclusiveMinimum" = 0))]
     #[schemars(extend("examples" = [720]))]
     pub deadline_h: Opt<f64>,
-    /// Spending limit, USD per hour (> 0; objective throughput-budget).
+    /// Spending limit, USD per hour (> 0): without a deadline, the fastest
+    /// plan within it (objective throughput-budget).
     #[schemars(with = "Option<f64>", extend("exclusiveMinimum" = 0))]
     #[schemars(extend("examples" = [5000]))]
     pub budget_usd_per_hour: Opt<f64>,
