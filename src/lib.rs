@@ -53,6 +53,15 @@ where
             eprintln!("{msg}");
             ExitCode::from(2)
         }
+        // The reader of standard output went away (`| head`): nothing to say.
+        Err(Failure::Runtime(e))
+            if e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) =>
+        {
+            ExitCode::SUCCESS
+        }
         Err(Failure::Runtime(e)) => {
             eprintln!("error: {e:#}");
             ExitCode::from(1)

@@ -1,6 +1,6 @@
 //! `cirrus simulate`.
 
-use super::{cirrus, stderr, stdout};
+use super::{cirrus, root, stderr, stdout};
 use cirrus_sim::result::SimResult;
 
 #[test]
@@ -304,4 +304,24 @@ fn r5_pai_scale_20k_jobs_complete_and_rerun_byte_for_byte() {
     }
     assert_eq!(completed, c.jobs_completed);
     assert_eq!(c.jobs_completed, 20_000, "every job fits some pool");
+}
+
+/// A reader that stops early (`cirrus simulate ... --json | head`) ends the
+/// command quietly with status 0, not with a panic on the broken pipe. The
+/// JSON (0.7 MB) outgrows the pipe's buffer, so the write does meet the
+/// closed pipe.
+#[test]
+fn a_closed_stdout_ends_quietly() {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cirrus"))
+        .args(["simulate", "scenarios/gpt3-175b-1024-a100.toml", "--json"])
+        .current_dir(root())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("cirrus runs");
+    drop(child.stdout.take());
+    let o = child.wait_with_output().expect("cirrus ends");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(o.stderr.is_empty(), "{}", stderr(&o));
 }
