@@ -106,8 +106,8 @@ fn job_headline(r: &JobResult) -> String {
     line
 }
 
-/// Completion times, queueing, utilisation, cost, and what failures and
-/// preemptions took.
+/// Completion times, queueing, utilisation, cost, and what failures,
+/// preemptions and revocations took.
 fn cluster_headline(c: &ClusterResult) -> String {
     let mut line = if c.jobs_submitted == 1 {
         format!("done in {}", human::duration(c.avg_jct_s))
@@ -136,8 +136,14 @@ fn cluster_headline(c: &ClusterResult) -> String {
     if c.failures > 0 {
         let _ = write!(
             line,
-            "; {} node failures, {} device-h lost",
-            human::thousands(c.failures as f64),
+            "; {} node failures",
+            human::thousands(c.failures as f64)
+        );
+    }
+    if c.lost_work_s > 0.0 {
+        let _ = write!(
+            line,
+            "; {} device-h of work lost",
             human::thousands(c.lost_work_s / 3600.0)
         );
     }
@@ -164,7 +170,7 @@ pub const INDEX_HEADER: &str = "# Scenario library\n\n\
      sources. Headlines are what `cirrus simulate` answers: for a cluster \
      workload, the schedule (jobs done and when the last finished, job \
      completion time, queueing, utilisation, cost, preemptions, node \
-     failures and the work they lost); for a training job, the analytic \
+     failures, and the work lost to failures and revocations); for a training job, the analytic \
      estimate (`cirrus simulate --model analytic`; the event-level \
      simulation, `cirrus simulate`, is within a few per cent), after the \
      planner's choice where its parallelism is `\"auto\"` (`cirrus plan` \

@@ -180,9 +180,9 @@ fn cluster(args: &SimulateArgs, s: &Scenario) -> Result<(), Failure> {
         );
     }
     println!("  preemptions          {}", c.preemptions);
+    println!("  node failures        {}", c.failures);
     println!(
-        "  node failures        {}   work lost {:.1} device-hours",
-        c.failures,
+        "  work lost            {:.1} device-hours (since the last checkpoint: at failures, and at revocations with too little notice to write one)",
         c.lost_work_s / 3600.0
     );
     println!(

@@ -17,7 +17,9 @@
 //! for its model preset (`speed.rs`), or its recorded run time scaled by
 //! dense peak. Nodes fail (exponential or Weibull MTBF, repair time; jobs
 //! lose the work since their last checkpoint) and spot nodes are revoked
-//! with notice (jobs checkpoint and resume later). Autoscaled pools keep
+//! with notice (jobs that can write a checkpoint within it lose nothing,
+//! the others lose the work since their last one; all resume later).
+//! Autoscaled pools keep
 //! `min_nodes` online, ask for more nodes when queued jobs could use them
 //! (usable after the provisioning delay), release nodes idle for the idle
 //! window, and are billed for the node-hours they hold (`usage.rs`).
@@ -64,6 +66,9 @@ pub struct Config {
     /// loses the work since the last one (a preemption checkpoints first and
     /// loses nothing).
     pub checkpoint_s: f64,
+    /// Seconds a job needs to write a checkpoint: a spot revocation with
+    /// less notice loses the work since the last periodic checkpoint.
+    pub checkpoint_write_s: f64,
     /// Reproduce Gavel's simulator: decide only at round boundaries (a job
     /// arriving or a device freed mid-round waits for the next round),
     /// recompute allocations at most every [`GAVEL_RESET_S`], FIFO without
@@ -100,7 +105,8 @@ pub struct JobRecord {
     pub restore_s: f64,
     /// Node failures that stopped it.
     pub failures: u32,
-    /// Device-seconds of work lost to failures (run since the last checkpoint).
+    /// Device-seconds of work lost to failures and to revocations with too
+    /// little notice to checkpoint (run since the last checkpoint).
     pub lost_device_s: f64,
     /// Why it never ran, if so.
     pub rejected: Option<String>,
@@ -208,6 +214,7 @@ pub fn config(s: &Scenario) -> Result<Config, ClusterError> {
             round_s: Some(360.0),
             restore_s: DEFAULT_RESTORE_S,
             checkpoint_s: 3600.0,
+            checkpoint_write_s: 0.0,
             gavel_compat: false,
             deadline_factor: None,
             elastic_serial_fraction: crate::scenario::DEFAULT_ELASTIC_SERIAL_FRACTION,
@@ -222,6 +229,7 @@ pub fn config(s: &Scenario) -> Result<Config, ClusterError> {
         // Gavel's simulator charges nothing to stop and resume a job.
         restore_s: if sch.gavel_compat { 0.0 } else { sch.restore_s },
         checkpoint_s: sch.checkpoint_interval_s,
+        checkpoint_write_s: sch.checkpoint_write_s,
         gavel_compat: sch.gavel_compat,
         deadline_factor: sch.deadline_factor,
         elastic_serial_fraction: sch.elastic_serial_fraction,
@@ -244,7 +252,7 @@ enum Event {
     Fail(usize, usize, u32),
     /// Node (pool, node) is repaired (or, on a spot pool, replaced).
     Repair(usize, usize),
-    /// Spot node (pool, node) is revoked (with notice: jobs checkpoint), if
+    /// Spot node (pool, node) is revoked (with notice), if
     /// still in the life it was drawn for.
     Revoke(usize, usize, u32),
     /// Autoscaled node (pool, node) has finished provisioning.
@@ -321,6 +329,8 @@ struct Sim<'a> {
     revoke_mean_s: Vec<Option<f64>>,
     /// Per pool: seconds until a revoked node is replaced.
     reacquire_s: Vec<f64>,
+    /// Per pool: seconds of warning before a revocation (infinite off spot).
+    notice_s: Vec<f64>,
     /// Spot revocations so far.
     revocations: u64,
     /// Per pool and node: its failure-time stream.
@@ -502,12 +512,17 @@ impl Sim<'_> {
     }
 
     /// Stops job `j` at time `t`, crediting its progress (up to its last
-    /// checkpoint only after a failure).
+    /// checkpoint only after a failure, or a revocation whose notice is
+    /// too short to write one).
     fn stop(&mut self, j: usize, t: f64, why: SegmentEnd, sched: &mut Scheduler<'_, Event>) {
         let Some((pool, start, ev, placement)) = self.live[j].running.take() else {
             return;
         };
-        let lose = why == SegmentEnd::Failed;
+        let lose = match why {
+            SegmentEnd::Failed => true,
+            SegmentEnd::Revoked => self.cfg.checkpoint_write_s > self.notice_s[pool],
+            _ => false,
+        };
         let devices = &self.devices;
         self.schedule.push(
             j,
@@ -723,8 +738,9 @@ impl Model for Sim<'_> {
                 if self.remaining == 0 || !self.in_service(p, n, e) {
                     return;
                 }
-                // The provider's notice lets every job on the node checkpoint:
-                // nothing is lost, but each resumes later and restores.
+                // Where the provider's notice is long enough to write a
+                // checkpoint nothing is lost (otherwise the work since the
+                // last one is); each job resumes later and restores.
                 for j in self.jobs_on(p, n) {
                     self.stop(j, t, SegmentEnd::Revoked, sched);
                     self.live[j].owed_restore = self.cfg.restore_s;
@@ -901,6 +917,11 @@ pub fn simulate_watched(
                     .as_ref()
                     .map_or(0.0, |sp| sp.reacquire_hours * 3600.0)
             })
+            .collect(),
+        notice_s: s
+            .pools
+            .iter()
+            .map(|p| p.spot.as_ref().map_or(f64::INFINITY, |sp| sp.notice_s))
             .collect(),
         revocations: 0,
         failure_rng: s

@@ -16,7 +16,8 @@ pub enum SegmentEnd {
     Preempted,
     /// A node it ran on failed (work since the last checkpoint lost).
     Failed,
-    /// A spot node it ran on was revoked (with notice: it checkpointed).
+    /// A spot node it ran on was revoked (with notice: it checkpointed if it
+    /// could write one in time).
     Revoked,
 }
 

@@ -132,6 +132,7 @@ fn cfg(policy: Policy) -> Config {
         round_s: None,
         restore_s: 30.0,
         checkpoint_s: 600.0,
+        checkpoint_write_s: 0.0,
         gavel_compat: false,
         deadline_factor: None,
         elastic_serial_fraction: 0.05,
@@ -399,6 +400,51 @@ fn spot_revocations_preempt_without_losing_work() {
     assert!((out.result.cost_usd - expected).abs() < 1e-6);
 }
 
+/// A job that needs longer to write a checkpoint than the revocation notice
+/// gives loses the work since its last periodic checkpoint (at most one
+/// interval per revocation); with notice to spare it loses nothing, and
+/// the revocations are the same either way (same seed).
+#[test]
+fn spot_revocations_with_too_short_notice_lose_work_since_the_checkpoint() {
+    let with_notice = |notice_s: f64| {
+        let text = CLUSTER.replace(
+            "usd_per_device_hour = 2.0",
+            &format!(
+                "usd_per_device_hour = 2.0\nspot = {{ usd_per_device_hour = 0.8, \
+                 preemptions_per_device_hour = 0.05, reacquire_hours = 0.25, notice_s = {notice_s} }}"
+            ),
+        );
+        crate::scenario::parse(&text, "spot.toml").unwrap_or_else(|d| panic!("{d}"))
+    };
+    let w = Workload {
+        jobs: (0..12)
+            .map(|i| job(i, 30.0 * i as f64, 2.0, 3.0 * 3600.0))
+            .collect(),
+        ..Workload::default()
+    };
+    let c = Config {
+        checkpoint_write_s: 60.0,
+        ..cfg(Policy::Fifo)
+    };
+    let short = simulate(&with_notice(30.0), &w, &c).expect("runs");
+    let long = simulate(&with_notice(120.0), &w, &c).expect("runs");
+    assert_eq!(long.result.lost_work_s, 0.0);
+    assert!(short.result.preemptions > 0);
+    assert!(short.result.lost_work_s > 0.0);
+    assert_eq!(short.result.jobs_completed, 12);
+    for (r, j) in short.jobs.iter().zip(&w.jobs) {
+        // Lost work is redone: the job held its devices for its run, its
+        // restores and what it lost.
+        let held = r.busy_device_s / j.devices;
+        let redone = r.lost_device_s / j.devices;
+        assert!(
+            (held - (3.0 * 3600.0 + r.restore_s + redone)).abs() < 1e-6,
+            "{r:?}"
+        );
+        assert!(redone <= 600.0 * f64::from(r.preemptions) + 1e-9, "{r:?}");
+    }
+}
+
 #[test]
 fn gamma_known_values() {
     for (x, g) in [
@@ -637,6 +683,7 @@ fn gavel_max_min_fairness_perf_beats_agnostic() {
             round_s: Some(360.0),
             restore_s: 0.0,
             checkpoint_s: 3600.0,
+            checkpoint_write_s: 0.0,
             gavel_compat: true,
             deadline_factor: None,
             elastic_serial_fraction: 0.05,

@@ -152,6 +152,8 @@ pub struct Spot {
     pub preemptions_per_device_hour: f64,
     /// Hours until a revoked node is replaced.
     pub reacquire_hours: f64,
+    /// Seconds of warning before a revocation.
+    pub notice_s: f64,
 }
 
 /// Autoscaling terms of a pool.
@@ -434,6 +436,9 @@ pub struct Scheduler {
     pub checkpoint_interval_s: f64,
     /// Seconds to restore a checkpoint after a preemption or failure.
     pub restore_s: f64,
+    /// Seconds to write a checkpoint (a revocation with less notice loses
+    /// the work since the last one).
+    pub checkpoint_write_s: f64,
     /// Reproduce Gavel's simulator: decisions only at round boundaries, no
     /// restore cost, allocations recomputed at most every 1,920 s, FIFO
     /// without backfilling.

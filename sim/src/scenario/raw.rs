@@ -295,6 +295,13 @@ pub struct RawSpot {
     #[schemars(with = "Option<f64>", extend("exclusiveMinimum" = 0, "default" = 1.0))]
     #[schemars(extend("examples" = [0.5]))]
     pub reacquire_hours: Opt<f64>,
+    /// Seconds of warning before a revocation (≥ 0): AWS gives two minutes,
+    /// Google Cloud and Azure 30 s. A job whose `[scheduler]`
+    /// `checkpoint_write_s` fits in it checkpoints and loses nothing; one
+    /// that needs longer loses the work since its last checkpoint.
+    #[schemars(with = "Option<f64>", range(min = 0), extend("default" = 30.0))]
+    #[schemars(extend("examples" = [120]))]
+    pub notice_s: Opt<f64>,
 }
 
 /// `[network]`: the fabric between nodes and pools.
@@ -547,6 +554,13 @@ pub struct RawScheduler {
     #[schemars(with = "Option<f64>", extend("exclusiveMinimum" = 0, "default" = 3600.0))]
     #[schemars(extend("examples" = [1800]))]
     pub checkpoint_interval_s: Opt<f64>,
+    /// Seconds a job needs to write a checkpoint (≥ 0): a spot revocation
+    /// whose `notice_s` is shorter loses the work since the last periodic
+    /// checkpoint, as a node failure does. Default 0: every revocation
+    /// notice is long enough.
+    #[schemars(with = "Option<f64>", range(min = 0), extend("default" = 0.0))]
+    #[schemars(extend("examples" = [90]))]
+    pub checkpoint_write_s: Opt<f64>,
     /// Seconds a job spends restoring its checkpoint when it (re)starts
     /// after a preemption or failure (≥ 0).
     #[schemars(with = "Option<f64>", range(min = 0), extend("default" = 30.0))]

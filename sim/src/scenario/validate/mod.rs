@@ -414,6 +414,13 @@ fn scheduler(raw: &Spanned<RawScheduler>, ctx: &mut Ctx<'_, '_>) -> Option<Sched
         3600.0,
     )?;
     let restore = ctx.number_or(&raw.restore_s, "scheduler.restore_s", 0.0, true, 30.0)?;
+    let checkpoint_write = ctx.number_or(
+        &raw.checkpoint_write_s,
+        "scheduler.checkpoint_write_s",
+        0.0,
+        true,
+        0.0,
+    )?;
     let deadline_factor = match &raw.deadline_factor {
         Some(_) => {
             Some(ctx.number(&raw.deadline_factor, "scheduler.deadline_factor", 1.0, true)?)
@@ -456,6 +463,7 @@ fn scheduler(raw: &Spanned<RawScheduler>, ctx: &mut Ctx<'_, '_>) -> Option<Sched
         round_s,
         checkpoint_interval_s: checkpoint,
         restore_s: restore,
+        checkpoint_write_s: checkpoint_write,
         gavel_compat: raw.gavel_compat.as_ref().is_some_and(|b| *b.get_ref()),
         deadline_factor,
         elastic_serial_fraction: serial,

@@ -18,6 +18,11 @@ pub const DEFAULT_REPAIR_HOURS: f64 = 2.0;
 /// say: a modelling default.
 pub const DEFAULT_REACQUIRE_HOURS: f64 = 1.0;
 
+/// Seconds of warning before a spot revocation when the scenario does not
+/// say: the shortest of the large clouds' (Google Cloud's and Azure's 30 s;
+/// AWS gives two minutes).
+pub const DEFAULT_NOTICE_S: f64 = 30.0;
+
 /// An inline device's `intra_node_shape` values (format 1 names); `torus`
 /// takes its dimensions from the pool's `torus_dims`.
 pub(in crate::scenario) const INTRA_NODE_SHAPES: [(&str, Option<IntraNodeShape>); 6] = [
@@ -148,15 +153,24 @@ fn pool(
                 false,
                 DEFAULT_REACQUIRE_HOURS,
             );
-            match (price, rate, reacquire) {
+            let notice = ctx.number_or(
+                &s.notice_s,
+                &key("spot.notice_s"),
+                0.0,
+                true,
+                DEFAULT_NOTICE_S,
+            );
+            match (price, rate, reacquire, notice) {
                 (
                     Some(usd_per_device_hour),
                     Some(preemptions_per_device_hour),
                     Some(reacquire_hours),
+                    Some(notice_s),
                 ) => Some(Some(Spot {
                     usd_per_device_hour,
                     preemptions_per_device_hour,
                     reacquire_hours,
+                    notice_s,
                 })),
                 _ => None,
             }
