@@ -396,36 +396,37 @@ pub(in crate::scenario) const POLICIES: [(&str, ()); 11] = [
     ("pollux", ()),
 ];
 
+/// `[scheduler]`: every key is checked, so that all of its problems are
+/// reported at once.
 fn scheduler(raw: &Spanned<RawScheduler>, ctx: &mut Ctx<'_, '_>) -> Option<Scheduler> {
     let raw = raw.get_ref();
     let policy = match &raw.policy {
-        Some(p) => {
-            ctx.one_of(p, "scheduler.policy", &POLICIES)?;
-            p.get_ref().clone()
-        }
-        None => "fifo".to_owned(),
+        Some(p) => ctx
+            .one_of(p, "scheduler.policy", &POLICIES)
+            .map(|()| p.get_ref().clone()),
+        None => Some("fifo".to_owned()),
     };
-    let round_s = ctx.number_or(&raw.round_s, "scheduler.round_s", 0.0, false, 360.0)?;
+    let round_s = ctx.number_or(&raw.round_s, "scheduler.round_s", 0.0, false, 360.0);
     let checkpoint = ctx.number_or(
         &raw.checkpoint_interval_s,
         "scheduler.checkpoint_interval_s",
         0.0,
         false,
         3600.0,
-    )?;
-    let restore = ctx.number_or(&raw.restore_s, "scheduler.restore_s", 0.0, true, 30.0)?;
+    );
+    let restore = ctx.number_or(&raw.restore_s, "scheduler.restore_s", 0.0, true, 30.0);
     let checkpoint_write = ctx.number_or(
         &raw.checkpoint_write_s,
         "scheduler.checkpoint_write_s",
         0.0,
         true,
         0.0,
-    )?;
+    );
     let deadline_factor = match &raw.deadline_factor {
-        Some(_) => {
-            Some(ctx.number(&raw.deadline_factor, "scheduler.deadline_factor", 1.0, true)?)
-        }
-        None => None,
+        Some(_) => ctx
+            .number(&raw.deadline_factor, "scheduler.deadline_factor", 1.0, true)
+            .map(Some),
+        None => Some(None),
     };
     let serial = ctx.number_or(
         &raw.elastic_serial_fraction,
@@ -446,27 +447,27 @@ fn scheduler(raw: &Spanned<RawScheduler>, ctx: &mut Ctx<'_, '_>) -> Option<Sched
             None
         }
         other => other,
-    }?;
+    };
     let max_factor = ctx.number_or(
         &raw.elastic_max_factor,
         "scheduler.elastic_max_factor",
         1.0,
         true,
         DEFAULT_ELASTIC_MAX_FACTOR,
-    )?;
+    );
     Some(Scheduler {
-        policy,
+        policy: policy?,
         heterogeneity_aware: raw
             .heterogeneity_aware
             .as_ref()
             .is_some_and(|b| *b.get_ref()),
-        round_s,
-        checkpoint_interval_s: checkpoint,
-        restore_s: restore,
-        checkpoint_write_s: checkpoint_write,
+        round_s: round_s?,
+        checkpoint_interval_s: checkpoint?,
+        restore_s: restore?,
+        checkpoint_write_s: checkpoint_write?,
         gavel_compat: raw.gavel_compat.as_ref().is_some_and(|b| *b.get_ref()),
-        deadline_factor,
-        elastic_serial_fraction: serial,
-        elastic_max_factor: max_factor,
+        deadline_factor: deadline_factor?,
+        elastic_serial_fraction: serial?,
+        elastic_max_factor: max_factor?,
     })
 }
