@@ -10,20 +10,21 @@ use std::time::Instant;
 
 /// The objective the arguments ask for, with its limit from the flags or the job.
 fn objective(args: &PlanArgs, s: &Scenario) -> Result<Objective, Failure> {
+    // Each limit from its flag, or else from the job.
     let job = s.jobs.first();
+    let deadline_h = args.deadline_h.or(job.and_then(|j| j.deadline_h));
+    let budget = args
+        .budget_usd_per_hour
+        .or(job.and_then(|j| j.budget_usd_per_hour));
     let Some(kind) = args.objective else {
-        // The limits given, by flags or else by the job, choose.
-        return Ok(Objective::from_limits(
-            args.deadline_h.or(job.and_then(|j| j.deadline_h)),
-            args.budget_usd_per_hour
-                .or(job.and_then(|j| j.budget_usd_per_hour)),
-        ));
+        // The limits given choose.
+        return Ok(Objective::from_limits(deadline_h, budget));
     };
     Ok(match kind {
         ObjectiveKind::Time => Objective::Time,
         ObjectiveKind::Cost => Objective::Cost,
         ObjectiveKind::CostDeadline => Objective::CostDeadline {
-            deadline_h: args.deadline_h.or(job.and_then(|j| j.deadline_h)).ok_or_else(|| {
+            deadline_h: deadline_h.ok_or_else(|| {
                 Failure::BadInput(format!(
                     "{}: error: objective cost-deadline needs a deadline: pass --deadline-h or set `deadline_h` on the job",
                     args.file.display()
@@ -31,7 +32,7 @@ fn objective(args: &PlanArgs, s: &Scenario) -> Result<Objective, Failure> {
             })?,
         },
         ObjectiveKind::ThroughputBudget => Objective::ThroughputBudget {
-            usd_per_hour: args.budget_usd_per_hour.or(job.and_then(|j| j.budget_usd_per_hour)).ok_or_else(|| {
+            usd_per_hour: budget.ok_or_else(|| {
                 Failure::BadInput(format!(
                     "{}: error: objective throughput-budget needs a budget: pass --budget-usd-per-hour or set `budget_usd_per_hour` on the job",
                     args.file.display()
