@@ -16,6 +16,14 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         .with_context(|| format!("failed to write {}", path.display()))
 }
 
+/// Writes `set` into its directory as a unit (see
+/// [`cirrus_sim::output_set`]), naming the directory on failure.
+pub fn commit(set: cirrus_sim::output_set::OutputSet) -> anyhow::Result<()> {
+    let dir = set.dir().display().to_string();
+    set.commit()
+        .with_context(|| format!("failed to write the output set in {dir}"))
+}
+
 /// The tables `cirrus simulate` prints.
 pub fn render_simulation(s: &Scenario, seed: u64, topo: &Topology, jobs: &[JobEstimate]) -> String {
     let mut o = String::new();

@@ -48,6 +48,7 @@ pub mod human;
 pub mod library;
 pub mod model;
 pub mod netsim;
+pub mod output_set;
 pub mod parallelism;
 pub mod plan;
 pub mod planner;

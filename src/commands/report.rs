@@ -3,14 +3,15 @@
 
 use crate::Failure;
 use crate::cli::{MergeArgs, ReportArgs, ReportCommand};
-use crate::output::write_atomically;
+use crate::output::{commit, write_atomically};
 use anyhow::Context;
 use cirrus_reports::{charts, cost, sweep, trace};
+use cirrus_sim::output_set::{self, OutputSet};
 use cirrus_sim::result::{FORMAT_VERSION, SimResult};
 use std::path::{Path, PathBuf};
 
-/// Writes the three cost CSVs of `r` into `dir`, atomically.
-pub fn write_cost_csvs(r: &SimResult, dir: &Path) -> Result<(), Failure> {
+/// Adds the three cost CSVs of `r` to `set`.
+pub fn add_cost_csvs(r: &SimResult, set: &mut OutputSet) -> Result<(), Failure> {
     let files = [
         ("cost_jobs.csv", cost::jobs_csv(r)),
         ("cost_pool_days.csv", cost::pool_days_csv(r)),
@@ -18,7 +19,7 @@ pub fn write_cost_csvs(r: &SimResult, dir: &Path) -> Result<(), Failure> {
     ];
     for (name, csv) in files {
         let csv = csv.with_context(|| format!("failed to build {name}"))?;
-        write_atomically(&dir.join(name), csv.as_bytes())?;
+        set.add(name, csv.into_bytes());
     }
     Ok(())
 }
@@ -33,6 +34,13 @@ enum Input {
 
 fn read(path: &Path) -> Result<Input, Failure> {
     let file = path.display().to_string();
+    // A result inside a `simulate --out` directory: the set it belongs to
+    // must be whole (an interrupted write is finished or refused).
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    output_set::verify(dir).map_err(|e| Failure::BadInput(format!("error: {e}")))?;
     let text = std::fs::read_to_string(path)
         .map_err(|e| Failure::BadInput(format!("error: failed to read {file}: {e}")))?;
     if !text.trim_start().starts_with('{') {
@@ -77,10 +85,11 @@ fn read(path: &Path) -> Result<Input, Failure> {
 }
 
 fn write_svgs(dir: &Path, svgs: Vec<(&str, String)>) -> Result<(), Failure> {
+    let mut set = OutputSet::new(dir);
     for (name, svg) in svgs {
-        write_atomically(&dir.join(name), svg.as_bytes())?;
+        set.add(name, svg.into_bytes());
     }
-    Ok(())
+    Ok(commit(set)?)
 }
 
 /// Runs `cirrus report`.
@@ -114,7 +123,9 @@ pub fn run(args: &ReportArgs) -> Result<(), Failure> {
         }
         Input::Result(r) => {
             if let Some(dir) = &args.csv {
-                write_cost_csvs(&r, dir)?;
+                let mut set = OutputSet::new(dir);
+                add_cost_csvs(&r, &mut set)?;
+                commit(set)?;
             }
             if let Some(dir) = &args.svg {
                 let svgs = charts::result_svgs(&r).context("failed to draw the charts")?;

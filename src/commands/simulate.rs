@@ -5,6 +5,7 @@ use crate::cli::SimulateArgs;
 use crate::output;
 use anyhow::Context;
 use cirrus_sim::estimate::{self, EstimateError};
+use cirrus_sim::output_set::OutputSet;
 use cirrus_sim::plan::Plan;
 use cirrus_sim::planner::{self, PlanError};
 use cirrus_sim::result::{FORMAT_VERSION, SimResult};
@@ -75,8 +76,10 @@ pub fn run(args: &SimulateArgs) -> Result<(), Failure> {
         let json =
             serde_json::to_string_pretty(&result).context("failed to encode the SimResult")?;
         if let Some(dir) = &args.out {
-            output::write_atomically(&dir.join("result.json"), format!("{json}\n").as_bytes())?;
-            super::report::write_cost_csvs(&result, dir)?;
+            let mut set = OutputSet::new(dir);
+            set.add("result.json", format!("{json}\n").into_bytes());
+            super::report::add_cost_csvs(&result, &mut set)?;
+            output::commit(set)?;
         }
         if args.json {
             println!("{json}");
@@ -120,12 +123,15 @@ fn cluster(args: &SimulateArgs, s: &Scenario) -> Result<(), Failure> {
         let result = result();
         let json =
             serde_json::to_string_pretty(&result).context("failed to encode the SimResult")?;
-        output::write_atomically(&dir.join("result.json"), format!("{json}\n").as_bytes())?;
-        let csv = cirrus_reports::jobs_csv(&out.jobs);
-        output::write_atomically(&dir.join("jobs.csv"), csv.as_bytes())?;
-        let usage = cirrus_reports::usage_csv(&out.usage);
-        output::write_atomically(&dir.join("usage.csv"), usage.as_bytes())?;
-        super::report::write_cost_csvs(&result, dir)?;
+        let mut set = OutputSet::new(dir);
+        set.add("result.json", format!("{json}\n").into_bytes());
+        set.add("jobs.csv", cirrus_reports::jobs_csv(&out.jobs).into_bytes());
+        set.add(
+            "usage.csv",
+            cirrus_reports::usage_csv(&out.usage).into_bytes(),
+        );
+        super::report::add_cost_csvs(&result, &mut set)?;
+        output::commit(set)?;
     }
     if args.json {
         let json =

@@ -48,12 +48,12 @@ fn report_writes_what_simulate_out_wrote() {
             .collect();
         svgs.sort();
         let want: &[&str] = if scenario.contains("cluster") {
-            &["jct_cdf.svg", "utilization.svg"]
+            &["jct_cdf.svg", "manifest.json", "utilization.svg"]
         } else {
-            &["breakdown.svg"]
+            &["breakdown.svg", "manifest.json"]
         };
         assert_eq!(svgs, want);
-        for s in &svgs {
+        for s in svgs.iter().filter(|s| s.ends_with(".svg")) {
             let text = read(&svg.join(s));
             let doc = roxmltree::Document::parse(&text).expect("SVG parses as XML");
             assert!(doc.root_element().has_tag_name("svg"));

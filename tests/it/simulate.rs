@@ -89,6 +89,7 @@ fn out_dir_gets_the_same_json_atomically() {
             "cost_jobs.csv",
             "cost_pool_days.csv",
             "cost_scenario.csv",
+            "manifest.json",
             "result.json"
         ]
     );
@@ -324,4 +325,89 @@ fn a_closed_stdout_ends_quietly() {
     let o = child.wait_with_output().expect("cirrus ends");
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(o.stderr.is_empty(), "{}", stderr(&o));
+}
+
+/// `simulate --out DIR` killed (SIGKILL) at many moments over an earlier
+/// set: every time, once the set is read back (`cirrus report`, which
+/// finishes a committed staged set), DIR holds one complete set matching
+/// its manifest, and no temporary file of the killed runs survives.
+#[test]
+fn killed_simulate_out_leaves_one_complete_set() {
+    use std::process::Command;
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("out");
+    let out = dir.to_str().expect("utf-8 path");
+    let scenario = "scenarios/synthetic-las.toml";
+    let first = cirrus(&["simulate", scenario, "--out", out]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    for i in 0..12u64 {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_cirrus"))
+            .args(["simulate", scenario, "--out", out, "--seed", &i.to_string()])
+            .current_dir(root())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn");
+        std::thread::sleep(std::time::Duration::from_millis(40 * i));
+        let _ = child.kill();
+        let _ = child.wait();
+        let check = cirrus(&[
+            "report",
+            &format!("{out}/result.json"),
+            "--csv",
+            tmp.path().join("csv").to_str().expect("utf-8"),
+        ]);
+        assert!(check.status.success(), "kill {i}: {}", stderr(&check));
+        let leftovers: Vec<_> = std::fs::read_dir(&dir)
+            .expect("dir")
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with('.'))
+            .collect();
+        assert!(leftovers.is_empty(), "kill {i}: left {leftovers:?}");
+        cirrus_sim::output_set::verify(&dir).expect("consistent");
+    }
+}
+
+/// Symlinks planted at every name an older, predictable writer used
+/// (`.NAME.PID.tmp`) are never followed: the file they point to outside the
+/// output directory is unchanged.
+#[test]
+fn planted_temp_symlinks_do_not_redirect_simulate_out() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let victim = tmp.path().join("victim.txt");
+    std::fs::write(&victim, "ORIGINAL").expect("victim");
+    let dir = tmp.path().join("out");
+    std::fs::create_dir(&dir).expect("out");
+    for pid in 1..=4096 {
+        for n in ["result.json", "cost_jobs.csv"] {
+            let link = dir.join(format!(".{n}.{pid}.tmp"));
+            std::os::unix::fs::symlink("../victim.txt", link).expect("plant");
+        }
+    }
+    let o = cirrus(&[
+        "simulate",
+        "scenarios/quickstart.toml",
+        "--out",
+        dir.to_str().expect("utf-8"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(&victim).expect("read"), "ORIGINAL");
+    assert!(dir.join("result.json").is_file());
+}
+
+/// An output onto a character device writes into it: `/dev/null` stays a
+/// device.
+#[test]
+fn sweep_csv_onto_dev_null_keeps_the_device() {
+    let o = cirrus(&[
+        "sweep",
+        "scenarios/quickstart.toml",
+        "--vary",
+        "pool.a100.nodes=1,2",
+        "--csv",
+        "/dev/null",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let m = std::fs::symlink_metadata("/dev/null").expect("meta");
+    assert!(!m.is_file());
 }

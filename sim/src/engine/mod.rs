@@ -64,5 +64,10 @@ mod time;
 pub use bench::{HOLD_QUEUE_SIZE, benchmark_events_per_second};
 pub use queue::{EventId, EventQueue};
 pub use rng::{RngStreams, stream_key};
+
+/// FNV-1a 64 of `bytes` (content hashes of output files).
+pub(crate) fn rng_fnv1a(bytes: &[u8]) -> u64 {
+    rng::fnv1a(rng::FNV_OFFSET, bytes)
+}
 pub use runner::{Engine, Model, RunStats, Scheduler};
 pub use time::{SimDuration, SimTime};
