@@ -12,6 +12,7 @@
 mod cli;
 mod commands;
 mod output;
+pub mod stdout;
 
 use clap::Parser;
 use std::ffi::OsString;
@@ -50,7 +51,7 @@ where
     match commands::dispatch(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::BadInput(msg)) => {
-            eprintln!("{msg}");
+            crate::errln!("{msg}");
             ExitCode::from(2)
         }
         // The reader of standard output went away (`| head`): nothing to say.
@@ -63,7 +64,7 @@ where
             ExitCode::SUCCESS
         }
         Err(Failure::Runtime(e)) => {
-            eprintln!("error: {e:#}");
+            crate::errln!("error: {e:#}");
             ExitCode::from(1)
         }
     }

@@ -13,14 +13,14 @@ pub fn run(args: &BenchArgs) -> Result<(), Failure> {
             .iter()
             .map(|f| serde_json::json!({"name": f.name, "value": f.value, "unit": f.unit, "target": f.target}))
             .collect();
-        println!(
+        crate::outln!(
             "{}",
             serde_json::to_string_pretty(&rows).context("failed to encode the figures")?
-        );
+        )?;
         return Ok(());
     }
     if cfg!(debug_assertions) {
-        println!("note: a debug build; measure with `cargo run --release -- bench`");
+        crate::outln!("note: a debug build; measure with `cargo run --release -- bench`")?;
     }
     for f in &figures {
         let target = f
@@ -31,7 +31,7 @@ pub fn run(args: &BenchArgs) -> Result<(), Failure> {
         } else {
             format!("{:.3}", f.value)
         };
-        println!("{:<100} {:>12} {:<8}{target}", f.name, value, f.unit);
+        crate::outln!("{:<100} {:>12} {:<8}{target}", f.name, value, f.unit)?;
     }
     Ok(())
 }

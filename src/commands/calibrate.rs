@@ -24,9 +24,9 @@ pub fn run(args: &CalibrateArgs) -> Result<(), Failure> {
     let p = measure_and_save(&opts, &path)?;
     if args.json {
         let json = serde_json::to_string_pretty(&p).context("failed to serialise the profile")?;
-        println!("{json}");
+        crate::outln!("{json}")?;
     } else {
-        print!("{}", render(&p, &path));
+        crate::out!("{}", render(&p, &path))?;
     }
     Ok(())
 }
@@ -41,10 +41,10 @@ fn default_path() -> Result<PathBuf, Failure> {
 }
 
 fn measure_and_save(opts: &Options, path: &Path) -> Result<Profile, Failure> {
-    let p = calibrate::calibrate(opts, &mut |line| eprintln!("{line}"))
+    let p = calibrate::calibrate(opts, &mut |line| crate::errln!("{line}"))
         .map_err(|e| Failure::Runtime(anyhow!("failed to {e}")))?;
     crate::output::write_atomically(path, p.to_toml().as_bytes())?;
-    eprintln!("wrote {}", path.display());
+    crate::errln!("wrote {}", path.display());
     Ok(p)
 }
 
@@ -63,7 +63,7 @@ pub fn ensure_local_profile(scenario: &Path) -> Result<(), Failure> {
     if path.exists() {
         return Ok(());
     }
-    eprintln!(
+    crate::errln!(
         "{}: names the local device profile, which does not exist yet: calibrating this machine (`cirrus calibrate`) into {}",
         scenario.display(),
         path.display()

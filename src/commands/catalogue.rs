@@ -10,9 +10,9 @@ pub fn run(args: &CatalogueArgs) -> Result<(), Failure> {
     if args.json {
         let text = serde_json::to_string_pretty(&catalogue::to_json())
             .context("failed to encode the catalogue")?;
-        println!("{text}");
+        crate::outln!("{text}")?;
     } else {
-        print!("{}", catalogue::render_table());
+        crate::out!("{}", catalogue::render_table())?;
     }
     Ok(())
 }

@@ -14,11 +14,11 @@ pub fn run(args: &CheckArgs) -> Result<(), Failure> {
         workload::load(w, s.seed, ImportOptions::default())
             .map_err(|e| Failure::BadInput(format!("{}: error: {e}", args.file.display())))?;
     }
-    println!(
+    crate::outln!(
         "{}: ok: scenario \"{}\", {}",
         args.file.display(),
         s.name,
         s.summary()
-    );
+    )?;
     Ok(())
 }

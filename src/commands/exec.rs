@@ -44,10 +44,10 @@ fn runtime(e: ExecError) -> Failure {
 fn list_adapters() -> Result<(), Failure> {
     let adapters = devices::list_adapters().map_err(runtime)?;
     for (i, a) in adapters.iter().enumerate() {
-        println!("adapter {i}: {}", a.name);
-        println!("  backend: {}", a.backend);
-        println!("  type:    {}", a.device_type);
-        println!("  driver:  {}", driver_text(&a.driver, &a.driver_info));
+        crate::outln!("adapter {i}: {}", a.name)?;
+        crate::outln!("  backend: {}", a.backend)?;
+        crate::outln!("  type:    {}", a.device_type)?;
+        crate::outln!("  driver:  {}", driver_text(&a.driver, &a.driver_info))?;
     }
     Ok(())
 }
@@ -299,7 +299,7 @@ fn ended<T>(events: Option<&EventLog>, result: &Result<T, ExecError>) {
 /// The line on stderr before a run (not with `--json`).
 fn announce(run: &Prepared<'_>, how: &str) {
     if !run.args.json {
-        eprintln!(
+        crate::errln!(
             "running {}: job `{}` ({} parameters) on {} worker(s){how}, {} steps of {} × {} tokens",
             run.file,
             run.plan.job,
@@ -366,9 +366,9 @@ fn report(
         crate::output::write_atomically(out, format!("{json}\n").as_bytes())?;
     }
     if run.args.json {
-        println!("{json}");
+        crate::outln!("{json}")?;
     } else {
-        print!("{}", crate::output::run_report_text(&report));
+        crate::out!("{}", crate::output::run_report_text(&report))?;
     }
     Ok(())
 }

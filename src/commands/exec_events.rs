@@ -92,7 +92,7 @@ impl EventLog {
             .and_then(|()| out.write_all(b"\n"))
             .and_then(|()| out.flush());
         if let Err(e) = written {
-            eprintln!("warning: the events file stopped being written: {e}");
+            crate::errln!("warning: the events file stopped being written: {e}");
             *guard = None;
         }
     }

@@ -121,13 +121,13 @@ pub fn run(args: &PlanArgs) -> Result<(), Failure> {
             "considered": outcome.considered,
             "feasible": outcome.feasible,
         });
-        println!(
+        crate::outln!(
             "{}",
             serde_json::to_string_pretty(&v).context("failed to encode the plan")?
-        );
+        )?;
         return Ok(());
     }
-    print!("{}", render(&s, &outcome, &opts, elapsed));
+    crate::out!("{}", render(&s, &outcome, &opts, elapsed))?;
     Ok(())
 }
 

@@ -13,6 +13,6 @@ pub fn run(args: &ScenariosArgs) -> Result<(), Failure> {
     };
     let text = library::index_markdown(&args.dir, ".", &opts)
         .with_context(|| format!("failed to read scenarios in {}", args.dir.display()))?;
-    print!("{text}");
+    crate::out!("{text}")?;
     Ok(())
 }

@@ -7,9 +7,9 @@ use cirrus_sim::scenario;
 /// Prints the scenario format's JSON Schema, or the reference made from it.
 pub fn run(args: &SchemaArgs) -> Result<(), Failure> {
     if args.reference {
-        print!("{}", scenario::reference_markdown());
+        crate::out!("{}", scenario::reference_markdown())?;
     } else {
-        print!("{}", scenario::json_schema_text());
+        crate::out!("{}", scenario::json_schema_text())?;
     }
     Ok(())
 }

@@ -82,17 +82,17 @@ pub fn run(args: &SimulateArgs) -> Result<(), Failure> {
             output::commit(set)?;
         }
         if args.json {
-            println!("{json}");
+            crate::outln!("{json}")?;
         }
     }
     if !args.json {
         for note in &notes {
-            println!("{note}");
+            crate::outln!("{note}")?;
         }
-        print!(
+        crate::out!(
             "{}",
             output::render_simulation(&scenario, seed, &topo, &estimates)
-        );
+        )?;
     }
     Ok(())
 }
@@ -136,12 +136,12 @@ fn cluster(args: &SimulateArgs, s: &Scenario) -> Result<(), Failure> {
     if args.json {
         let json =
             serde_json::to_string_pretty(&result()).context("failed to encode the SimResult")?;
-        println!("{json}");
+        crate::outln!("{json}")?;
         return Ok(());
     }
     let c = &out.result;
     let rejected = out.jobs.iter().filter(|r| r.rejected.is_some()).count();
-    println!(
+    crate::outln!(
         "Scenario \"{}\": {} jobs ({} format) on {} pools, policy {:?}{}",
         s.name,
         c.jobs_submitted,
@@ -153,47 +153,50 @@ fn cluster(args: &SimulateArgs, s: &Scenario) -> Result<(), Failure> {
         } else {
             ""
         }
-    );
-    println!(
+    )?;
+    crate::outln!(
         "  completed            {} ({} rejected: fit no pool)",
-        c.jobs_completed, rejected
-    );
-    println!(
+        c.jobs_completed,
+        rejected
+    )?;
+    crate::outln!(
         "  job completion time  mean {:.2} h   p50 {:.2} h   p95 {:.2} h   p99 {:.2} h",
         c.avg_jct_s / 3600.0,
         c.p50_jct_s / 3600.0,
         c.p95_jct_s / 3600.0,
         c.p99_jct_s / 3600.0
-    );
-    println!(
+    )?;
+    crate::outln!(
         "  finish-time fairness rho mean {:.2}   worst {:.2}   (1 = as good as a private 1/N share)",
-        c.avg_ftf_rho, c.max_ftf_rho
-    );
-    println!(
+        c.avg_ftf_rho,
+        c.max_ftf_rho
+    )?;
+    crate::outln!(
         "  queueing delay       mean {:.2} h",
         c.avg_queue_s / 3600.0
-    );
-    println!("  makespan             {:.2} h", c.makespan_s / 3600.0);
-    println!("  utilisation          {:.1}%", 100.0 * c.utilization);
+    )?;
+    crate::outln!("  makespan             {:.2} h", c.makespan_s / 3600.0)?;
+    crate::outln!("  utilisation          {:.1}%", 100.0 * c.utilization)?;
     for p in &c.pools {
-        println!(
+        crate::outln!(
             "    {:<18} {:>5.1}%  of {:.0} device-h held ({:.0} down)  ${:.0}",
             p.name,
             100.0 * p.utilization,
             p.held_device_h,
             p.down_device_h,
             p.cost_usd
-        );
+        )?;
     }
-    println!("  preemptions          {}", c.preemptions);
-    println!("  node failures        {}", c.failures);
-    println!(
+    crate::outln!("  preemptions          {}", c.preemptions)?;
+    crate::outln!("  node failures        {}", c.failures)?;
+    crate::outln!(
         "  work lost            {:.1} device-hours (since the last checkpoint: at failures, and at revocations with too little notice to write one)",
         c.lost_work_s / 3600.0
-    );
-    println!(
+    )?;
+    crate::outln!(
         "  cost                 ${:.0}   energy {:.0} kWh (cost: held device-hours; energy: busy)",
-        c.cost_usd, c.energy_kwh
-    );
+        c.cost_usd,
+        c.energy_kwh
+    )?;
     Ok(())
 }

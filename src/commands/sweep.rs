@@ -94,11 +94,11 @@ pub fn run(args: &SweepArgs) -> Result<(), Failure> {
         .context("failed to write the sweep CSV")?;
     match &args.csv {
         Some(path) => crate::output::write_atomically(path, csv.as_bytes())?,
-        None => print!("{csv}"),
+        None => crate::out!("{csv}")?,
     }
     // The figure the README's performance section quotes (stderr: the CSV
     // itself never holds a wall-clock time).
-    eprintln!(
+    crate::errln!(
         "sweep: {} of {} variants in {:.2} s on {threads} thread{}",
         indices.len(),
         grid.len(),

@@ -41,10 +41,10 @@ pub fn run(args: &ValidateArgs) -> Result<(), Failure> {
             "file": file, "rows": rows,
             "mean_abs_error": report.mean_abs_error(), "max_abs_error": report.max_abs_error()
         });
-        println!(
+        crate::outln!(
             "{}",
             serde_json::to_string_pretty(&v).context("failed to encode the report")?
-        );
+        )?;
         return Ok(());
     }
     let mut o = String::new();
@@ -70,6 +70,6 @@ pub fn run(args: &ValidateArgs) -> Result<(), Failure> {
         100.0 * report.max_abs_error(),
         report.rows.len()
     );
-    print!("{o}");
+    crate::out!("{o}")?;
     Ok(())
 }

@@ -10,6 +10,7 @@ mod guide;
 mod invalid_input;
 mod openb;
 mod plan;
+mod printing;
 mod report;
 mod schema;
 mod simulate;
