@@ -220,6 +220,10 @@ pub enum StepModelKind {
 pub struct CheckArgs {
     /// Scenario file (TOML, format 1).
     pub file: PathBuf,
+    /// The model `simulate` will answer with: `analytic` skips the
+    /// event-level simulation's budget.
+    #[arg(long, value_enum, default_value_t = StepModelKind::Event)]
+    pub model: StepModelKind,
 }
 
 /// `cirrus tui`.

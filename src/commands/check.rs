@@ -7,7 +7,7 @@ use cirrus_sim::workload::{self, ImportOptions};
 /// Validates the file, and the trace a workload names (every row, as
 /// `simulate` reads it); prints a one-line summary when both are valid.
 pub fn run(args: &CheckArgs) -> Result<(), Failure> {
-    let s = super::load(&args.file)?;
+    let s = super::load_for(&args.file, args.model)?;
     if let Some(w) = &s.workload
         && w.format != "synthetic"
     {

@@ -41,8 +41,18 @@ pub fn dispatch(cli: Cli) -> Result<(), Failure> {
 
 /// Loads a scenario, mapping invalid input to [`Failure::BadInput`].
 pub fn load(path: &Path) -> Result<Scenario, Failure> {
+    load_for(path, crate::cli::StepModelKind::Event)
+}
+
+/// [`load`] for a command that answers with `model`: the closed-form
+/// estimate is not held to the event-level simulation's budget.
+pub fn load_for(path: &Path, model: crate::cli::StepModelKind) -> Result<Scenario, Failure> {
     calibrate::ensure_local_profile(path)?;
-    scenario::load(path).map_err(|e| match e {
+    let opts = scenario::LoadOptions {
+        analytic_only: model == crate::cli::StepModelKind::Analytic,
+        ..scenario::LoadOptions::default()
+    };
+    scenario::load_with(path, &opts).map_err(|e| match e {
         ScenarioError::Invalid(d) => Failure::BadInput(d.to_string()),
         other => Failure::BadInput(format!("error: {other}")),
     })

@@ -10,6 +10,7 @@ use cirrus_sim::{library, scenario::LoadOptions};
 pub fn run(args: &ScenariosArgs) -> Result<(), Failure> {
     let opts = LoadOptions {
         local_profile: std::env::var_os("CIRRUS_PROFILE").map(Into::into),
+        ..LoadOptions::default()
     };
     let text = library::index_markdown(&args.dir, ".", &opts)
         .with_context(|| format!("failed to read scenarios in {}", args.dir.display()))?;

@@ -37,14 +37,16 @@ fn resolve(
 
 /// Estimates the scenario's job and prints tables or SimResult JSON.
 pub fn run(args: &SimulateArgs) -> Result<(), Failure> {
-    let loaded = super::load(&args.file)?;
+    let loaded = super::load_for(&args.file, args.model)?;
     if loaded.workload.is_some() {
         return cluster(args, &loaded);
     }
     let (scenario, notes) = resolve(args, loaded)?;
     let seed = args.seed.unwrap_or(scenario.seed);
     let failure = |e: EstimateError| match e {
-        EstimateError::NeedsPlanner { .. } | EstimateError::Layout { .. } => {
+        EstimateError::NeedsPlanner { .. }
+        | EstimateError::Layout { .. }
+        | EstimateError::Budget { .. } => {
             Failure::BadInput(format!("{}: error: {e}", args.file.display()))
         }
         other => Failure::Runtime(anyhow::Error::new(other)),

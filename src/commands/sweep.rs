@@ -57,7 +57,11 @@ pub fn run(args: &SweepArgs) -> Result<(), Failure> {
         let label = grid.label(&file, i);
         let variant = sweep::variant_text(&text, &file, &grid.axes, &values)
             .map_err(|e| VariantError::Invalid(format!("{label}: error: {e}")))?;
-        let s = scenario::parse_in_dir(&variant, &label, dir)
+        let opts = scenario::LoadOptions {
+            analytic_only: args.model == crate::cli::StepModelKind::Analytic,
+            ..scenario::LoadOptions::default()
+        };
+        let s = scenario::parse_with(&variant, &label, dir, &opts)
             .map_err(|d| VariantError::Invalid(d.to_string()))?;
         let result = sweep::run(s, args.seed, method, &label)
             .map_err(|e| VariantError::Run(e.to_string()))?;

@@ -411,3 +411,53 @@ fn sweep_csv_onto_dev_null_keeps_the_device() {
     let m = std::fs::symlink_metadata("/dev/null").expect("meta");
     assert!(!m.is_file());
 }
+
+/// A synthetic workload whose log-normal durations reach past the
+/// simulator's clock (584 years) is refused, not answered with saturated
+/// times, and writes nothing.
+#[test]
+fn durations_past_the_clock_are_an_error_not_an_answer() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let scenario = dir.path().join("overflow.toml");
+    std::fs::write(
+        &scenario,
+        "name = \"overflow\"\nseed = 7\n[[pool]]\nname = \"a100\"\ndevice = \"a100-sxm4-80gb\"\nnodes = 4\n\
+         [workload]\nformat = \"synthetic\"\njobs = 20\nmean_interarrival_s = 120\n\
+         duration_median_s = 3e8\nduration_sigma = 5\ndevices = [1, 2, 4, 8]\n",
+    )
+    .expect("write");
+    let out = dir.path().join("out");
+    let o = cirrus(&[
+        "simulate",
+        scenario.to_str().expect("utf-8"),
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("reached the end of its clock"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!out.exists());
+}
+
+/// The event-level budget applies to the event model only: the closed-form
+/// estimate answers the scenario `check` refuses for the event model.
+#[test]
+fn the_step_budget_binds_the_event_model_only() {
+    let f = "tests/fixtures/invalid/step-budget-layers.toml";
+    let o = cirrus(&["check", f]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--model analytic"), "{}", stderr(&o));
+    let o = cirrus(&["check", "--model", "analytic", f]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = cirrus(&["simulate", "--model", "analytic", "--json", f]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert!(
+        r["jobs"][0]["step_time_s"]
+            .as_f64()
+            .is_some_and(f64::is_finite)
+    );
+}

@@ -202,6 +202,27 @@ pub enum ClusterError {
     /// The caller cancelled the run through its [`Watch`].
     #[error("the simulation was cancelled")]
     Cancelled,
+    /// The run went beyond its event budget ([`event_budget`]).
+    #[error(
+        "the cluster simulation stopped after {events} events at simulated hour {at_h:.1}, its budget for this workload; the scenario's failure, revocation or round rates (or job durations) make more events than it can simulate: make them less frequent, or simulate a shorter trace"
+    )]
+    Budget {
+        /// Events handled.
+        events: u64,
+        /// Simulated time reached, hours.
+        at_h: f64,
+    },
+    /// An event fell beyond the clock's range (about 584 years).
+    #[error(
+        "the cluster simulation reached the end of its clock (about 584 simulated years): a job's duration or arrival (`workload.duration_median_s`, a trace's times or durations) is too long to give an answer"
+    )]
+    TimeOverflow,
+}
+
+/// The most events one cluster simulation handles: 100 million plus 100
+/// per job of the workload (a million-job trace takes about 10 per job).
+pub fn event_budget(jobs: usize) -> u64 {
+    100_000_000 + 100 * jobs as u64
 }
 
 /// The cluster settings a scenario's `[scheduler]` asks for (FIFO,
@@ -1027,10 +1048,15 @@ pub fn simulate_watched(
         events: 0,
         jobs_total,
         cancelled: false,
+        budget: event_budget(jobs.len()),
+        overrun: None,
     };
     let stats = engine.run(&mut watched);
     if watched.cancelled {
         return Err(ClusterError::Cancelled);
+    }
+    if let Some(e) = watched.overrun {
+        return Err(e);
     }
     // The last report, unless the watcher has just made it.
     if stats.events == 0 || !stats.events.is_multiple_of(watch.every.max(1)) {

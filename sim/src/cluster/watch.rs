@@ -94,12 +94,32 @@ pub(super) struct Watched<'s, 'a, 'w> {
     pub jobs_total: usize,
     /// Set when the run stopped because the caller cancelled.
     pub cancelled: bool,
+    /// The most events the run may handle ([`super::event_budget`]).
+    pub budget: u64,
+    /// Set when the run stopped because it went beyond its budget or the
+    /// clock's range.
+    pub overrun: Option<super::ClusterError>,
 }
 
 impl Model for Watched<'_, '_, '_> {
     type Event = Event;
 
     fn handle(&mut self, now: SimTime, event: Event, sched: &mut Scheduler<'_, Event>) {
+        if now == SimTime::MAX {
+            // Something is due "never" or past the clock's 584 years: a
+            // time that saturated is not an answer.
+            self.overrun = Some(super::ClusterError::TimeOverflow);
+            sched.stop();
+            return;
+        }
+        if self.events >= self.budget {
+            self.overrun = Some(super::ClusterError::Budget {
+                events: self.events,
+                at_h: now.as_secs_f64() / 3600.0,
+            });
+            sched.stop();
+            return;
+        }
         self.sim.handle(now, event, sched);
         self.events += 1;
         if self.events.is_multiple_of(self.watch.every.max(1)) {

@@ -52,6 +52,17 @@ pub enum EstimateError {
         /// What the scenario has.
         what: String,
     },
+    /// The event-level simulation of a job's step is beyond its budget
+    /// ([`crate::stepsim::budget`]).
+    #[error("job `{job}`: `{key}`: {message}; {}", crate::stepsim::budget::HINT)]
+    Budget {
+        /// Job name.
+        job: String,
+        /// The job's key to change (`model.layers`, `global_batch`).
+        key: String,
+        /// What the step would take.
+        message: String,
+    },
     /// A job's replicas cannot be laid out on its pools.
     #[error("job `{job}`: {why}")]
     Layout {

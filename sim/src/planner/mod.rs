@@ -490,10 +490,15 @@ pub fn plan(s: &Scenario, job: usize, opts: &Options) -> Result<Outcome, PlanErr
         let c = &candidates[i];
         let placed = apply(s, job, &c.placement, &c.parallelism);
         let topo = estimate::topology(&placed)?;
-        let sim = stepsim::simulate_job(&placed, &placed.jobs[job], &topo)?;
-        let evented = Candidate {
-            result: sim.estimate.result,
-            ..c.clone()
+        // A candidate beyond the event simulation's budget keeps its
+        // closed-form figures.
+        let evented = match stepsim::simulate_job(&placed, &placed.jobs[job], &topo) {
+            Ok(sim) => Candidate {
+                result: sim.estimate.result,
+                ..c.clone()
+            },
+            Err(EstimateError::Budget { .. }) => c.clone(),
+            Err(e) => return Err(e.into()),
         };
         let Some(x) = score(opts.objective, &evented) else {
             continue;
@@ -507,11 +512,11 @@ pub fn plan(s: &Scenario, job: usize, opts: &Options) -> Result<Outcome, PlanErr
     };
     let equal_shares = if best.placement.pools.len() > 1 && best.placement.stages.is_none() {
         let topo = estimate::topology(&placed)?;
-        Some(
-            stepsim::simulate_job_split(&placed, &placed.jobs[job], &topo, Split::Equal)?
-                .estimate
-                .result,
-        )
+        match stepsim::simulate_job_split(&placed, &placed.jobs[job], &topo, Split::Equal) {
+            Ok(sim) => Some(sim.estimate.result),
+            Err(EstimateError::Budget { .. }) => None,
+            Err(e) => return Err(e.into()),
+        }
     } else {
         None
     };

@@ -34,6 +34,7 @@
 
 pub(crate) mod diag;
 mod domain;
+pub mod ranges;
 mod raw;
 pub(crate) mod recover;
 mod reference;
@@ -87,6 +88,10 @@ pub struct LoadOptions {
     /// The file `profile = "local"` names (default:
     /// [`profile::default_path`](crate::profile::default_path)).
     pub local_profile: Option<std::path::PathBuf>,
+    /// Skip the event-level step simulation's budget
+    /// ([`crate::stepsim::budget`]): for a caller that answers with the
+    /// closed-form estimate only (`--model analytic`).
+    pub analytic_only: bool,
 }
 
 /// Reads and validates the scenario at `path`.
@@ -137,6 +142,7 @@ pub fn parse_with(
             dropped: &recovered.dropped,
             dir,
             local_profile: local.as_deref(),
+            step_budget: !opts.analytic_only,
         };
         validate::validate(raw, file, dir, &mut ctx)
     });

@@ -245,7 +245,7 @@ mod tests {
             "{md}"
         );
         assert!(
-            md.contains("| `repair_hours` | number > 0 | `2.0` |"),
+            md.contains("| `repair_hours` | number ≥ 0.001, ≤ 100000.0 | `2.0` |"),
             "{md}"
         );
     }

@@ -29,7 +29,35 @@ pub fn json_schema() -> Value {
     let schema = generator.into_root_schema_for::<super::raw::RawScenario>();
     let mut value = schema.to_value();
     drop_null(&mut value);
+    add_ranges(&mut value);
     value
+}
+
+/// Writes each ranged property's bounds ([`super::ranges`]) into its
+/// schema: `minimum` (replacing an `exclusiveMinimum` of 0 when the range
+/// starts above 0) and `maximum`.
+fn add_ranges(v: &mut Value) {
+    match v {
+        Value::Object(map) => {
+            if let Some(Value::Object(props)) = map.get_mut("properties") {
+                for (name, prop) in props.iter_mut() {
+                    let (Some(range), Value::Object(p)) = (super::ranges::of(name), prop) else {
+                        continue;
+                    };
+                    if range.min > 0.0 {
+                        p.remove("exclusiveMinimum");
+                    }
+                    if !p.contains_key("exclusiveMinimum") {
+                        p.insert("minimum".to_owned(), range.min.into());
+                    }
+                    p.insert("maximum".to_owned(), range.max.into());
+                }
+            }
+            map.values_mut().for_each(add_ranges);
+        }
+        Value::Array(items) => items.iter_mut().for_each(add_ranges),
+        _ => {}
+    }
 }
 
 /// [`json_schema()`] as pretty-printed text with a final newline: what `cirrus

@@ -18,6 +18,7 @@
 //! With one NIC per device, the tensor-parallel ranks' gradient rings and
 //! pipeline transfers use disjoint NICs, so only rank 0's are simulated.
 
+pub mod budget;
 mod model;
 pub mod schedule;
 
@@ -356,6 +357,15 @@ pub fn simulate_job_split(
         let n = usize::try_from(c.replicas).unwrap_or(0);
         per_class.push(units[k..k + n].iter().map(|u| u * unit).collect());
         k += n;
+    }
+    // Refuse a step beyond the budget before building it (from the
+    // configuration alone, as `cirrus check` does).
+    if let Some((key, message)) = budget::Work::of(job.model.layers, &par, total_mb).over_budget() {
+        return Err(EstimateError::Budget {
+            job: job.name.clone(),
+            key: key.to_owned(),
+            message,
+        });
     }
     let e = job.precision.bytes_per_element();
     let tokens_mb = f64::from(job.seq_len) * f64::from(par.microbatch);

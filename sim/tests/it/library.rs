@@ -23,6 +23,7 @@ const SLOW: [&str; 5] = [
 fn committed_scenario_index_is_current() {
     let opts = LoadOptions {
         local_profile: Some(repo_root().join("tests/fixtures/profiles/lavapipe-2-cores.toml")),
+        ..Default::default()
     };
     let committed =
         std::fs::read_to_string(repo_root().join("scenarios/README.md")).unwrap_or_default();

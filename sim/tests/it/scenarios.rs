@@ -16,6 +16,7 @@ fn every_bundled_scenario_loads() {
     // without `cirrus calibrate` checks them too.
     let opts = scenario::LoadOptions {
         local_profile: Some(repo_root().join("tests/fixtures/profiles/lavapipe-2-cores.toml")),
+        ..Default::default()
     };
     let mut failures = Vec::new();
     for path in &files {

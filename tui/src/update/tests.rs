@@ -498,6 +498,7 @@ fn local_plan() -> Arc<cirrus_sim::planner::Outcome> {
     let text = std::fs::read_to_string(&path).expect("the bundled scenario");
     let opts = cirrus_sim::scenario::LoadOptions {
         local_profile: Some(repo().join("tests/fixtures/profiles/lavapipe-2-cores.toml")),
+        ..Default::default()
     };
     let s = cirrus_sim::scenario::parse_with(&text, "local.toml", &repo().join("scenarios"), &opts)
         .unwrap_or_else(|d| panic!("{d}"));

@@ -153,6 +153,9 @@ fn job(
         single_job,
     };
     let par = parallelism(j, &prefix, &target, ctx);
+    if let Some(spec) = par.as_ref().filter(|_| ctx.step_budget) {
+        ok &= super::budget::step_work(j, &prefix, model.layers, global_batch, spec, &span, ctx);
+    }
     if !ok {
         return None;
     }

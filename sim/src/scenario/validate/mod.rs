@@ -1,6 +1,7 @@
 //! Validation: [`RawScenario`] → [`Scenario`], reporting every problem with
 //! its key path and span. Pools are checked first, then jobs against them.
 
+mod budget;
 pub(super) mod job;
 mod mix;
 mod parallelism;
@@ -28,6 +29,8 @@ pub(super) struct Ctx<'c, 'a> {
     pub dir: &'c Path,
     /// Where `profile = "local"` points.
     pub local_profile: Option<&'c Path>,
+    /// Whether jobs are held to the event-level simulation's budget.
+    pub step_budget: bool,
 }
 
 impl Ctx<'_, '_> {
@@ -101,8 +104,15 @@ impl Ctx<'_, '_> {
             self.error(
                 v.span(),
                 key,
-                format!("expected a finite number {rel} {min}, found {x}"),
+                format!(
+                    "expected a finite number {rel} {min}, found {}",
+                    super::ranges::short(x)
+                ),
             );
+            return None;
+        }
+        if let Some(message) = super::ranges::check(key, x) {
+            self.error(v.span(), key, message);
             return None;
         }
         Some(x)
@@ -244,6 +254,10 @@ pub(super) fn validate(
     let scheduler = raw.scheduler.as_ref().and_then(|s| scheduler(s, ctx));
     let single_job = raw.job.len() == 1 && workload.is_none();
     let jobs = job::jobs(&raw.job, pools.as_deref(), single_job, ctx);
+    jobs_and_workload(raw, ctx);
+    if let (Some(pools), Some(_)) = (&pools, &workload) {
+        budget::event_rate(raw, pools, scheduler.as_ref(), ctx);
+    }
     Some(Scenario {
         name,
         seed,
@@ -255,6 +269,37 @@ pub(super) fn validate(
         workload,
         scheduler,
     })
+}
+
+/// A scenario is either one training job or a cluster workload: a
+/// `[[job]]` beside a `[workload]` would be ignored, and several `[[job]]`s
+/// sharing a cluster are what a workload describes.
+fn jobs_and_workload(raw: &RawScenario, ctx: &mut Ctx<'_, '_>) {
+    if raw.workload.is_some()
+        && let Some(first) = raw.job.first()
+    {
+        ctx.error_help(
+            first.span(),
+            "job[0]",
+            "a `[[job]]` beside a `[workload]` is not simulated: the cluster scheduler runs the workload's jobs",
+            Some(
+                "remove the `[[job]]` tables, or remove the `[workload]` to simulate the job alone"
+                    .to_owned(),
+            ),
+        );
+    } else if raw.workload.is_none()
+        && let Some(second) = raw.job.get(1)
+    {
+        ctx.error_help(
+            second.span(),
+            "job[1]",
+            format!(
+                "the scenario has {} `[[job]]` tables; one job is simulated per scenario",
+                raw.job.len()
+            ),
+            Some("several jobs sharing a cluster are described as a `[workload]` (a trace or a generator); or give each job its own scenario file".to_owned()),
+        );
+    }
 }
 
 fn network(raw: Option<&Spanned<RawNetwork>>, ctx: &mut Ctx<'_, '_>) -> Option<Network> {
@@ -381,29 +426,60 @@ fn workload(
     })
 }
 
-/// Scheduling policies of format 1.
-pub(in crate::scenario) const POLICIES: [(&str, ()); 11] = [
-    ("fifo", ()),
-    ("sjf", ()),
-    ("srtf", ()),
-    ("las", ()),
-    ("tiresias", ()),
-    ("max-min-fairness", ()),
-    ("finish-time-fairness", ()),
-    ("cost-aware", ()),
-    ("elastic", ()),
-    ("gavel", ()),
-    ("pollux", ()),
+/// Scheduling policies of format 1, each with whether this build simulates
+/// it (the others are reserved names, refused with a clear message).
+pub(in crate::scenario) const POLICIES: [(&str, bool); 11] = [
+    ("fifo", true),
+    ("sjf", true),
+    ("srtf", true),
+    ("las", true),
+    ("tiresias", true),
+    ("max-min-fairness", true),
+    ("finish-time-fairness", true),
+    ("cost-aware", true),
+    ("elastic", true),
+    ("gavel", false),
+    ("pollux", false),
 ];
+
+/// The simulated policies, for messages: `a`, `b`, … and `z`.
+fn simulated_policies() -> String {
+    let names: Vec<String> = POLICIES
+        .iter()
+        .filter(|(_, simulated)| *simulated)
+        .map(|(n, _)| format!("`{n}`"))
+        .collect();
+    match names.split_last() {
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => String::new(),
+    }
+}
 
 /// `[scheduler]`: every key is checked, so that all of its problems are
 /// reported at once.
 fn scheduler(raw: &Spanned<RawScheduler>, ctx: &mut Ctx<'_, '_>) -> Option<Scheduler> {
     let raw = raw.get_ref();
     let policy = match &raw.policy {
-        Some(p) => ctx
-            .one_of(p, "scheduler.policy", &POLICIES)
-            .map(|()| p.get_ref().clone()),
+        Some(p) => match ctx.one_of(p, "scheduler.policy", &POLICIES) {
+            Some(true) => Some(p.get_ref().clone()),
+            Some(false) => {
+                let help = (p.get_ref() == "gavel").then(|| {
+                    "Gavel's heterogeneity-aware max-min fairness is `policy = \"max-min-fairness\"` with `heterogeneity_aware = true`".to_owned()
+                });
+                ctx.error_help(
+                    p.span(),
+                    "scheduler.policy",
+                    format!(
+                        "policy `{}` is a reserved name this build does not simulate yet; simulated are {}",
+                        p.get_ref(),
+                        simulated_policies()
+                    ),
+                    help,
+                );
+                None
+            }
+            None => None,
+        },
         None => Some("fifo".to_owned()),
     };
     let round_s = ctx.number_or(&raw.round_s, "scheduler.round_s", 0.0, false, 360.0);

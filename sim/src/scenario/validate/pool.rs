@@ -85,7 +85,17 @@ fn pool(
     let key = |k: &str| format!("{prefix}.{k}");
     let name = ctx
         .required(&p.name, &span, &key("name"))
-        .map(|n| n.get_ref().clone());
+        .and_then(|n| {
+            if n.get_ref().trim().is_empty() {
+                ctx.error(
+                    n.span(),
+                    &key("name"),
+                    "expected a pool name (jobs and reports refer to pools by name), found an empty string",
+                );
+                return None;
+            }
+            Some(n.get_ref().clone())
+        });
     let device_key = key("device");
     let device = ctx
         .required(&p.device, &span, &device_key)
