@@ -46,7 +46,8 @@ pub fn run(args: &SimulateArgs) -> Result<(), Failure> {
     let failure = |e: EstimateError| match e {
         EstimateError::NeedsPlanner { .. }
         | EstimateError::Layout { .. }
-        | EstimateError::Budget { .. } => {
+        | EstimateError::Budget { .. }
+        | EstimateError::Unanswerable { .. } => {
             Failure::BadInput(format!("{}: error: {e}", args.file.display()))
         }
         other => Failure::Runtime(anyhow::Error::new(other)),

@@ -93,3 +93,28 @@ fn every_subcommand_has_help_with_an_example() {
     assert_eq!(cirrus(&["simulate"]).status.code(), Some(2));
     assert_eq!(cirrus(&["no-such-command"]).status.code(), Some(2));
 }
+
+/// A valid scenario whose step would outlast the simulator's clock: `check`
+/// refuses it with the same message as `simulate` (both models), instead of
+/// passing what `simulate` then refuses.
+#[test]
+fn check_refuses_a_step_past_the_clock_like_simulate() {
+    let f = "tests/fixtures/overflow/step-past-the-clock.toml";
+    let checked = cirrus(&["check", f]);
+    assert_eq!(checked.status.code(), Some(2), "{}", stderr(&checked));
+    assert!(
+        stderr(&checked).contains("beyond the simulator's clock"),
+        "{}",
+        stderr(&checked)
+    );
+    for model in ["event", "analytic"] {
+        let o = cirrus(&["simulate", f, "--model", model]);
+        assert_eq!(o.status.code(), Some(2), "{model}: {}", stderr(&o));
+        assert!(o.stdout.is_empty(), "{model}: printed an answer");
+        assert!(
+            stderr(&o).contains("its step time would be"),
+            "{}",
+            stderr(&o)
+        );
+    }
+}

@@ -11,6 +11,7 @@
 //!        step = m·t_mb + bubble + exposed comm + optimizer ─► SimResult
 //! ```
 
+mod answerable;
 pub mod calibration;
 pub mod comm;
 pub mod compute;
@@ -18,6 +19,7 @@ pub mod local;
 pub mod memory;
 mod step;
 
+pub(crate) use answerable::answerable;
 pub(crate) use step::{
     Class, assemble, classes, dp_layout, gradient_bytes_per_param, layer_time, optimizer_time,
     zero3_gather,
@@ -62,6 +64,18 @@ pub enum EstimateError {
         key: String,
         /// What the step would take.
         message: String,
+    },
+    /// A figure of a job's answer overflowed or is not finite.
+    #[error("job `{job}`: its {what} would be {value}, which is not an answer: {why}")]
+    Unanswerable {
+        /// Job name.
+        job: String,
+        /// Which figure.
+        what: String,
+        /// Its value, with its unit.
+        value: String,
+        /// The inputs that set it.
+        why: String,
     },
     /// A job's replicas cannot be laid out on its pools.
     #[error("job `{job}`: {why}")]

@@ -143,11 +143,14 @@ pub fn estimate_job(
     job: &Job,
     topo: &Topology,
 ) -> Result<JobEstimate, EstimateError> {
-    if super::local::is_local(s, job) {
-        return super::local::estimate(s, job, topo, crate::stepsim::Split::Proportional);
-    }
-    let (par, classes, cross_latency) = classes(s, job, topo)?;
-    Ok(finish(s, job, &par, &classes, cross_latency))
+    let estimate = if super::local::is_local(s, job) {
+        super::local::estimate(s, job, topo, crate::stepsim::Split::Proportional)?
+    } else {
+        let (par, classes, cross_latency) = classes(s, job, topo)?;
+        finish(s, job, &par, &classes, cross_latency)
+    };
+    super::answerable(job, &estimate.result)?;
+    Ok(estimate)
 }
 
 /// The job's parallel configuration, its replica classes (one per pool it

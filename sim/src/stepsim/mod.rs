@@ -318,8 +318,10 @@ pub fn simulate_job_split(
     if crate::estimate::local::is_local(s, job) {
         // One machine's workers exchange through host memory: there is no
         // network to simulate, so the call-by-call estimate is the answer.
+        let estimate = crate::estimate::local::estimate(s, job, topo, split)?;
+        crate::estimate::answerable(job, &estimate.result)?;
         return Ok(StepSimulation {
-            estimate: crate::estimate::local::estimate(s, job, topo, split)?,
+            estimate,
             spans: Vec::new(),
             groups: Vec::new(),
             events: 0,
@@ -544,6 +546,7 @@ pub fn simulate_job_split(
         .map(|ms| ms.iter().map(|&m| m as f64 / total_mb as f64).collect())
         .collect();
     let estimate = assemble(job, &par, &classes, breakdown, &shares);
+    crate::estimate::answerable(job, &estimate.result)?;
     Ok(StepSimulation {
         estimate,
         spans: std::mem::take(&mut model.spans),
