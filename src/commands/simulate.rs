@@ -190,6 +190,12 @@ fn cluster(args: &SimulateArgs, s: &Scenario) -> Result<(), Failure> {
             p.cost_usd
         )?;
     }
+    if w.skipped_rows > 0 {
+        crate::outln!(
+            "  skipped rows         {} (unreadable trace rows; `skip_bad_rows = true`)",
+            w.skipped_rows
+        )?;
+    }
     crate::outln!("  preemptions          {}", c.preemptions)?;
     crate::outln!("  node failures        {}", c.failures)?;
     crate::outln!(

@@ -461,3 +461,69 @@ fn the_step_budget_binds_the_event_model_only() {
             .is_some_and(f64::is_finite)
     );
 }
+
+/// The bundled Philly sample replays with `skip_bad_rows = true` (its row
+/// 4 never ran), and says how many rows it skipped; without the key it is
+/// refused at that row.
+#[test]
+fn the_philly_sample_replays_with_skip_bad_rows() {
+    let f = "tests/fixtures/traces/philly-sample-skip-bad-rows.toml";
+    let o = cirrus(&["simulate", f]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains(": 5 jobs (philly format)"), "{text}");
+    assert!(text.contains("skipped rows         1"), "{text}");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let strict = dir.path().join("strict.toml");
+    let without = std::fs::read_to_string(root().join(f))
+        .expect("fixture")
+        .replace("skip_bad_rows = true\n", "")
+        .replace("../../../sim/", &format!("{}/sim/", root().display()));
+    std::fs::write(&strict, without).expect("write");
+    let o = cirrus(&["check", strict.to_str().expect("utf-8")]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("row 4"), "{}", stderr(&o));
+}
+
+/// An empty trace reports zeros, never `-0` (an empty `f64` sum is `-0.0`).
+#[test]
+fn an_empty_trace_prints_no_negative_zero() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("empty.json"), "[]").expect("write");
+    let scenario = dir.path().join("empty.toml");
+    std::fs::write(
+        &scenario,
+        "[[pool]]\nname = \"v100\"\ndevice = \"v100-sxm2-32gb\"\nnodes = 1\n\
+         [workload]\nformat = \"philly\"\npath = \"empty.json\"\n",
+    )
+    .expect("write");
+    for args in [&["simulate"][..], &["simulate", "--json"]] {
+        let mut a = args.to_vec();
+        a.push(scenario.to_str().expect("utf-8"));
+        let o = cirrus(&a);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(!stdout(&o).contains("-0"), "{}", stdout(&o));
+    }
+}
+
+/// A Gavel job whose type the throughput table lacks is rejected with that
+/// reason in `jobs.csv`, not "no pool can run it".
+#[test]
+fn a_job_type_missing_from_the_throughput_table_is_named() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    let o = cirrus(&[
+        "simulate",
+        "tests/fixtures/traces/gavel-unknown-type.toml",
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let jobs = std::fs::read_to_string(out.join("jobs.csv")).expect("jobs.csv");
+    assert!(
+        jobs.contains(
+            "its job type `Mystery (batch size 1)` (scale factor 1) is not in the throughput table"
+        ),
+        "{jobs}"
+    );
+}

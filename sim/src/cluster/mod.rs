@@ -855,6 +855,19 @@ pub fn simulate_watched(
             model_speeds.rescale(s, model, job.devices, &mut total_s);
         }
         let rejected = total_s.iter().all(Option::is_none).then(|| {
+            if let (Work::Steps { .. }, Some(kind), Some(table)) = (
+                &job.work,
+                job.kind.as_deref(),
+                workload.throughputs.as_ref(),
+            ) && !table
+                .table
+                .contains_key(&(kind.to_owned(), job.scale_factor))
+            {
+                return format!(
+                    "its job type `{kind}` (scale factor {}) is not in the throughput table",
+                    job.scale_factor
+                );
+            }
             format!(
                 "no pool can run it ({} devices{}{})",
                 job.devices,
@@ -1140,13 +1153,19 @@ fn run_span(records: &[JobRecord]) -> (f64, f64) {
 
 /// The SimResult `cluster` block of a run: `usage[p]` holds pool `p`'s
 /// busy, held (paid for, counted as available) and down device-seconds.
+/// The sum of `xs`, `0.0` when empty (`Iterator::sum` of no `f64` is
+/// `-0.0`, which prints as `-0`).
+fn total(xs: impl Iterator<Item = f64>) -> f64 {
+    xs.fold(0.0, |a, b| a + b)
+}
+
 fn summarise(s: &Scenario, records: &[JobRecord], usage: &[PoolUsage]) -> ClusterResult {
     let pools: Vec<PoolUsageSummary> = s
         .pools
         .iter()
         .zip(usage)
         .map(|(p, u)| {
-            let sum = |f: fn(&UsageBucket) -> f64| u.buckets.iter().map(f).sum::<f64>();
+            let sum = |f: fn(&UsageBucket) -> f64| total(u.buckets.iter().map(f));
             let held = sum(|b| b.held_device_s);
             let busy = sum(|b| b.busy_device_s);
             PoolUsageSummary {
@@ -1185,11 +1204,11 @@ fn summarise(s: &Scenario, records: &[JobRecord], usage: &[PoolUsage]) -> Cluste
         .iter()
         .filter_map(|r| r.start_s.map(|st| st - r.arrival_s))
         .collect();
-    let busy: f64 = records.iter().map(|r| r.busy_device_s).sum();
-    let available: f64 = pools.iter().map(|p| p.held_device_h * 3600.0).sum();
+    let busy: f64 = total(records.iter().map(|r| r.busy_device_s));
+    let available: f64 = total(pools.iter().map(|p| p.held_device_h * 3600.0));
     // Held device-hours at each pool's price; energy of busy device-hours
     // at board power (idle power is not modelled).
-    let cost: f64 = pools.iter().map(|p| p.cost_usd).sum();
+    let cost: f64 = total(pools.iter().map(|p| p.cost_usd));
     let rho: Vec<f64> = records.iter().filter_map(|r| r.ftf_rho).collect();
     let mut energy = 0.0;
     for r in records {
@@ -1225,7 +1244,7 @@ fn summarise(s: &Scenario, records: &[JobRecord], usage: &[PoolUsage]) -> Cluste
         },
         preemptions: records.iter().map(|r| u64::from(r.preemptions)).sum(),
         failures: 0,
-        lost_work_s: records.iter().map(|r| r.lost_device_s).sum(),
+        lost_work_s: total(records.iter().map(|r| r.lost_device_s)),
         cost_usd: cost,
         energy_kwh: energy,
         avg_ftf_rho: if rho.is_empty() {

@@ -403,6 +403,8 @@ pub struct Workload {
     pub throughputs: Option<PathBuf>,
     /// At most this many jobs (all for a trace; required for `synthetic`).
     pub jobs: Option<u32>,
+    /// Skip (and count) unreadable trace rows instead of refusing the trace.
+    pub skip_bad_rows: bool,
     /// Synthetic arrivals: mean gap, s, and burstiness (1: Poisson).
     pub arrivals: (f64, f64),
     /// Synthetic durations: log-normal median, s, and sigma.

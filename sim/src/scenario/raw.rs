@@ -483,6 +483,12 @@ pub struct RawWorkload {
     #[schemars(with = "Option<String>")]
     #[schemars(extend("examples" = ["../sim/data/traces/gavel/throughputs.json"]))]
     pub throughputs: Opt<String>,
+    /// Skip (and count) trace rows that cannot be read — a Philly job with
+    /// no attempts, a row ending before it starts — instead of refusing the
+    /// trace; the count is reported (`skipped_rows`).
+    #[schemars(with = "Option<bool>", extend("default" = false))]
+    #[schemars(extend("examples" = [true]))]
+    pub skip_bad_rows: Opt<bool>,
     /// Read (or generate) at most this many jobs (≥ 1); required by
     /// `synthetic`.
     #[schemars(with = "Option<u32>", range(min = 1))]

@@ -199,6 +199,11 @@ pub fn parse_throughputs(text: &str, file: &str) -> Result<Throughputs, Workload
                     "worker `{worker}`, `{key}`: \"null\" is not a number"
                 ))
             })?;
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(format(format!(
+                    "worker `{worker}`, `{key}`: throughput {v} steps/s is negative; expected ≥ 0 (0: cannot run there)"
+                )));
+            }
             t.table
                 .entry((kind, sf))
                 .or_default()

@@ -85,6 +85,14 @@ fn job(row: &Row<'_>) -> Result<Option<TraceJob>, WorkloadError> {
         return Ok(None);
     }
     let arrival = time(row, "submit_time")?;
+    // A row whose times are both given must not end before it starts, even
+    // when its duration column says how long it ran.
+    if !row.text("start_time").is_empty() && !row.text("end_time").is_empty() {
+        let (start, end) = (time(row, "start_time")?, time(row, "end_time")?);
+        if end < start {
+            return Err(row.bad("end_time", "end_time is before start_time"));
+        }
+    }
     let seconds = match row.opt_f64("duration")? {
         Some(d) if d >= 0.0 => d,
         Some(d) => return Err(row.bad("duration", format!("expected ≥ 0, found {d}"))),

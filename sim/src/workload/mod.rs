@@ -154,7 +154,7 @@ pub fn load(
 ) -> Result<Workload, WorkloadError> {
     let opts = ImportOptions {
         limit: opts.limit.or(spec.jobs.map(|n| n as usize)),
-        ..opts
+        skip_bad_rows: opts.skip_bad_rows || spec.skip_bad_rows,
     };
     let path = |what: &str| {
         spec.path.as_deref().ok_or_else(|| WorkloadError::Format {

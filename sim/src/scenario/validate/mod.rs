@@ -417,6 +417,7 @@ fn workload(
         path: resolve(&raw.path),
         throughputs: resolve(&raw.throughputs),
         jobs,
+        skip_bad_rows: raw.skip_bad_rows.as_ref().is_some_and(|b| *b.get_ref()),
         arrivals: (mean, burst),
         durations: (median, sigma),
         devices,
