@@ -6,6 +6,7 @@ mod catalogue;
 mod check;
 mod determinism;
 mod exec;
+mod exec_refusals;
 mod guide;
 mod invalid_input;
 mod openb;

@@ -304,7 +304,9 @@ proptest! {
             node.batch_share = b;
             node.lr_share = l;
         }
-        let back = Plan::from_json(&plan.to_json(), "p.json").expect("a plan");
+        // The format only: shares that do not sum to 1 are refused by
+        // `from_json`'s checks, tested on their own.
+        let back: Plan = serde_json::from_str(&plan.to_json()).expect("a plan");
         prop_assert_eq!(back, plan);
     }
 }
