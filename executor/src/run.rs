@@ -106,15 +106,16 @@ impl RunConfig {
     }
 
     /// A text naming what must match for a checkpoint to continue this run
-    /// (everything but the step count, early stopping and the timing).
+    /// (everything but the step count, the validation cadence, early
+    /// stopping and the timing: none of these changes the trained
+    /// parameters, so a 10-step run resumes to 20 steps).
     pub fn fingerprint(&self) -> String {
         let o = &self.optimizer;
         format!(
-            "model={:?} batch={} seed={} eval={}x{} batch_shares={:?} lr_shares={:?} adamw=({},{},{},{},{})",
+            "model={:?} batch={} seed={} eval_batch={} batch_shares={:?} lr_shares={:?} adamw=({},{},{},{},{})",
             self.model,
             self.global_batch,
             self.seed,
-            self.eval_every,
             self.eval_batch,
             self.batch_shares,
             self.lr_shares,
@@ -314,6 +315,13 @@ pub fn run_worker(
         let t2 = Instant::now();
         comm.all_reduce_sum(&mut buf)?;
         let t3 = Instant::now();
+        // Every worker sees the same reduced loss, so all stop together.
+        if !buf[n].is_finite() {
+            return Err(ExecError::NonFiniteLoss {
+                step: step + 1,
+                loss: buf[n],
+            });
+        }
         be.adamw_step(
             &mut params,
             &mut m,

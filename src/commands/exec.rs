@@ -64,6 +64,8 @@ fn driver_text(driver: &str, info: &str) -> String {
 /// The run a plan describes, with the command line's training settings.
 pub fn run_config(plan: &Plan, args: &ExecArgs, file: &str) -> Result<RunConfig, Failure> {
     let bad = |e: ExecError| Failure::BadInput(format!("{file}: error: cannot run this plan: {e}"));
+    super::exec_checks::refuse_unsupported(plan, file)?;
+    super::exec_checks::check_lr(args.lr)?;
     let model = ModelConfig::from_spec(&plan.model_spec, plan.seq_len).map_err(bad)?;
     let global_batch = usize::try_from(plan.global_batch).unwrap_or(usize::MAX);
     let steps = args
@@ -150,6 +152,7 @@ fn run_plan(args: &ExecArgs, path: &Path) -> Result<(), Failure> {
     let cfg = run_config(&plan, args, &file)?;
     let ranks = launched_ranks().map_err(runtime)?;
     let devices = worker_devices(&plan, args.adapter)?;
+    super::exec_checks::check_footprint(&cfg, &devices, &file)?;
     let checkpoints = args.checkpoint_dir.as_ref().map(|dir| CheckpointPolicy {
         dir: dir.clone(),
         every: args.checkpoint_every.max(1),
