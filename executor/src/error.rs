@@ -103,6 +103,17 @@ pub enum ExecError {
         /// The loss.
         loss: f32,
     },
+    /// A checkpoint is whole (its hash matches) but does not describe a
+    /// state of this run.
+    #[error("resume from checkpoint {path}: `{field}`: {reason}")]
+    InvalidCheckpoint {
+        /// The checkpoint file.
+        path: String,
+        /// The header field or tensor that is wrong.
+        field: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// The model or the run cannot be built as described.
     #[error("set up the run: {reason}")]
     Config {

@@ -250,19 +250,19 @@ pub fn run_worker(
 
     let fingerprint = cfg.fingerprint();
     let resumed = match checkpoints {
-        Some(c) if c.resume => Checkpoint::load(&c.dir, n)?,
+        Some(c) if c.resume => Checkpoint::load(&c.dir, n, cfg.steps)?,
         _ => None,
     };
     let (mut params, mut m, mut v, mut header) = match resumed {
         Some(ck) => {
             if ck.header.fingerprint != fingerprint {
-                return Err(ExecError::Checkpoint {
-                    action: "resume from",
+                return Err(ExecError::InvalidCheckpoint {
                     path: Checkpoint::path_in(
                         &checkpoints.map(|c| c.dir.clone()).unwrap_or_default(),
                     )
                     .display()
                     .to_string(),
+                    field: "fingerprint".to_owned(),
                     reason: format!(
                         "it belongs to another run (its run: {}; this run: {fingerprint})",
                         ck.header.fingerprint

@@ -164,7 +164,7 @@ fn resumed_run_equals_uninterrupted_run() {
     )
     .expect("first part");
     assert_eq!(first[0].1.steps_done, 4);
-    let ck = Checkpoint::load(dir.path(), first[0].1.params.len())
+    let ck = Checkpoint::load(dir.path(), first[0].1.params.len(), u64::MAX)
         .expect("read")
         .expect("written");
     assert_eq!(ck.header.step, 4);

@@ -7,6 +7,7 @@ mod check;
 mod determinism;
 mod exec;
 mod exec_refusals;
+mod exec_resume;
 mod guide;
 mod invalid_input;
 mod openb;
