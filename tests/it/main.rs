@@ -8,6 +8,7 @@ mod determinism;
 mod exec;
 mod exec_refusals;
 mod exec_resume;
+mod fuzz_checkpoint;
 mod guide;
 mod invalid_input;
 mod openb;

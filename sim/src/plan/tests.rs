@@ -310,3 +310,12 @@ proptest! {
         prop_assert_eq!(back, plan);
     }
 }
+
+/// An endless file is refused after [`MAX_PLAN_BYTES`], not read until
+/// memory runs out.
+#[cfg(unix)]
+#[test]
+fn an_endless_plan_file_is_refused_at_the_size_limit() {
+    let err = Plan::load(std::path::Path::new("/dev/zero")).expect_err("endless");
+    assert!(err.to_string().contains("larger than the 16 MiB"), "{err}");
+}
