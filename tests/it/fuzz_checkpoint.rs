@@ -46,3 +46,31 @@ fn the_checkpoint_seeds_are_a_valid_one_and_two_edited_ones() {
         .expect_err("edited");
     assert!(err.to_string().contains("`params[0]`"), "{err}");
 }
+
+/// Every truncation and every single-byte flip of the valid seed (the
+/// hash then mismatches, so also each flip with the hash recomputed) is
+/// refused or accepted without a panic.
+#[test]
+fn truncated_and_flipped_checkpoints_never_panic() {
+    let seed =
+        std::fs::read(root().join("fuzz/corpus/checkpoint/valid-3-params.bin")).expect("seed");
+    let rehash = |b: &mut Vec<u8>| {
+        let body = b.len() - 8;
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for &x in &b[..body] {
+            h ^= u64::from(x);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        b[body..].copy_from_slice(&h.to_le_bytes());
+    };
+    for cut in 0..seed.len() {
+        target::checkpoint_bytes(&seed[..cut]);
+    }
+    for at in 0..seed.len() - 8 {
+        let mut b = seed.clone();
+        b[at] ^= 0xff;
+        target::checkpoint_bytes(&b);
+        rehash(&mut b);
+        target::checkpoint_bytes(&b);
+    }
+}

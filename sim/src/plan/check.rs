@@ -3,6 +3,7 @@
 //! exactly once, shares that are fractions summing to 1, finite predictions.
 
 use super::{NodePlan, Plan, Prediction, StagePlan};
+use crate::parallelism::Schedule;
 
 /// Checks the values a well-typed plan may still get wrong: zero
 /// parallel degrees, `zero` above 3, zero heads, stages that do not
@@ -48,10 +49,49 @@ pub(super) fn check(plan: &Plan) -> Result<(), (String, String)> {
     if plan.global_batch == 0 {
         return bad("global_batch", "must be positive, not 0");
     }
+    check_divisions(plan)?;
     check_stages(&plan.stages, plan.model_spec.layers)?;
     check_ranges(plan)?;
     check_shares(&plan.nodes)?;
     check_prediction(&plan.predicted)
+}
+
+/// The scenario validator's divisibility rules, on the plan's values (same
+/// wording as `scenario/validate/parallelism.rs`): `tp` divides the heads,
+/// `microbatch × dp` divides `global_batch`, and interleaved-1f1b's
+/// micro-batches per replica are a multiple of `pp`.
+fn check_divisions(plan: &Plan) -> Result<(), (String, String)> {
+    let par = &plan.parallelism;
+    let (tp, pp, dp, mb) = (par.tp, par.pp, u64::from(par.dp), par.microbatch);
+    if !plan.model_spec.heads.is_multiple_of(tp) {
+        return Err((
+            "parallelism.tp".to_owned(),
+            format!(
+                "tp = {tp} does not divide the model's {} attention heads",
+                plan.model_spec.heads
+            ),
+        ));
+    }
+    let per_step = u64::from(mb) * dp;
+    let global_batch = plan.global_batch;
+    if !global_batch.is_multiple_of(per_step) {
+        return Err((
+            "parallelism.microbatch".to_owned(),
+            format!(
+                "global_batch {global_batch} is not a multiple of microbatch × dp = {mb} × {dp} = {per_step}"
+            ),
+        ));
+    }
+    let m = global_batch / per_step;
+    if par.schedule == Schedule::Interleaved1F1B && pp > 1 && !m.is_multiple_of(u64::from(pp)) {
+        return Err((
+            "parallelism.schedule".to_owned(),
+            format!(
+                "interleaved-1f1b needs the micro-batches per replica ({m}) to be a multiple of pp = {pp}"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Stages in layer order, each non-empty and starting where the previous
