@@ -158,15 +158,124 @@ impl Checkpoint {
     }
 
     /// Reads the checkpoint of directory `dir` for a model of `params`
-    /// parameters; `Ok(None)` when there is none yet.
-    pub fn load(dir: &Path, params: usize) -> Result<Option<Self>, ExecError> {
+    /// parameters and a run of `steps` steps; `Ok(None)` when there is none
+    /// yet. Reads no more than such a checkpoint can hold, and checks it
+    /// with [`Checkpoint::validate`].
+    pub fn load(dir: &Path, params: usize, steps: u64) -> Result<Option<Self>, ExecError> {
+        use std::io::Read;
         let path = Self::path_in(dir);
-        match std::fs::read(&path) {
-            Ok(bytes) => Self::from_bytes(&bytes, params, &path).map(Some),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(fail("read", &path, e.to_string())),
+        let file = match std::fs::File::open(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(fail("read", &path, e.to_string())),
+        };
+        let limit = max_bytes(params, steps);
+        let mut bytes = Vec::new();
+        file.take(limit.saturating_add(1))
+            .read_to_end(&mut bytes)
+            .map_err(|e| fail("read", &path, e.to_string()))?;
+        if bytes.len() as u64 > limit {
+            return Err(fail(
+                "read",
+                &path,
+                format!(
+                    "larger than the {limit} bytes a checkpoint of {params} parameters and {steps} steps can need"
+                ),
+            ));
         }
+        let ck = Self::from_bytes(&bytes, params, &path)?;
+        ck.validate(steps, &path)?;
+        Ok(Some(ck))
     }
+
+    /// Checks what the hash cannot: a `step` within the run's `steps`, a
+    /// loss for every step and a validation only at completed steps, in
+    /// order, every loss, parameter and moment finite (second moments
+    /// non-negative), the early-stopping count within the validations.
+    pub fn validate(&self, steps: u64, path: &Path) -> Result<(), ExecError> {
+        let bad = |field: &str, reason: String| ExecError::InvalidCheckpoint {
+            path: path.display().to_string(),
+            field: field.to_owned(),
+            reason,
+        };
+        let h = &self.header;
+        if h.step > steps {
+            return Err(bad(
+                "step",
+                format!("is {}, beyond this run's {steps} steps", h.step),
+            ));
+        }
+        if h.losses.len() as u64 != h.step {
+            return Err(bad(
+                "losses",
+                format!(
+                    "holds {} losses, but a checkpoint after step {} has one per step",
+                    h.losses.len(),
+                    h.step
+                ),
+            ));
+        }
+        if let Some(i) = h.losses.iter().position(|l| !l.is_finite()) {
+            return Err(bad(
+                &format!("losses[{i}]"),
+                format!("is {}, not a finite loss", h.losses[i]),
+            ));
+        }
+        let mut last = 0;
+        for (i, &(step, loss)) in h.val_losses.iter().enumerate() {
+            if step == 0 || step > h.step || step <= last {
+                return Err(bad(
+                    &format!("val_losses[{i}]"),
+                    format!(
+                        "is at step {step}; validations lie at completed steps (1..={}), ascending",
+                        h.step
+                    ),
+                ));
+            }
+            if !loss.is_finite() {
+                return Err(bad(
+                    &format!("val_losses[{i}]"),
+                    format!("is {loss}, not a finite loss"),
+                ));
+            }
+            last = step;
+        }
+        if h.evals_since_best as usize > h.val_losses.len() {
+            return Err(bad(
+                "evals_since_best",
+                format!(
+                    "is {}, more than the {} validations",
+                    h.evals_since_best,
+                    h.val_losses.len()
+                ),
+            ));
+        }
+        for (field, xs) in [("params", &self.params), ("m", &self.m), ("v", &self.v)] {
+            if let Some(i) = xs.iter().position(|x| !x.is_finite()) {
+                return Err(bad(
+                    &format!("{field}[{i}]"),
+                    format!("is {}, not a finite number", xs[i]),
+                ));
+            }
+        }
+        if let Some(i) = self.v.iter().position(|&x| x < 0.0) {
+            return Err(bad(
+                &format!("v[{i}]"),
+                format!("is {}, but second moments are never negative", self.v[i]),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The most bytes a checkpoint of `params` parameters after at most
+/// `steps` steps can take: the fixed parts, the three tensors, and a header
+/// of at most 64 bytes per step (a loss and a validation each) beyond 64 KiB.
+pub fn max_bytes(params: usize, steps: u64) -> u64 {
+    (params as u64)
+        .saturating_mul(12)
+        .saturating_add(28 + (64 << 10))
+        .saturating_add(steps.saturating_mul(64))
 }
 
 #[cfg(test)]
@@ -178,7 +287,7 @@ mod tests {
             header: CheckpointHeader {
                 step: 7,
                 fingerprint: "run".into(),
-                losses: vec![5.5, 4.0],
+                losses: vec![5.5, 5.0, 4.8, 4.5, 4.2, 4.1, 4.0],
                 val_losses: vec![(5, 4.5)],
                 evals_since_best: 1,
             },
@@ -195,9 +304,10 @@ mod tests {
         a.save(dir.path()).expect("save");
         let mut b = sample();
         b.header.step = 8;
+        b.header.losses.push(3.9);
         b.params[0] = 9.0;
         b.save(dir.path()).expect("save again");
-        let back = Checkpoint::load(dir.path(), 3)
+        let back = Checkpoint::load(dir.path(), 3, 10)
             .expect("load")
             .expect("present");
         assert_eq!(back, b);
@@ -222,9 +332,63 @@ mod tests {
         let err = Checkpoint::from_bytes(&bytes[..10], 3, &path).expect_err("truncated");
         assert!(err.to_string().contains("magic"), "{err}");
         assert!(
-            Checkpoint::load(&dir.path().join("none"), 3)
+            Checkpoint::load(&dir.path().join("none"), 3, 10)
                 .expect("no dir")
                 .is_none()
         );
+    }
+
+    /// A whole checkpoint (hash recomputed after an edit) that does not
+    /// describe a state of the run: each edit is named by its field.
+    #[test]
+    fn validate_refuses_edited_checkpoints_naming_the_field() {
+        let path = Path::new("ck/checkpoint.bin");
+        assert!(sample().validate(10, path).is_ok());
+        type Edit = fn(&mut Checkpoint);
+        let cases: [(Edit, &str); 8] = [
+            (
+                |c| c.header.step = 11,
+                "`step`: is 11, beyond this run's 10 steps",
+            ),
+            (
+                |c| {
+                    c.header.losses.pop();
+                },
+                "`losses`: holds 6 losses",
+            ),
+            (|c| c.header.losses[2] = f32::INFINITY, "`losses[2]`"),
+            (
+                |c| c.header.val_losses = vec![(9, 4.0)],
+                "`val_losses[0]`: is at step 9",
+            ),
+            (|c| c.header.evals_since_best = 2, "`evals_since_best`"),
+            (|c| c.params[1] = f32::NAN, "`params[1]`: is NaN"),
+            (|c| c.m[0] = f32::NEG_INFINITY, "`m[0]`"),
+            (|c| c.v[2] = -1.0, "`v[2]`: is -1, but second moments"),
+        ];
+        for (edit, expected) in cases {
+            let mut c = sample();
+            edit(&mut c);
+            let err = c.validate(10, path).expect_err(expected);
+            let text = err.to_string();
+            assert!(
+                text.contains("ck/checkpoint.bin") && text.contains(expected),
+                "{text}"
+            );
+        }
+    }
+
+    /// `load` validates too, and reads no more than the model can need.
+    #[test]
+    fn load_validates_and_bounds_the_read() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = sample().save(dir.path()).expect("save");
+        let err = Checkpoint::load(dir.path(), 3, 5).expect_err("step 7 of a 5-step run");
+        assert!(err.to_string().contains("`step`"), "{err}");
+        let mut bytes = std::fs::read(&path).expect("read");
+        bytes.resize(max_bytes(3, 10) as usize + 1, 0);
+        std::fs::write(&path, &bytes).expect("write");
+        let err = Checkpoint::load(dir.path(), 3, 10).expect_err("too large");
+        assert!(err.to_string().contains("larger than"), "{err}");
     }
 }

@@ -93,6 +93,27 @@ pub enum ExecError {
         /// What went wrong.
         reason: String,
     },
+    /// The training loss stopped being a finite number.
+    #[error(
+        "train: the training loss is {loss} at step {step}; the run diverged (try a smaller `--lr`)"
+    )]
+    NonFiniteLoss {
+        /// The step (1-based) whose loss is not finite.
+        step: u64,
+        /// The loss.
+        loss: f32,
+    },
+    /// A checkpoint is whole (its hash matches) but does not describe a
+    /// state of this run.
+    #[error("resume from checkpoint {path}: `{field}`: {reason}")]
+    InvalidCheckpoint {
+        /// The checkpoint file.
+        path: String,
+        /// The header field or tensor that is wrong.
+        field: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// The model or the run cannot be built as described.
     #[error("set up the run: {reason}")]
     Config {

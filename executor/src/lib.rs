@@ -62,6 +62,7 @@ pub use attention::{AttentionGrads, AttentionOutput, AttentionShape};
 // --- training data (data) ---
 pub mod data;
 // --- model, data-parallel runs ---
+pub mod budget;
 pub mod checkpoint;
 pub mod collective;
 pub mod model;

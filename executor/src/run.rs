@@ -106,15 +106,16 @@ impl RunConfig {
     }
 
     /// A text naming what must match for a checkpoint to continue this run
-    /// (everything but the step count, early stopping and the timing).
+    /// (everything but the step count, the validation cadence, early
+    /// stopping and the timing: none of these changes the trained
+    /// parameters, so a 10-step run resumes to 20 steps).
     pub fn fingerprint(&self) -> String {
         let o = &self.optimizer;
         format!(
-            "model={:?} batch={} seed={} eval={}x{} batch_shares={:?} lr_shares={:?} adamw=({},{},{},{},{})",
+            "model={:?} batch={} seed={} eval_batch={} batch_shares={:?} lr_shares={:?} adamw=({},{},{},{},{})",
             self.model,
             self.global_batch,
             self.seed,
-            self.eval_every,
             self.eval_batch,
             self.batch_shares,
             self.lr_shares,
@@ -249,19 +250,19 @@ pub fn run_worker(
 
     let fingerprint = cfg.fingerprint();
     let resumed = match checkpoints {
-        Some(c) if c.resume => Checkpoint::load(&c.dir, n)?,
+        Some(c) if c.resume => Checkpoint::load(&c.dir, n, cfg.steps)?,
         _ => None,
     };
     let (mut params, mut m, mut v, mut header) = match resumed {
         Some(ck) => {
             if ck.header.fingerprint != fingerprint {
-                return Err(ExecError::Checkpoint {
-                    action: "resume from",
+                return Err(ExecError::InvalidCheckpoint {
                     path: Checkpoint::path_in(
                         &checkpoints.map(|c| c.dir.clone()).unwrap_or_default(),
                     )
                     .display()
                     .to_string(),
+                    field: "fingerprint".to_owned(),
                     reason: format!(
                         "it belongs to another run (its run: {}; this run: {fingerprint})",
                         ck.header.fingerprint
@@ -314,6 +315,13 @@ pub fn run_worker(
         let t2 = Instant::now();
         comm.all_reduce_sum(&mut buf)?;
         let t3 = Instant::now();
+        // Every worker sees the same reduced loss, so all stop together.
+        if !buf[n].is_finite() {
+            return Err(ExecError::NonFiniteLoss {
+                step: step + 1,
+                loss: buf[n],
+            });
+        }
         be.adamw_step(
             &mut params,
             &mut m,

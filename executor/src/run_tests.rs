@@ -164,7 +164,7 @@ fn resumed_run_equals_uninterrupted_run() {
     )
     .expect("first part");
     assert_eq!(first[0].1.steps_done, 4);
-    let ck = Checkpoint::load(dir.path(), first[0].1.params.len())
+    let ck = Checkpoint::load(dir.path(), first[0].1.params.len(), u64::MAX)
         .expect("read")
         .expect("written");
     assert_eq!(ck.header.step, 4);
@@ -224,4 +224,22 @@ fn bad_shares_and_worker_counts_are_errors() {
     cfg.lr_shares = vec![0.5, 0.5];
     let err = run_local(&cfg, &cpus(3), Combine::Ring, None, &|_| {}).expect_err("3 devices");
     assert!(err.to_string().contains("3 devices for 2 workers"), "{err}");
+}
+
+/// A learning rate that makes the parameters NaN stops the run at the
+/// first step whose loss is not finite, naming it.
+#[test]
+fn a_non_finite_loss_stops_the_run_naming_the_step() {
+    let mut cfg = config(&[0.5, 0.5], 5);
+    cfg.optimizer.lr = f32::NAN;
+    let err =
+        run_local(&cfg, &cpus(2), Combine::Ring, None, &|_| {}).expect_err("a NaN update diverges");
+    assert!(err.to_string().contains("is NaN at step 2"), "{err}");
+    match err {
+        crate::ExecError::NonFiniteLoss { step, loss } => {
+            assert_eq!(step, 2, "step 1's loss is of the initial parameters");
+            assert!(loss.is_nan());
+        }
+        other => panic!("expected a non-finite loss, got {other}"),
+    }
 }

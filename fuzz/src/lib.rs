@@ -50,8 +50,12 @@ pub fn scenario_text(data: &[u8]) {
     }
 }
 
-/// A plan file: refused with a message, or accepted and equal to itself
-/// read back from its own JSON.
+/// The scenario accepted plans are applied to (that of the seeds).
+const QUICKSTART: &str = include_str!("../../scenarios/quickstart.toml");
+
+/// A plan file: refused with a message, or accepted, equal to itself read
+/// back from its own JSON, and applied to the quickstart scenario (fitting
+/// or refused with a message).
 pub fn plan_json(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     match Plan::from_json(&text, "fuzz.json") {
@@ -59,6 +63,11 @@ pub fn plan_json(data: &[u8]) {
             let again = Plan::from_json(&plan.to_json(), "again.json")
                 .unwrap_or_else(|e| panic!("a plan's own JSON is refused: {e}"));
             assert!(again == plan, "a plan differs once written and read back");
+            let scenario = scenario::parse(QUICKSTART, "quickstart.toml")
+                .unwrap_or_else(|e| panic!("the quickstart scenario is refused: {e}"));
+            if let Err(e) = plan.apply(&scenario) {
+                let _ = Plan::position(&e, &text, "fuzz.json");
+            }
         }
         Err(e) => {
             let _ = e.to_string();

@@ -48,6 +48,29 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Checks, before long work, that [`write_atomically`] could write `path`
+/// now: not a directory, and a temporary file can be created (and is
+/// removed again) in its directory, which is created if missing. A device
+/// or FIFO must open for writing.
+pub fn check_writable(path: &Path) -> std::io::Result<()> {
+    let target = match std::fs::metadata(path) {
+        Ok(m) if m.is_dir() => {
+            return Err(std::io::Error::other(
+                "is a directory (expected a file name)",
+            ));
+        }
+        Ok(m) if !m.is_file() => {
+            return std::fs::OpenOptions::new().write(true).open(path).map(drop);
+        }
+        Ok(_) => std::fs::canonicalize(path)?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => path.to_path_buf(),
+        Err(e) => return Err(e),
+    };
+    let (dir, name) = split(&target);
+    std::fs::create_dir_all(&dir)?;
+    temp_in(&dir, &name).map(drop)
+}
+
 /// The directory (`.` for a bare name) and file name of `path`.
 pub(crate) fn split(path: &Path) -> (PathBuf, String) {
     let dir = path

@@ -12,11 +12,15 @@
 
 use crate::model::TransformerSpec;
 use crate::parallelism::{ParallelConfig, Precision};
-use crate::result::JobResult;
+use crate::result::{JobResult, NodeShare};
 use crate::scenario::{Job, Scenario, StageLayout};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use thiserror::Error;
+
+/// The largest plan file read: far beyond a plan of every node of the
+/// largest cluster a scenario may describe.
+pub const MAX_PLAN_BYTES: u64 = 16 << 20;
 
 /// The plan format this build writes and reads.
 pub const PLAN_FORMAT_VERSION: u32 = 1;
@@ -163,6 +167,21 @@ pub enum PlanError {
         /// The version the file declares.
         found: String,
     },
+    /// A value of the plan is out of range, or its stages or shares are
+    /// inconsistent.
+    #[error("{file}:{line}:{column}: not a valid plan: `{key}`: {message}")]
+    Invalid {
+        /// The file as named.
+        file: String,
+        /// Line of the value, 1-based.
+        line: usize,
+        /// Column of the value, 1-based.
+        column: usize,
+        /// The key path of the bad value (`parallelism.microbatch`).
+        key: String,
+        /// What is wrong.
+        message: String,
+    },
     /// The scenario has no job of the plan's name.
     #[error(
         "plan for job `{job}` does not fit scenario {scenario}: it has no job `{job}` (its jobs: {jobs})"
@@ -216,56 +235,7 @@ impl Plan {
         result: &JobResult,
         objective: &str,
     ) -> Plan {
-        let tp = u64::from(par.tp.max(1));
         let pp = par.pp.max(1);
-        let model_parallel = tp * u64::from(pp);
-        let mut nodes = Vec::new();
-        let mut remaining = u64::from(par.dp);
-        let mut first_replica = 0u64;
-        let in_pool: &[usize] = match &job.layout {
-            Some(lay) => {
-                nodes = spread_nodes(s, lay, par, result);
-                &[]
-            }
-            None => &job.pools,
-        };
-        for &idx in in_pool {
-            let Some(pool) = s.pools.get(idx) else {
-                continue;
-            };
-            let replicas = (pool.devices() / model_parallel).min(remaining);
-            if replicas == 0 {
-                continue;
-            }
-            remaining -= replicas;
-            // Megatron's rank order (tensor, then data, then pipeline):
-            // device g = j + tp·(r + R·stage).
-            let used = replicas * model_parallel;
-            let dpn = u64::from(pool.devices_per_node.max(1));
-            for node in 0..used.div_ceil(dpn) {
-                let mut stages = BTreeSet::new();
-                let mut reps = BTreeSet::new();
-                for g in node * dpn..((node + 1) * dpn).min(used) {
-                    stages.insert(to_u32(g / (tp * replicas)));
-                    reps.insert(to_u32(first_replica + (g / tp) % replicas));
-                }
-                let node = to_u32(node);
-                let share = result
-                    .shares
-                    .iter()
-                    .find(|sh| sh.pool == pool.name && sh.node == node);
-                nodes.push(NodePlan {
-                    pool: pool.name.clone(),
-                    node,
-                    device: pool.device.id.clone(),
-                    stages: stages.into_iter().collect(),
-                    replicas: reps.into_iter().collect(),
-                    batch_share: share.map_or(0.0, |sh| sh.batch_share),
-                    lr_share: share.map_or(0.0, |sh| sh.lr_share),
-                });
-            }
-            first_replica += replicas;
-        }
         Plan {
             format_version: PLAN_FORMAT_VERSION,
             scenario: s.name.clone(),
@@ -281,7 +251,7 @@ impl Plan {
                 Some(lay) => spread_stages(s, lay),
                 None => stage_plans(job.model.layers, pp, par.virtual_stages.max(1)),
             },
-            nodes,
+            nodes: node_plans(s, job, par, &result.shares),
             predicted: Prediction {
                 step_time_s: result.step_time_s,
                 tokens_per_s: result.tokens_per_s,
@@ -333,21 +303,69 @@ impl Plan {
             });
         }
         let mut de = serde_json::Deserializer::from_str(text);
-        serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let plan: Plan = serde_path_to_error::deserialize(&mut de).map_err(|e| {
             let key = e.path().to_string();
             let key = if key == "." { String::new() } else { key };
             syntax(e.into_inner(), key)
-        })
+        })?;
+        check::check(&plan).map_err(|(key, message)| {
+            let (line, column) = locate::locate(text, &key).unwrap_or((1, 1));
+            PlanError::Invalid {
+                file: file.to_owned(),
+                line,
+                column,
+                key,
+                message,
+            }
+        })?;
+        Ok(plan)
     }
 
-    /// Reads the plan file at `path`.
+    /// Reads the plan file at `path` (at most [`MAX_PLAN_BYTES`]).
     pub fn load(path: &std::path::Path) -> Result<Plan, PlanError> {
+        let text = Plan::read_text(path)?;
+        Plan::from_json(&text, &path.display().to_string())
+    }
+
+    /// The text of the plan file at `path`, refused beyond
+    /// [`MAX_PLAN_BYTES`] (so `/dev/zero` is not read until memory runs out).
+    pub fn read_text(path: &std::path::Path) -> Result<String, PlanError> {
+        use std::io::Read;
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| PlanError::Io {
+        let io = |source| PlanError::Io {
             file: file.clone(),
             source,
-        })?;
-        Plan::from_json(&text, &file)
+        };
+        let mut bytes = Vec::new();
+        std::fs::File::open(path)
+            .map_err(io)?
+            .take(MAX_PLAN_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(io)?;
+        if bytes.len() as u64 > MAX_PLAN_BYTES {
+            return Err(io(std::io::Error::other(format!(
+                "larger than the {} MiB a plan may be",
+                MAX_PLAN_BYTES >> 20
+            ))));
+        }
+        String::from_utf8(bytes)
+            .map_err(|e| io(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))
+    }
+
+    /// Where the plan key a [`PlanError::Mismatch`] or [`PlanError::Node`]
+    /// names lies in the plan's `text`, as `FILE:LINE:COLUMN`; just `file`
+    /// for other errors or when it cannot be found.
+    pub fn position(err: &PlanError, text: &str, file: &str) -> String {
+        let key = match err {
+            PlanError::Mismatch { key, .. } => key.clone(),
+            PlanError::Node { index, .. } => format!("nodes[{index}]"),
+            PlanError::UnknownJob { .. } => "job".to_owned(),
+            _ => return file.to_owned(),
+        };
+        match locate::locate(text, &key) {
+            Some((line, column)) => format!("{file}:{line}:{column}"),
+            None => file.to_owned(),
+        }
     }
 
     /// Checks the plan belongs to `s` (its job exists, with the same model
@@ -375,6 +393,13 @@ impl Plan {
             in_plan,
             in_scenario,
         };
+        if self.model != job.model_id {
+            return Err(mismatch(
+                "model",
+                format!("`{}`", self.model),
+                format!("`{}`", job.model_id),
+            ));
+        }
         if let Some((key, a, b)) = shape_difference(&self.model_spec, &job.model) {
             return Err(mismatch(&format!("model_spec.{key}"), a, b));
         }
@@ -478,8 +503,148 @@ impl Plan {
             &crate::planner::Placement { pools, stages },
             &self.parallelism,
         );
+        self.check_placement(&out, ji)?;
         Ok(out)
     }
+
+    /// Checks the plan's devices fit its nodes and each node lists the
+    /// stages and replicas the placement gives it: no replica held twice
+    /// (overlapping nodes), none missing.
+    fn check_placement(&self, out: &Scenario, ji: usize) -> Result<(), PlanError> {
+        let job = &out.jobs[ji];
+        let par = &self.parallelism;
+        let node_error = |index: usize, why: String| PlanError::Node {
+            scenario: out.file.clone(),
+            job: self.job.clone(),
+            index,
+            why,
+        };
+        let devices: u64 = job
+            .pools
+            .iter()
+            .filter_map(|&i| out.pools.get(i))
+            .map(|p| p.devices())
+            .sum();
+        let needed = u64::from(par.tp) * u64::from(par.pp) * u64::from(par.dp);
+        if needed > devices {
+            return Err(PlanError::Mismatch {
+                scenario: out.file.clone(),
+                job: self.job.clone(),
+                key: "parallelism".to_owned(),
+                in_plan: format!("tp × pp × dp = {needed} devices"),
+                in_scenario: format!("{devices} devices on the plan's nodes"),
+            });
+        }
+        let expected = node_plans(out, job, par, &[]);
+        for (index, n) in self.nodes.iter().enumerate() {
+            let Some(e) = expected
+                .iter()
+                .find(|e| e.pool == n.pool && e.node == n.node)
+            else {
+                return Err(node_error(
+                    index,
+                    format!(
+                        "node {} of pool `{}` holds no device of the plan",
+                        n.node, n.pool
+                    ),
+                ));
+            };
+            if n.replicas != e.replicas {
+                return Err(node_error(
+                    index,
+                    format!(
+                        "`replicas` is {:?}, but the plan's placement puts replicas {:?} on node {} of pool `{}` (replicas may not overlap)",
+                        n.replicas, e.replicas, n.node, n.pool
+                    ),
+                ));
+            }
+            if n.stages != e.stages {
+                return Err(node_error(
+                    index,
+                    format!(
+                        "`stages` is {:?}, but the plan's placement puts stages {:?} on node {} of pool `{}`",
+                        n.stages, e.stages, n.node, n.pool
+                    ),
+                ));
+            }
+        }
+        if let Some(e) = expected.iter().find(|e| {
+            !self
+                .nodes
+                .iter()
+                .any(|n| n.pool == e.pool && n.node == e.node)
+        }) {
+            return Err(node_error(
+                self.nodes.len(),
+                format!(
+                    "node {} of pool `{}` holds replicas {:?} of the plan but is not listed",
+                    e.node, e.pool, e.replicas
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Each node the job uses under `par` (pools in `job.pools` order, or its
+/// stage layout), with its stages and replicas; its shares come from `shares`
+/// (0 for a node it does not list).
+fn node_plans(
+    s: &Scenario,
+    job: &Job,
+    par: &ParallelConfig,
+    shares: &[NodeShare],
+) -> Vec<NodePlan> {
+    let tp = u64::from(par.tp.max(1));
+    let pp = par.pp.max(1);
+    let model_parallel = tp * u64::from(pp);
+    let mut nodes = Vec::new();
+    let mut remaining = u64::from(par.dp);
+    let mut first_replica = 0u64;
+    let in_pool: &[usize] = match &job.layout {
+        Some(lay) => {
+            nodes = spread_nodes(s, lay, par, shares);
+            &[]
+        }
+        None => &job.pools,
+    };
+    for &idx in in_pool {
+        let Some(pool) = s.pools.get(idx) else {
+            continue;
+        };
+        let replicas = (pool.devices() / model_parallel).min(remaining);
+        if replicas == 0 {
+            continue;
+        }
+        remaining -= replicas;
+        // Megatron's rank order (tensor, then data, then pipeline):
+        // device g = j + tp·(r + R·stage).
+        let used = replicas * model_parallel;
+        let dpn = u64::from(pool.devices_per_node.max(1));
+        for node in 0..used.div_ceil(dpn) {
+            let mut stages = BTreeSet::new();
+            let mut reps = BTreeSet::new();
+            for g in node * dpn..((node + 1) * dpn).min(used) {
+                stages.insert(to_u32(g / (tp * replicas)));
+                reps.insert(to_u32(first_replica + (g / tp) % replicas));
+            }
+            let node = to_u32(node);
+            let share = shares
+                .iter()
+                .find(|sh| sh.pool == pool.name && sh.node == node);
+            nodes.push(NodePlan {
+                pool: pool.name.clone(),
+                node,
+                device: pool.device.id.clone(),
+                stages: stages.into_iter().collect(),
+                replicas: reps.into_iter().collect(),
+                batch_share: share.map_or(0.0, |sh| sh.batch_share),
+                lr_share: share.map_or(0.0, |sh| sh.lr_share),
+            });
+        }
+        first_replica += replicas;
+    }
+    nodes
 }
 
 /// Saturating conversion for indices that fit `u32` in any valid scenario.
@@ -531,7 +696,7 @@ fn spread_nodes(
     s: &Scenario,
     lay: &StageLayout,
     par: &ParallelConfig,
-    result: &JobResult,
+    shares: &[NodeShare],
 ) -> Vec<NodePlan> {
     let tp = u64::from(par.tp.max(1));
     let dp = u64::from(par.dp.max(1));
@@ -561,8 +726,7 @@ fn spread_nodes(
         .map(|((p, node), stages, reps)| {
             let pool = &s.pools[p];
             let node = to_u32(node);
-            let share = result
-                .shares
+            let share = shares
                 .iter()
                 .find(|sh| sh.pool == pool.name && sh.node == node);
             NodePlan {
@@ -594,5 +758,7 @@ fn shape_difference(a: &TransformerSpec, b: &TransformerSpec) -> Option<(String,
         })
 }
 
+mod check;
+mod locate;
 #[cfg(test)]
 mod tests;

@@ -34,9 +34,14 @@ pub fn run(args: &ExecArgs) -> Result<(), Failure> {
     }
 }
 
-/// The executor's messages read after "failed to".
+/// The executor's messages read after "failed to"; a checkpoint that does
+/// not describe this run is bad input (exit 2), anything else a runtime
+/// failure.
 fn runtime(e: ExecError) -> Failure {
-    Failure::Runtime(anyhow::anyhow!("failed to {e}"))
+    match e {
+        ExecError::InvalidCheckpoint { .. } => Failure::BadInput(format!("error: failed to {e}")),
+        e => Failure::Runtime(anyhow::anyhow!("failed to {e}")),
+    }
 }
 
 /// Prints the compute adapters wgpu finds, one block each; fails with the
@@ -64,6 +69,8 @@ fn driver_text(driver: &str, info: &str) -> String {
 /// The run a plan describes, with the command line's training settings.
 pub fn run_config(plan: &Plan, args: &ExecArgs, file: &str) -> Result<RunConfig, Failure> {
     let bad = |e: ExecError| Failure::BadInput(format!("{file}: error: cannot run this plan: {e}"));
+    super::exec_checks::refuse_unsupported(plan, file)?;
+    super::exec_checks::check_lr(args.lr)?;
     let model = ModelConfig::from_spec(&plan.model_spec, plan.seq_len).map_err(bad)?;
     let global_batch = usize::try_from(plan.global_batch).unwrap_or(usize::MAX);
     let steps = args
@@ -150,6 +157,15 @@ fn run_plan(args: &ExecArgs, path: &Path) -> Result<(), Failure> {
     let cfg = run_config(&plan, args, &file)?;
     let ranks = launched_ranks().map_err(runtime)?;
     let devices = worker_devices(&plan, args.adapter)?;
+    super::exec_checks::check_footprint(&cfg, &devices, &file)?;
+    if let Some(out) = &args.out {
+        cirrus_sim::fsio::check_writable(out).map_err(|e| {
+            Failure::BadInput(format!(
+                "error: `--out {}`: cannot write the report there: {e}",
+                out.display()
+            ))
+        })?;
+    }
     let checkpoints = args.checkpoint_dir.as_ref().map(|dir| CheckpointPolicy {
         dir: dir.clone(),
         every: args.checkpoint_every.max(1),
@@ -283,7 +299,17 @@ fn events_log(run: &Prepared<'_>) -> Result<Option<EventLog>, Failure> {
         return Ok(None);
     };
     let devices: Vec<String> = run.plan.nodes.iter().map(|n| n.device.clone()).collect();
-    EventLog::create(path, &run.file, &run.plan.job, &devices, run.cfg.steps).map(Some)
+    // A resumed run continues the log of the run it resumes.
+    let append = run.checkpoints.as_ref().is_some_and(|c| c.resume);
+    EventLog::create(
+        path,
+        append,
+        &run.file,
+        &run.plan.job,
+        &devices,
+        run.cfg.steps,
+    )
+    .map(Some)
 }
 
 /// The events file's `end` line for a run's `result`.

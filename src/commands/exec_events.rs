@@ -10,6 +10,7 @@
 //!
 //! The file is a live log, not a result: it is written in place (not
 //! atomically) and ends with an `end` line whether the run succeeds or not.
+//! A resumed run (`--resume`) appends its `start`, `step` and `end` lines.
 
 use crate::Failure;
 use cirrus_executor::run::Progress;
@@ -28,15 +29,25 @@ pub struct EventLog {
 }
 
 impl EventLog {
-    /// Creates (truncates) `path` and writes the `start` line.
+    /// Creates (truncates) `path`, or with `append` (a resumed run)
+    /// appends to it, and writes the `start` line.
     pub fn create(
         path: &Path,
+        append: bool,
         plan: &str,
         job: &str,
         devices: &[String],
         steps: u64,
     ) -> Result<Self, Failure> {
-        let file = File::create(path).map_err(|e| {
+        let file = if append {
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+        } else {
+            File::create(path)
+        };
+        let file = file.map_err(|e| {
             Failure::BadInput(format!(
                 "error: cannot create the events file {}: {e}",
                 path.display()

@@ -5,6 +5,7 @@ mod calibrate;
 mod catalogue;
 mod check;
 mod exec;
+mod exec_checks;
 mod exec_events;
 mod plan;
 pub(crate) mod report;

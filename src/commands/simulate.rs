@@ -21,13 +21,13 @@ fn resolve(
 ) -> Result<(Scenario, Vec<String>), Failure> {
     if let Some(path) = &args.plan {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Failure::BadInput(format!("error: failed to read plan {file}: {e}")))?;
+        let text = Plan::read_text(path).map_err(|e| Failure::BadInput(format!("error: {e}")))?;
         let plan =
             Plan::from_json(&text, &file).map_err(|e| Failure::BadInput(format!("error: {e}")))?;
-        scenario = plan
-            .apply(&scenario)
-            .map_err(|e| Failure::BadInput(format!("error: {e}")))?;
+        scenario = plan.apply(&scenario).map_err(|e| {
+            let at = Plan::position(&e, &text, &file);
+            Failure::BadInput(format!("error: {at}: {e}"))
+        })?;
     }
     planner::resolve_auto(scenario).map_err(|e| match e {
         PlanError::Estimate(e) => Failure::Runtime(anyhow::Error::new(e)),

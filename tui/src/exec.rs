@@ -120,6 +120,8 @@ impl ExecView {
                 devices,
                 steps,
             } => {
+                // A resumed run appends to the same file: it is live again.
+                self.ended = None;
                 self.plan = plan;
                 self.job = job;
                 self.steps = steps;
@@ -147,6 +149,12 @@ impl ExecView {
                 w.step_s.push(step_s);
                 w.last = (compute_s, idle_s, comm_s);
                 if rank == 0 {
+                    // A resumed run repeats the steps after its checkpoint
+                    // that a killed run had done: the newer ones replace them.
+                    if self.losses.last().is_some_and(|&(last, _)| last >= step) {
+                        self.losses.retain(|&(s, _)| s < step);
+                        self.val_losses.retain(|&(s, _)| s < step);
+                    }
                     self.losses.push((step, loss));
                     if let Some(v) = val_loss
                         && self.val_losses.last().is_none_or(|&(_, last)| last != v)
@@ -229,5 +237,30 @@ mod tests {
             "a repeated value is one point"
         );
         assert_eq!(v.ended, Some((true, "finished".to_owned())));
+    }
+
+    /// A killed run (steps 1–3, no end) resumed from its step-1 checkpoint
+    /// appends a second start: the view is live again, and the repeated
+    /// steps replace the killed run's.
+    #[test]
+    fn a_resumed_run_appended_to_the_file_replaces_the_repeated_steps() {
+        let mut v = ExecView::default();
+        let mut buf = [
+            START.to_owned(),
+            step(0, 1, None),
+            step(0, 2, Some(4.5)),
+            step(0, 3, None),
+            r#"{"event":"end","ok":false,"message":"killed"}"#.to_owned(),
+            START.to_owned(),
+            step(0, 2, Some(4.0)),
+        ]
+        .join("\n");
+        buf.push('\n');
+        for e in take_lines(&mut buf) {
+            v.apply(e.expect("parses"));
+        }
+        assert_eq!(v.ended, None, "the resumed run is still going");
+        assert_eq!(v.losses, vec![(1, 4.0), (2, 3.0)]);
+        assert_eq!(v.val_losses, vec![(2, 4.0)]);
     }
 }

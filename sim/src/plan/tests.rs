@@ -304,7 +304,18 @@ proptest! {
             node.batch_share = b;
             node.lr_share = l;
         }
-        let back = Plan::from_json(&plan.to_json(), "p.json").expect("a plan");
+        // The format only: shares that do not sum to 1 are refused by
+        // `from_json`'s checks, tested on their own.
+        let back: Plan = serde_json::from_str(&plan.to_json()).expect("a plan");
         prop_assert_eq!(back, plan);
     }
+}
+
+/// An endless file is refused after [`MAX_PLAN_BYTES`], not read until
+/// memory runs out.
+#[cfg(unix)]
+#[test]
+fn an_endless_plan_file_is_refused_at_the_size_limit() {
+    let err = Plan::load(std::path::Path::new("/dev/zero")).expect_err("endless");
+    assert!(err.to_string().contains("larger than the 16 MiB"), "{err}");
 }

@@ -161,15 +161,25 @@ fn compare_messages(dir: &Path, message: impl Fn(&Path) -> Option<String>) -> us
     files.len()
 }
 
+/// Each broken plan: refused when read, or (another model, overlapping
+/// replicas) when applied to the quickstart scenario, as `simulate --plan`
+/// does.
 #[test]
 fn every_invalid_plan_gives_its_message() {
     use cirrus_sim::plan::Plan;
     let dir = repo_root().join("tests/fixtures/invalid/plans");
+    let quickstart = scenario::load(&repo_root().join("scenarios/quickstart.toml"))
+        .expect("the quickstart scenario");
     let n = compare_messages(&dir, |path| {
-        std::panic::catch_unwind(|| Plan::load(path))
-            .unwrap_or_else(|_| panic!("{} made the plan reader panic", path.display()))
-            .err()
-            .map(|e| e.to_string())
+        std::panic::catch_unwind(|| {
+            let file = path.display().to_string();
+            let text = Plan::read_text(path).map_err(|e| e.to_string())?;
+            let plan = Plan::from_json(&text, &file).map_err(|e| e.to_string())?;
+            plan.apply(&quickstart)
+                .map_err(|e| format!("{}: {e}", Plan::position(&e, &text, &file)))
+        })
+        .unwrap_or_else(|_| panic!("{} made the plan reader panic", path.display()))
+        .err()
     });
     assert!(n >= 5, "expected at least 5 invalid plans, found {n}");
 }
