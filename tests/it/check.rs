@@ -93,3 +93,42 @@ fn every_subcommand_has_help_with_an_example() {
     assert_eq!(cirrus(&["simulate"]).status.code(), Some(2));
     assert_eq!(cirrus(&["no-such-command"]).status.code(), Some(2));
 }
+
+/// A file that is not UTF-8 is bad input at the line and column of the
+/// first bad byte, not a bare "stream did not contain valid UTF-8".
+#[test]
+fn invalid_utf8_names_line_and_column() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("latin1.toml");
+    std::fs::write(&path, b"name = \"x\"\n[[pool]]\nname = \"a\xff\xfeb\"\n").expect("write");
+    let o = cirrus(&["check", &path.to_string_lossy()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.starts_with(&format!(
+            "{}:3:10: error: the file is not UTF-8 text: byte 0xff",
+            path.display()
+        )),
+        "{err}"
+    );
+}
+
+/// Escape sequences in a scenario reach neither stream raw, from `check`
+/// or from `simulate`.
+#[test]
+fn no_raw_escape_byte_reaches_the_terminal() {
+    for fixture in [
+        "tests/fixtures/invalid/control-character-in-name.toml",
+        "tests/fixtures/invalid/control-character-in-excerpt.toml",
+    ] {
+        for cmd in ["check", "simulate"] {
+            let o = cirrus(&[cmd, fixture]);
+            assert_eq!(o.status.code(), Some(2), "{cmd} {fixture}");
+            assert!(
+                !o.stdout.contains(&0x1b) && !o.stderr.contains(&0x1b),
+                "{cmd} {fixture}"
+            );
+            assert!(stderr(&o).contains("\\u{1b}"), "{cmd} {fixture}");
+        }
+    }
+}

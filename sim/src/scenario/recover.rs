@@ -61,8 +61,26 @@ pub(crate) fn read_as<T: for<'de> Deserialize<'de>>(
     let mut dropped = BTreeSet::new();
     let (table, syntax) = DeTable::parse_recoverable(text);
     if !syntax.is_empty() {
+        // An unclosed table header also reads as a second definition of
+        // that table: report only the header.
+        let unclosed: Vec<usize> = syntax
+            .iter()
+            .filter(|e| e.message().contains("unclosed table"))
+            .filter_map(|e| e.span().map(|s| s.start))
+            .collect();
+        let same_header = |start: usize| {
+            unclosed.iter().any(|&u| {
+                start <= u
+                    && text
+                        .get(start..u)
+                        .is_some_and(|t| !t.contains(['\n', '\r']))
+            })
+        };
         for e in &syntax {
             let span = e.span().unwrap_or(0..0);
+            if e.message().contains("duplicate key") && same_header(span.start) {
+                continue;
+            }
             let message = syntax_message(text, &span, e.message());
             out.push(span, "", message, None);
         }
@@ -125,7 +143,11 @@ pub(crate) fn read_as<T: for<'de> Deserialize<'de>>(
                 continue;
             }
         }
-        let (message, help) = humanize(err.message());
+        let (message, help) = match value_at(table.get_ref(), &path) {
+            Some(v) => shape_message(v, &path, err.message()),
+            None => None,
+        }
+        .unwrap_or_else(|| humanize(err.message()));
         out.push(span, &key, message, help);
         if path.is_empty() || !remove(table.get_mut(), &path) {
             return (None, dropped);
@@ -185,6 +207,64 @@ fn unsafe_in_value(
             }
         }
         _ => {}
+    }
+}
+
+/// The value at `path`, if there is one.
+fn value_at<'t, 'd>(table: &'t DeTable<'d>, path: &[Seg]) -> Option<&'t DeValue<'d>> {
+    let (Seg::Key(last), parent) = path.split_last()? else {
+        return None;
+    };
+    table_at(table, parent)?
+        .get(last.as_str())
+        .map(|v| v.get_ref())
+}
+
+/// A message for a type error that the value's TOML shape explains
+/// better than serde's words: a date where a number or name belongs, or
+/// `[[name]]` where `[name]` belongs (and the reverse).
+fn shape_message(
+    value: &DeValue<'_>,
+    path: &[Seg],
+    message: &str,
+) -> Option<(String, Option<String>)> {
+    if !message.trim().starts_with("invalid type: ") {
+        return None;
+    }
+    let (text, _) = humanize(message);
+    let expected = text
+        .split_once(", expected ")
+        .map_or("another type", |(_, e)| e);
+    let header = path
+        .iter()
+        .filter_map(|s| match s {
+            Seg::Key(k) => Some(k.as_str()),
+            Seg::Index(_) => None,
+        })
+        .collect::<Vec<_>>()
+        .join(".");
+    match value {
+        DeValue::Datetime(_) => Some((
+            format!("a date or time is not allowed here; expected {expected}"),
+            None,
+        )),
+        DeValue::Array(items)
+            if !items.is_empty()
+                && items
+                    .iter()
+                    .all(|i| matches!(i.get_ref(), DeValue::Table(_)))
+                && !expected.contains("array") =>
+        {
+            Some((
+                format!("must be one table `[{header}]`, not an array of tables `[[{header}]]`"),
+                Some(format!("write `[{header}]` once")),
+            ))
+        }
+        DeValue::Table(_) if expected.contains("array") => Some((
+            format!("must be an array of tables `[[{header}]]`, not one table `[{header}]`"),
+            Some(format!("write `[[{header}]]` for each entry")),
+        )),
+        _ => None,
     }
 }
 

@@ -324,6 +324,27 @@ fn workload(
     let format = ctx.required(&raw.format, &span, "workload.format")?;
     ctx.one_of(format, "workload.format", &WORKLOAD_FORMATS)?;
     let resolve = |p: &Opt<String>| p.as_ref().map(|p| dir.join(p.get_ref()));
+    let mut files_ok = true;
+    for (v, key) in [
+        (&raw.path, "workload.path"),
+        (&raw.throughputs, "workload.throughputs"),
+    ] {
+        let Some(v) = v else { continue };
+        let problem = if v.get_ref().trim().is_empty() {
+            Some("expected a file path, found an empty string".to_owned())
+        } else if dir.join(v.get_ref()).is_dir() {
+            Some(format!(
+                "`{}` is a directory; expected a file path",
+                v.get_ref()
+            ))
+        } else {
+            None
+        };
+        if let Some(message) = problem {
+            ctx.error(v.span(), key, message);
+            files_ok = false;
+        }
+    }
     let jobs = match &raw.jobs {
         Some(_) => Some(ctx.count(&raw.jobs, "workload.jobs", 1)?),
         None => None,
@@ -364,7 +385,7 @@ fn workload(
     }
     let mix = mix::mix(raw, synthetic, devices.len(), pools, ctx);
     let (mean, burst, median, sigma, mix) = (mean?, burst?, median?, sigma?, mix?);
-    if missing_jobs {
+    if missing_jobs || !files_ok {
         return None;
     }
     Some(Workload {
