@@ -161,7 +161,12 @@ impl Checkpoint {
     /// parameters; `Ok(None)` when there is none yet.
     pub fn load(dir: &Path, params: usize) -> Result<Option<Self>, ExecError> {
         let path = Self::path_in(dir);
-        match std::fs::read(&path) {
+        // 12 bytes a parameter (value and two moments) plus a header no
+        // larger than a small input file.
+        let limit = (params as u64)
+            .saturating_mul(12)
+            .saturating_add(cirrus_sim::fsio::MAX_INPUT_BYTES);
+        match cirrus_sim::fsio::read_limited(&path, limit, "checkpoint") {
             Ok(bytes) => Self::from_bytes(&bytes, params, &path).map(Some),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(fail("read", &path, e.to_string())),

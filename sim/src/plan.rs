@@ -343,10 +343,11 @@ impl Plan {
     /// Reads the plan file at `path`.
     pub fn load(path: &std::path::Path) -> Result<Plan, PlanError> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| PlanError::Io {
-            file: file.clone(),
-            source,
-        })?;
+        let text = crate::fsio::read_to_string_limited(path, crate::fsio::MAX_INPUT_BYTES, "plan")
+            .map_err(|source| PlanError::Io {
+                file: file.clone(),
+                source,
+            })?;
         Plan::from_json(&text, &file)
     }
 

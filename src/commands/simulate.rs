@@ -21,8 +21,12 @@ fn resolve(
 ) -> Result<(Scenario, Vec<String>), Failure> {
     if let Some(path) = &args.plan {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Failure::BadInput(format!("error: failed to read plan {file}: {e}")))?;
+        let text = cirrus_sim::fsio::read_to_string_limited(
+            path,
+            cirrus_sim::fsio::MAX_INPUT_BYTES,
+            "plan",
+        )
+        .map_err(|e| Failure::BadInput(format!("error: failed to read plan {file}: {e}")))?;
         let plan =
             Plan::from_json(&text, &file).map_err(|e| Failure::BadInput(format!("error: {e}")))?;
         scenario = plan

@@ -132,3 +132,32 @@ fn no_raw_escape_byte_reaches_the_terminal() {
         }
     }
 }
+
+/// A trace path naming an endless device (the reliability reproducer
+/// `trace-devzero.toml`) is refused at the size limit, fast, as bad input;
+/// `[workload] max_trace_bytes` sets that limit.
+#[cfg(unix)]
+#[test]
+fn an_endless_trace_is_refused_at_its_size_limit() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let throughputs = root().join("sim/data/traces/gavel/sample_throughputs.json");
+    for (extra, limit) in [("", "256 MiB"), ("max_trace_bytes = 1048576\n", "1 MiB")] {
+        let path = dir.path().join("endless.toml");
+        let text = format!(
+            "[[pool]]\nname = \"v100\"\ndevice = \"v100-sxm2-32gb\"\nnodes = 4\ndevices_per_node = 1\n[workload]\nformat = \"gavel\"\npath = \"/dev/zero\"\n{extra}throughputs = \"{}\"\n",
+            throughputs.display()
+        );
+        std::fs::write(&path, text).expect("write");
+        let started = std::time::Instant::now();
+        let o = cirrus(&["check", &path.to_string_lossy()]);
+        assert!(started.elapsed().as_secs() < 30, "{:?}", started.elapsed());
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(
+            stderr(&o).contains(&format!(
+                "failed to read /dev/zero: holds more than {limit}, the limit for a trace"
+            )),
+            "{}",
+            stderr(&o)
+        );
+    }
+}

@@ -97,10 +97,12 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
 /// Reads and validates the scenario at `path` with `opts`.
 pub fn load_with(path: &Path, opts: &LoadOptions) -> Result<Scenario, ScenarioError> {
     let file = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| ScenarioError::Io {
-        file: file.clone(),
-        source,
-    })?;
+    let bytes = crate::fsio::read_limited(path, crate::fsio::MAX_INPUT_BYTES, "scenario").map_err(
+        |source| ScenarioError::Io {
+            file: file.clone(),
+            source,
+        },
+    )?;
     let text = utf8(bytes, &file).map_err(ScenarioError::Invalid)?;
     let dir = path.parent().unwrap_or_else(|| Path::new("."));
     parse_with(&text, &file, dir, opts).map_err(ScenarioError::Invalid)

@@ -385,6 +385,22 @@ fn workload(
     }
     let mix = mix::mix(raw, synthetic, devices.len(), pools, ctx);
     let (mean, burst, median, sigma, mix) = (mean?, burst?, median?, sigma?, mix?);
+    let max_trace_bytes = match &raw.max_trace_bytes {
+        Some(v) => match u64::try_from(*v.get_ref()) {
+            Ok(n) if n >= 1 => Some(n),
+            _ => {
+                let found = v.get_ref();
+                ctx.error(
+                    v.span(),
+                    "workload.max_trace_bytes",
+                    format!("expected a positive integer, found {found}"),
+                );
+                files_ok = false;
+                None
+            }
+        },
+        None => None,
+    };
     if missing_jobs || !files_ok {
         return None;
     }
@@ -392,6 +408,7 @@ fn workload(
         format: format.get_ref().clone(),
         path: resolve(&raw.path),
         throughputs: resolve(&raw.throughputs),
+        max_trace_bytes,
         jobs,
         arrivals: (mean, burst),
         durations: (median, sigma),
