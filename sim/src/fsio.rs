@@ -97,7 +97,7 @@ fn too_large(limit: u64, what: &str) -> std::io::Error {
 
 /// `n` bytes as "16 MiB" when it is a whole number of MiB, else "N bytes".
 fn bytes_in_words(n: u64) -> String {
-    if n >= 1 << 20 && n % (1 << 20) == 0 {
+    if n >= 1 << 20 && n.is_multiple_of(1 << 20) {
         format!("{} MiB", n >> 20)
     } else {
         format!("{n} bytes")
