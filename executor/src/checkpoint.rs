@@ -162,27 +162,13 @@ impl Checkpoint {
     /// yet. Reads no more than such a checkpoint can hold, and checks it
     /// with [`Checkpoint::validate`].
     pub fn load(dir: &Path, params: usize, steps: u64) -> Result<Option<Self>, ExecError> {
-        use std::io::Read;
         let path = Self::path_in(dir);
-        let file = match std::fs::File::open(&path) {
-            Ok(f) => f,
+        let limit = max_bytes(params, steps);
+        let bytes = match cirrus_sim::fsio::read_limited(&path, limit, "checkpoint") {
+            Ok(bytes) => bytes,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(fail("read", &path, e.to_string())),
         };
-        let limit = max_bytes(params, steps);
-        let mut bytes = Vec::new();
-        file.take(limit.saturating_add(1))
-            .read_to_end(&mut bytes)
-            .map_err(|e| fail("read", &path, e.to_string()))?;
-        if bytes.len() as u64 > limit {
-            return Err(fail(
-                "read",
-                &path,
-                format!(
-                    "larger than the {limit} bytes a checkpoint of {params} parameters and {steps} steps can need"
-                ),
-            ));
-        }
         let ck = Self::from_bytes(&bytes, params, &path)?;
         ck.validate(steps, &path)?;
         Ok(Some(ck))
@@ -389,6 +375,9 @@ mod tests {
         bytes.resize(max_bytes(3, 10) as usize + 1, 0);
         std::fs::write(&path, &bytes).expect("write");
         let err = Checkpoint::load(dir.path(), 3, 10).expect_err("too large");
-        assert!(err.to_string().contains("larger than"), "{err}");
+        assert!(
+            err.to_string().contains("the limit for a checkpoint"),
+            "{err}"
+        );
     }
 }

@@ -31,6 +31,9 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::ExecError;
 
+/// The most bytes a training corpus file may hold.
+pub const MAX_CORPUS_BYTES: u64 = 256 << 20;
+
 /// The embedded corpus: KJV Genesis as plain ASCII text (see
 /// `executor/data/SOURCE.md`).
 pub const CORPUS: &[u8] = include_bytes!("../data/kjv-genesis.txt");
@@ -128,7 +131,7 @@ impl Dataset {
         valid_fraction: f64,
         seed: u64,
     ) -> Result<Self, ExecError> {
-        let bytes = std::fs::read(path)
+        let bytes = cirrus_sim::fsio::read_limited(path, MAX_CORPUS_BYTES, "corpus")
             .map_err(|e| invalid(format!("read corpus {}: {e}", path.display())))?;
         Self::new(&bytes, valid_fraction, seed)
     }

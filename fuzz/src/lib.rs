@@ -81,6 +81,7 @@ fn import(read: impl Fn(ImportOptions) -> Result<Workload, WorkloadError>) {
         let opts = ImportOptions {
             skip_bad_rows,
             limit: None,
+            max_bytes: None,
         };
         match read(opts) {
             Ok(w) => check_workload(&w),

@@ -9,9 +9,100 @@
 //! into, never replaced. A symlink to a regular file replaces the file it
 //! points to, as a plain write would. Temporary files of writers that died
 //! (`kill -9`, power loss) are removed by the next write into the directory.
+//!
+//! Reading is bounded: [`read_limited`] and [`read_to_string_limited`] read
+//! at most a stated number of bytes (plus one, to tell "exactly the limit"
+//! from "more"), so `/dev/zero`, an endless FIFO or a huge file is refused
+//! with a message naming the file and the limit instead of exhausting
+//! memory.
 
-use std::io::Write as _;
+use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
+
+/// The most bytes a scenario, plan, device profile or other small input
+/// file may hold.
+pub const MAX_INPUT_BYTES: u64 = 16 << 20;
+
+/// The most bytes a result file (`result.json`, which lists every job of a
+/// large workload) may hold.
+pub const MAX_RESULT_BYTES: u64 = 1 << 30;
+
+/// The most bytes a trace may hold unless the scenario's
+/// `[workload] max_trace_bytes` says otherwise.
+pub const MAX_TRACE_BYTES: u64 = 256 << 20;
+
+/// Reads the file at `path` whole, refusing it once it holds more than
+/// `limit` bytes; `what` names the kind of file in that error ("scenario",
+/// "trace"; the caller names the file). Works for devices and FIFOs (it never trusts a size it was
+/// told), and never holds more than `limit + 1` bytes.
+pub fn read_limited(path: &Path, limit: u64, what: &str) -> std::io::Result<Vec<u8>> {
+    let file = std::fs::File::open(path)?;
+    let cap = limit.saturating_add(1);
+    let hint = file
+        .metadata()
+        .ok()
+        .filter(std::fs::Metadata::is_file)
+        .map_or(0, |m| m.len());
+    if hint > limit {
+        return Err(too_large(limit, what));
+    }
+    let mut bytes = Vec::new();
+    let mut reader = file.take(cap);
+    let mut chunk = vec![0u8; 64 << 10];
+    loop {
+        let n = match reader.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if bytes.len() + n > bytes.capacity() {
+            // Grow geometrically, but never past the cap: a file at the
+            // limit costs the limit, not twice it.
+            let want = (bytes.capacity() * 2).max(hint as usize + 1).max(n);
+            let want = want.min(usize::try_from(cap).unwrap_or(usize::MAX));
+            bytes.reserve_exact(want.saturating_sub(bytes.len()).max(n));
+        }
+        bytes.extend_from_slice(&chunk[..n]);
+        if bytes.len() as u64 > limit {
+            return Err(too_large(limit, what));
+        }
+    }
+    Ok(bytes)
+}
+
+/// [`read_limited`] for a text file: also refuses bytes that are not UTF-8.
+pub fn read_to_string_limited(path: &Path, limit: u64, what: &str) -> std::io::Result<String> {
+    String::from_utf8(read_limited(path, limit, what)?).map_err(|e| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "not UTF-8 text (first bad byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ),
+        )
+    })
+}
+
+/// The error for a file over its limit; callers name the file.
+fn too_large(limit: u64, what: &str) -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::InvalidData,
+        format!(
+            "holds more than {}, the limit for a {what}",
+            bytes_in_words(limit)
+        ),
+    )
+}
+
+/// `n` bytes as "16 MiB" when it is a whole number of MiB, else "N bytes".
+fn bytes_in_words(n: u64) -> String {
+    if n >= 1 << 20 && n.is_multiple_of(1 << 20) {
+        format!("{} MiB", n >> 20)
+    } else {
+        format!("{n} bytes")
+    }
+}
 
 /// Writes `bytes` to `path` through a temporary file in the same directory
 /// (created if missing), flushed to disk, then renamed over `path`; the
@@ -202,6 +293,37 @@ pub(crate) fn sync_dir(dir: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bounded_reads_refuse_more_than_the_limit() {
+        let d = tempfile::tempdir().expect("tmp");
+        let p = d.path().join("f.txt");
+        std::fs::write(&p, b"0123456789").expect("write");
+        assert_eq!(
+            read_limited(&p, 10, "test file").expect("at the limit"),
+            b"0123456789"
+        );
+        let e = read_limited(&p, 9, "test file").expect_err("over");
+        assert!(
+            e.to_string()
+                .ends_with("holds more than 9 bytes, the limit for a test file"),
+            "{e}"
+        );
+        assert_eq!(
+            read_to_string_limited(&p, 16 << 20, "x").expect("text"),
+            "0123456789"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_endless_device_is_refused_at_the_limit() {
+        let e = read_limited(Path::new("/dev/zero"), 1 << 20, "scenario").expect_err("endless");
+        assert_eq!(
+            e.to_string(),
+            "holds more than 1 MiB, the limit for a scenario"
+        );
+    }
 
     #[test]
     fn replaces_a_file_and_leaves_no_temp() {

@@ -58,6 +58,7 @@ pub mod scenario;
 pub mod stepsim;
 pub mod suggest;
 pub mod sweep;
+pub mod text;
 pub mod topology;
 pub mod units;
 pub mod workload;

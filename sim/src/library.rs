@@ -184,7 +184,8 @@ pub fn index_row(path: &Path, shown: &str, opts: &LoadOptions) -> std::io::Resul
     let name = path
         .file_name()
         .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-    let text = std::fs::read_to_string(path)?;
+    let text = crate::fsio::read_to_string_limited(path, crate::fsio::MAX_INPUT_BYTES, "scenario")
+        .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
     let (holds, head) = match scenario::load_with(path, opts) {
         Ok(s) => (s.summary(), headline(&s)),
         Err(e) => {

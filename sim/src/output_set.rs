@@ -151,7 +151,12 @@ fn apply(dir: &Path, staging: &Path) -> std::io::Result<()> {
 }
 
 fn read_manifest(dir: &Path) -> Option<Manifest> {
-    let text = std::fs::read_to_string(dir.join(MANIFEST)).ok()?;
+    let text = crate::fsio::read_to_string_limited(
+        &dir.join(MANIFEST),
+        crate::fsio::MAX_INPUT_BYTES,
+        "manifest",
+    )
+    .ok()?;
     serde_json::from_str(&text).ok()
 }
 
@@ -196,7 +201,11 @@ pub fn verify(dir: &Path) -> Result<(), Inconsistent> {
     };
     recover(dir).map_err(|e| fail(format!("cannot complete a staged set: {e}")))?;
     let path = dir.join(MANIFEST);
-    let text = match std::fs::read_to_string(&path) {
+    let text = match crate::fsio::read_to_string_limited(
+        &path,
+        crate::fsio::MAX_INPUT_BYTES,
+        "manifest",
+    ) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
         Err(e) => return Err(fail(format!("cannot read {MANIFEST}: {e}"))),
@@ -204,8 +213,12 @@ pub fn verify(dir: &Path) -> Result<(), Inconsistent> {
     let manifest: Manifest =
         serde_json::from_str(&text).map_err(|e| fail(format!("{MANIFEST}: {e}")))?;
     for e in &manifest.files {
-        let bytes =
-            std::fs::read(dir.join(&e.name)).map_err(|err| fail(format!("`{}`: {err}", e.name)))?;
+        let bytes = crate::fsio::read_limited(
+            &dir.join(&e.name),
+            crate::fsio::MAX_RESULT_BYTES,
+            "result file",
+        )
+        .map_err(|err| fail(format!("`{}`: {err}", e.name)))?;
         if bytes.len() as u64 != e.bytes || hash_hex(&bytes) != e.fnv1a64 {
             return Err(fail(format!(
                 "`{}` differs from the one {MANIFEST} names",

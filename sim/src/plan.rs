@@ -330,26 +330,12 @@ impl Plan {
     /// The text of the plan file at `path`, refused beyond
     /// [`MAX_PLAN_BYTES`] (so `/dev/zero` is not read until memory runs out).
     pub fn read_text(path: &std::path::Path) -> Result<String, PlanError> {
-        use std::io::Read;
         let file = path.display().to_string();
         let io = |source| PlanError::Io {
             file: file.clone(),
             source,
         };
-        let mut bytes = Vec::new();
-        std::fs::File::open(path)
-            .map_err(io)?
-            .take(MAX_PLAN_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(io)?;
-        if bytes.len() as u64 > MAX_PLAN_BYTES {
-            return Err(io(std::io::Error::other(format!(
-                "larger than the {} MiB a plan may be",
-                MAX_PLAN_BYTES >> 20
-            ))));
-        }
-        String::from_utf8(bytes)
-            .map_err(|e| io(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))
+        crate::fsio::read_to_string_limited(path, MAX_PLAN_BYTES, "plan").map_err(io)
     }
 
     /// Where the plan key a [`PlanError::Mismatch`] or [`PlanError::Node`]

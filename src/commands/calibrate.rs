@@ -52,7 +52,11 @@ fn measure_and_save(opts: &Options, path: &Path) -> Result<Profile, Failure> {
 /// profile does not exist yet, calibrates (full) and saves it, saying so on
 /// stderr.
 pub fn ensure_local_profile(scenario: &Path) -> Result<(), Failure> {
-    let Ok(text) = std::fs::read_to_string(scenario) else {
+    let Ok(text) = cirrus_sim::fsio::read_to_string_limited(
+        scenario,
+        cirrus_sim::fsio::MAX_INPUT_BYTES,
+        "scenario",
+    ) else {
         // The loader reports the unreadable file.
         return Ok(());
     };

@@ -41,8 +41,12 @@ fn read(path: &Path) -> Result<Input, Failure> {
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     output_set::verify(dir).map_err(|e| Failure::BadInput(format!("error: {e}")))?;
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Failure::BadInput(format!("error: failed to read {file}: {e}")))?;
+    let text = cirrus_sim::fsio::read_to_string_limited(
+        path,
+        cirrus_sim::fsio::MAX_RESULT_BYTES,
+        "result file",
+    )
+    .map_err(|e| Failure::BadInput(format!("error: failed to read {file}: {e}")))?;
     if !text.trim_start().starts_with('{') {
         let points =
             sweep::points(&file, &text).map_err(|e| Failure::BadInput(format!("error: {e}")))?;
@@ -146,9 +150,13 @@ fn merge(m: &MergeArgs) -> Result<(), Failure> {
         .iter()
         .map(|p: &PathBuf| {
             let name = p.display().to_string();
-            std::fs::read_to_string(p)
-                .map(|t| (name.clone(), t))
-                .map_err(|e| Failure::BadInput(format!("error: failed to read {name}: {e}")))
+            cirrus_sim::fsio::read_to_string_limited(
+                p,
+                cirrus_sim::fsio::MAX_RESULT_BYTES,
+                "sweep shard",
+            )
+            .map(|t| (name.clone(), t))
+            .map_err(|e| Failure::BadInput(format!("error: failed to read {name}: {e}")))
         })
         .collect::<Result<Vec<_>, _>>()?;
     let merged = sweep::merge(&files).map_err(|e| Failure::BadInput(format!("error: {e}")))?;

@@ -3,8 +3,8 @@
 use crate::Failure;
 use crate::cli::SweepArgs;
 use anyhow::{Context, anyhow};
-use cirrus_sim::scenario;
 use cirrus_sim::sweep::{self, Axis, Grid, Shard, SweepError};
+use cirrus_sim::{fsio, scenario};
 use rayon::prelude::*;
 use std::path::Path;
 
@@ -29,7 +29,7 @@ fn bad(file: &Path, e: &SweepError) -> Failure {
 pub fn run(args: &SweepArgs) -> Result<(), Failure> {
     super::calibrate::ensure_local_profile(&args.file)?;
     let file = args.file.display().to_string();
-    let text = std::fs::read_to_string(&args.file)
+    let text = fsio::read_to_string_limited(&args.file, fsio::MAX_INPUT_BYTES, "scenario")
         .map_err(|e| Failure::BadInput(format!("error: failed to read scenario {file}: {e}")))?;
     let axes = args
         .vary

@@ -11,8 +11,12 @@ use std::fmt::Write as _;
 /// Predicts every measured row and prints the comparison.
 pub fn run(args: &ValidateArgs) -> Result<(), Failure> {
     let file = args.file.display().to_string();
-    let text = std::fs::read_to_string(&args.file)
-        .map_err(|e| Failure::BadInput(format!("error: failed to read {file}: {e}")))?;
+    let text = cirrus_sim::fsio::read_to_string_limited(
+        &args.file,
+        cirrus_sim::fsio::MAX_INPUT_BYTES,
+        "measurements file",
+    )
+    .map_err(|e| Failure::BadInput(format!("error: failed to read {file}: {e}")))?;
     let rows =
         fidelity::read(&text, &file).map_err(|e| Failure::BadInput(format!("error: {e}")))?;
     let report = fidelity::compare(&rows, |s| {

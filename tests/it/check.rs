@@ -118,3 +118,71 @@ fn check_refuses_a_step_past_the_clock_like_simulate() {
         );
     }
 }
+
+/// A file that is not UTF-8 is bad input at the line and column of the
+/// first bad byte, not a bare "stream did not contain valid UTF-8".
+#[test]
+fn invalid_utf8_names_line_and_column() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("latin1.toml");
+    std::fs::write(&path, b"name = \"x\"\n[[pool]]\nname = \"a\xff\xfeb\"\n").expect("write");
+    let o = cirrus(&["check", &path.to_string_lossy()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.starts_with(&format!(
+            "{}:3:10: error: the file is not UTF-8 text: byte 0xff",
+            path.display()
+        )),
+        "{err}"
+    );
+}
+
+/// Escape sequences in a scenario reach neither stream raw, from `check`
+/// or from `simulate`.
+#[test]
+fn no_raw_escape_byte_reaches_the_terminal() {
+    for fixture in [
+        "tests/fixtures/invalid/control-character-in-name.toml",
+        "tests/fixtures/invalid/control-character-in-excerpt.toml",
+    ] {
+        for cmd in ["check", "simulate"] {
+            let o = cirrus(&[cmd, fixture]);
+            assert_eq!(o.status.code(), Some(2), "{cmd} {fixture}");
+            assert!(
+                !o.stdout.contains(&0x1b) && !o.stderr.contains(&0x1b),
+                "{cmd} {fixture}"
+            );
+            assert!(stderr(&o).contains("\\u{1b}"), "{cmd} {fixture}");
+        }
+    }
+}
+
+/// A trace path naming an endless device (the reliability reproducer
+/// `trace-devzero.toml`) is refused at the size limit, fast, as bad input;
+/// `[workload] max_trace_bytes` sets that limit.
+#[cfg(unix)]
+#[test]
+fn an_endless_trace_is_refused_at_its_size_limit() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let throughputs = root().join("sim/data/traces/gavel/sample_throughputs.json");
+    for (extra, limit) in [("", "256 MiB"), ("max_trace_bytes = 1048576\n", "1 MiB")] {
+        let path = dir.path().join("endless.toml");
+        let text = format!(
+            "[[pool]]\nname = \"v100\"\ndevice = \"v100-sxm2-32gb\"\nnodes = 4\ndevices_per_node = 1\n[workload]\nformat = \"gavel\"\npath = \"/dev/zero\"\n{extra}throughputs = \"{}\"\n",
+            throughputs.display()
+        );
+        std::fs::write(&path, text).expect("write");
+        let started = std::time::Instant::now();
+        let o = cirrus(&["check", &path.to_string_lossy()]);
+        assert!(started.elapsed().as_secs() < 30, "{:?}", started.elapsed());
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(
+            stderr(&o).contains(&format!(
+                "failed to read /dev/zero: holds more than {limit}, the limit for a trace"
+            )),
+            "{}",
+            stderr(&o)
+        );
+    }
+}

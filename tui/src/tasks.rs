@@ -166,7 +166,12 @@ pub fn what_if(
 ) -> Result<SimOutput, String> {
     use cirrus_sim::sweep::{Axis, variant_text};
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {file}: {e}"))?;
+    let text = cirrus_sim::fsio::read_to_string_limited(
+        path,
+        cirrus_sim::fsio::MAX_INPUT_BYTES,
+        "scenario",
+    )
+    .map_err(|e| format!("cannot read {file}: {e}"))?;
     let axes: Vec<Axis> = edits
         .iter()
         .map(|(key, value)| Axis {
@@ -211,6 +216,12 @@ pub fn start_exec(
     Ok((child, events))
 }
 
+/// The most bytes [`follow`] reads from the events file per poll.
+const EVENTS_READ_BYTES: u64 = 4 << 20;
+
+/// The longest line [`follow`] accepts in an events file.
+const EVENTS_LINE_BYTES: usize = 16 << 20;
+
 /// Follows the events file at `path` (it may not exist yet), passing each
 /// batch of new lines to `send`, until its `end` line, until `child` (the
 /// run's process, if the dashboard started it) exits, or until `cancel` is
@@ -224,21 +235,38 @@ pub fn follow(
     use std::io::{Read, Seek, SeekFrom};
     let mut offset = 0u64;
     let mut pending = String::new();
+    // Bytes of a character split across two reads.
+    let mut carry = Vec::new();
     loop {
         let exited = match child.as_mut().map(std::process::Child::try_wait) {
             Some(Ok(Some(status))) => Some(status),
             Some(Err(e)) => return Some(format!("cannot watch the run: {e}")),
             _ => None,
         };
-        let mut bytes = Vec::new();
-        if let Ok(mut f) = std::fs::File::open(path)
+        // Each poll reads a bounded slice, so an endless file (`/dev/zero`)
+        // costs a bounded amount of memory and then fails below.
+        let mut bytes = std::mem::take(&mut carry);
+        if let Ok(f) = std::fs::File::open(path)
+            && let mut f = f
             && f.seek(SeekFrom::Start(offset)).is_ok()
-            && let Ok(n) = f.read_to_end(&mut bytes)
+            && let Ok(n) = f.take(EVENTS_READ_BYTES).read_to_end(&mut bytes)
         {
             offset += n as u64;
         }
+        let whole = match std::str::from_utf8(&bytes) {
+            Err(e) if e.error_len().is_none() => e.valid_up_to(),
+            _ => bytes.len(),
+        };
+        carry = bytes.split_off(whole);
         pending.push_str(&String::from_utf8_lossy(&bytes));
         let events = crate::exec::take_lines(&mut pending);
+        if pending.len() > EVENTS_LINE_BYTES {
+            return Some(format!(
+                "{}: a line longer than {} MiB; not an events file",
+                cirrus_sim::text::escape(&path.display().to_string()),
+                EVENTS_LINE_BYTES >> 20
+            ));
+        }
         let ended = events.iter().find_map(|e| match e {
             Ok(crate::exec::ExecEvent::End { ok, message }) => Some((*ok, message.clone())),
             _ => None,

@@ -317,5 +317,9 @@ proptest! {
 #[test]
 fn an_endless_plan_file_is_refused_at_the_size_limit() {
     let err = Plan::load(std::path::Path::new("/dev/zero")).expect_err("endless");
-    assert!(err.to_string().contains("larger than the 16 MiB"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("holds more than 16 MiB, the limit for a plan"),
+        "{err}"
+    );
 }

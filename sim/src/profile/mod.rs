@@ -230,10 +230,12 @@ pub enum ProfileError {
 /// Reads and validates the profile at `path`.
 pub fn load(path: &Path) -> Result<Profile, ProfileError> {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| ProfileError::Io {
-        file: file.clone(),
-        source,
-    })?;
+    let text =
+        crate::fsio::read_to_string_limited(path, crate::fsio::MAX_INPUT_BYTES, "device profile")
+            .map_err(|source| ProfileError::Io {
+            file: file.clone(),
+            source,
+        })?;
     parse(&text, &file)
 }
 

@@ -401,6 +401,9 @@ pub struct Workload {
     pub path: Option<PathBuf>,
     /// Gavel throughput table, resolved likewise.
     pub throughputs: Option<PathBuf>,
+    /// The most bytes the trace file may hold (`None`: the default,
+    /// [`MAX_TRACE_BYTES`](crate::fsio::MAX_TRACE_BYTES)).
+    pub max_trace_bytes: Option<u64>,
     /// At most this many jobs (all for a trace; required for `synthetic`).
     pub jobs: Option<u32>,
     /// Skip (and count) unreadable trace rows instead of refusing the trace.

@@ -102,12 +102,33 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
 /// Reads and validates the scenario at `path` with `opts`.
 pub fn load_with(path: &Path, opts: &LoadOptions) -> Result<Scenario, ScenarioError> {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
-        file: file.clone(),
-        source,
-    })?;
+    let bytes = crate::fsio::read_limited(path, crate::fsio::MAX_INPUT_BYTES, "scenario").map_err(
+        |source| ScenarioError::Io {
+            file: file.clone(),
+            source,
+        },
+    )?;
+    let text = utf8(bytes, &file).map_err(ScenarioError::Invalid)?;
     let dir = path.parent().unwrap_or_else(|| Path::new("."));
     parse_with(&text, &file, dir, opts).map_err(ScenarioError::Invalid)
+}
+
+/// The file's bytes as text, or a problem at the first byte that is not
+/// UTF-8 (with its line and column).
+fn utf8(bytes: Vec<u8>, file: &str) -> Result<String, Diagnostics> {
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let byte = e.as_bytes().get(at).copied().unwrap_or(0);
+        let text = String::from_utf8_lossy(e.as_bytes());
+        let mut c = Collector::new(file, &text);
+        c.push(
+            at..at + 1,
+            "",
+            format!("the file is not UTF-8 text: byte 0x{byte:02x} cannot start or continue a character; save it as UTF-8"),
+            None,
+        );
+        c.finish()
+    })
 }
 
 /// Validates scenario `text`; `file` names it in messages and relative paths

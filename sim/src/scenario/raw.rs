@@ -489,6 +489,12 @@ pub struct RawWorkload {
     #[schemars(with = "Option<bool>", extend("default" = false))]
     #[schemars(extend("examples" = [true]))]
     pub skip_bad_rows: Opt<bool>,
+    /// Refuse a trace file larger than this many bytes (≥ 1; default
+    /// 268435456, 256 MiB), so a wrong path (`/dev/zero`, a huge file)
+    /// fails at once instead of filling memory.
+    #[schemars(with = "Option<u64>", range(min = 1), extend("default" = 268435456))]
+    #[schemars(extend("examples" = [1073741824]))]
+    pub max_trace_bytes: Opt<i64>,
     /// Read (or generate) at most this many jobs (≥ 1); required by
     /// `synthetic`.
     #[schemars(with = "Option<u32>", range(min = 1))]

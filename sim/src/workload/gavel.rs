@@ -46,11 +46,13 @@ pub const COLUMNS: [&str; 10] = [
 /// Reads a Gavel `.trace` file.
 pub fn read(path: &Path, opts: ImportOptions) -> Result<Workload, WorkloadError> {
     let file = path.display().to_string();
-    let f = std::fs::File::open(path).map_err(|source| WorkloadError::Io {
-        file: file.clone(),
-        source,
-    })?;
-    parse(std::io::BufReader::new(f), &file, opts)
+    let bytes = crate::fsio::read_limited(path, opts.max_trace_bytes(), super::TRACE).map_err(
+        |source| WorkloadError::Io {
+            file: file.clone(),
+            source,
+        },
+    )?;
+    parse(bytes.as_slice(), &file, opts)
 }
 
 /// Parses a Gavel trace from `reader`; `file` names it in errors.
@@ -162,10 +164,12 @@ fn parse_row(line: &str, index: usize, file: &str) -> Result<TraceJob, WorkloadE
 /// Reads Gavel's `simulation_throughputs.json` (isolated throughputs only).
 pub fn read_throughputs(path: &Path) -> Result<Throughputs, WorkloadError> {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| WorkloadError::Io {
-        file: file.clone(),
-        source,
-    })?;
+    let text =
+        crate::fsio::read_to_string_limited(path, crate::fsio::MAX_TRACE_BYTES, "trace table")
+            .map_err(|source| WorkloadError::Io {
+                file: file.clone(),
+                source,
+            })?;
     parse_throughputs(&text, &file)
 }
 

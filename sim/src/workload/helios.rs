@@ -47,7 +47,7 @@ pub fn read(path: &Path, opts: ImportOptions) -> Result<Workload, WorkloadError>
 
 /// Reads a job log; also returns the number of CPU-only jobs left out.
 pub fn read_counted(path: &Path, opts: ImportOptions) -> Result<(Workload, u64), WorkloadError> {
-    let (file, text) = read_text(path)?;
+    let (file, text) = read_text(path, opts.max_trace_bytes())?;
     parse_named(&file, &text, opts)
 }
 
@@ -301,6 +301,7 @@ mod tests {
         let opts = ImportOptions {
             skip_bad_rows: true,
             limit: None,
+            max_bytes: None,
         };
         let w = parse(&text, opts).expect("skips");
         assert_eq!((w.jobs.len(), w.skipped_rows), (1, 1));

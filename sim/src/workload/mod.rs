@@ -99,6 +99,9 @@ pub struct Workload {
     pub skipped_rows: u64,
 }
 
+/// How a trace is named in the error for one over its size limit.
+pub(crate) const TRACE: &str = "trace (`[workload] max_trace_bytes` raises it)";
+
 /// Options every importer takes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ImportOptions {
@@ -106,6 +109,16 @@ pub struct ImportOptions {
     pub skip_bad_rows: bool,
     /// Read at most this many jobs (after sorting by arrival: the first ones).
     pub limit: Option<usize>,
+    /// Refuse a trace file larger than this many bytes (default
+    /// [`MAX_TRACE_BYTES`](crate::fsio::MAX_TRACE_BYTES)).
+    pub max_bytes: Option<u64>,
+}
+
+impl ImportOptions {
+    /// The most bytes a trace file may hold under these options.
+    pub fn max_trace_bytes(&self) -> u64 {
+        self.max_bytes.unwrap_or(crate::fsio::MAX_TRACE_BYTES)
+    }
 }
 
 /// Why a workload could not be read.
@@ -155,6 +168,7 @@ pub fn load(
     let opts = ImportOptions {
         limit: opts.limit.or(spec.jobs.map(|n| n as usize)),
         skip_bad_rows: opts.skip_bad_rows || spec.skip_bad_rows,
+        max_bytes: opts.max_bytes.or(spec.max_trace_bytes),
     };
     let path = |what: &str| {
         spec.path.as_deref().ok_or_else(|| WorkloadError::Format {

@@ -47,7 +47,7 @@ pub fn read(path: &Path, opts: ImportOptions) -> Result<Workload, WorkloadError>
 /// Reads a pod list; also returns how many CPU-only pods (`num_gpu` 0) were
 /// left out.
 pub fn read_counted(path: &Path, opts: ImportOptions) -> Result<(Workload, u64), WorkloadError> {
-    let (file, text) = read_text(path)?;
+    let (file, text) = read_text(path, opts.max_trace_bytes())?;
     parse_named(&file, &text, opts)
 }
 
@@ -136,7 +136,7 @@ pub struct OpenbNode {
 /// Reads a node list. Malformed rows always fail (an inventory with holes
 /// would mislead).
 pub fn read_nodes(path: &Path) -> Result<Vec<OpenbNode>, WorkloadError> {
-    let (file, text) = read_text(path)?;
+    let (file, text) = read_text(path, crate::fsio::MAX_TRACE_BYTES)?;
     parse_nodes_named(&file, &text)
 }
 
@@ -297,6 +297,7 @@ mod tests {
         let opts = ImportOptions {
             skip_bad_rows: true,
             limit: None,
+            max_bytes: None,
         };
         let w = parse(&text, opts).expect("test data");
         assert_eq!((w.jobs.len(), w.skipped_rows), (1, 2));
@@ -308,6 +309,7 @@ mod tests {
         let opts = ImportOptions {
             skip_bad_rows: false,
             limit: Some(3),
+            max_bytes: None,
         };
         let w = read(&data("pods_sample.csv"), opts).expect("test data");
         assert_eq!(w.jobs.len(), 3);

@@ -62,7 +62,7 @@ pub fn read_counted(
     path: &Path,
     opts: ImportOptions,
 ) -> Result<(Workload, PaiDropped), WorkloadError> {
-    let (file, text) = read_text(path)?;
+    let (file, text) = read_text(path, opts.max_trace_bytes())?;
     parse_named(&file, &text, opts)
 }
 
@@ -176,7 +176,7 @@ fn parse_named(
 /// Reads `pai_machine_spec.csv` into `gpu_type → (machines, GPUs)`
 /// (`CPU` machines included, with 0 GPUs). Malformed rows always fail.
 pub fn read_machines(path: &Path) -> Result<BTreeMap<String, (u32, u32)>, WorkloadError> {
-    let (file, text) = read_text(path)?;
+    let (file, text) = read_text(path, crate::fsio::MAX_TRACE_BYTES)?;
     parse_machines_named(&file, &text)
 }
 
@@ -293,6 +293,7 @@ mod tests {
         let opts = ImportOptions {
             skip_bad_rows: true,
             limit: None,
+            max_bytes: None,
         };
         let w = parse(text, opts).expect("test data");
         assert_eq!((w.jobs.len(), w.skipped_rows), (1, 1));

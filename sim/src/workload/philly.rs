@@ -47,11 +47,13 @@ pub const FIELDS: [&str; 6] = [
 /// Reads a Philly `cluster_job_log`.
 pub fn read(path: &Path, opts: ImportOptions) -> Result<Workload, WorkloadError> {
     let file = path.display().to_string();
-    let f = std::fs::File::open(path).map_err(|source| WorkloadError::Io {
-        file: file.clone(),
-        source,
-    })?;
-    parse(std::io::BufReader::new(f), &file, opts)
+    let bytes = crate::fsio::read_limited(path, opts.max_trace_bytes(), super::TRACE).map_err(
+        |source| WorkloadError::Io {
+            file: file.clone(),
+            source,
+        },
+    )?;
+    parse(bytes.as_slice(), &file, opts)
 }
 
 /// Parses a Philly job log from `reader`; `file` names it in errors.

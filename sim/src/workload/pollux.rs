@@ -34,11 +34,13 @@ pub const REQUIRED: [&str; 4] = ["name", "time", "application", "num_replicas"];
 /// Reads a Pollux workload CSV.
 pub fn read(path: &Path, opts: ImportOptions) -> Result<Workload, WorkloadError> {
     let file = path.display().to_string();
-    let f = std::fs::File::open(path).map_err(|source| WorkloadError::Io {
-        file: file.clone(),
-        source,
-    })?;
-    parse(std::io::BufReader::new(f), &file, opts)
+    let bytes = crate::fsio::read_limited(path, opts.max_trace_bytes(), super::TRACE).map_err(
+        |source| WorkloadError::Io {
+            file: file.clone(),
+            source,
+        },
+    )?;
+    parse(bytes.as_slice(), &file, opts)
 }
 
 /// Column positions (0-based) found in the header.

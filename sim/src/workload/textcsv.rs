@@ -7,13 +7,17 @@
 use super::{ImportOptions, TraceJob, Workload, WorkloadError};
 use std::path::Path;
 
-/// Reads a whole file as text, naming it in the error.
-pub(crate) fn read_text(path: &Path) -> Result<(String, String), WorkloadError> {
+/// Reads a whole file of at most `limit` bytes as text, naming it in the
+/// error.
+pub(crate) fn read_text(path: &Path, limit: u64) -> Result<(String, String), WorkloadError> {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| WorkloadError::Io {
-        file: file.clone(),
-        source,
-    })?;
+    let text =
+        crate::fsio::read_to_string_limited(path, limit, super::TRACE).map_err(|source| {
+            WorkloadError::Io {
+                file: file.clone(),
+                source,
+            }
+        })?;
     Ok((file, text))
 }
 

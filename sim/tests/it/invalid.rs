@@ -238,3 +238,26 @@ fn every_invalid_trace_gives_its_message_with_row_and_column() {
         "the invalid-input tour has {scenarios} scenarios, {plans} plans and {total} traces"
     );
 }
+
+/// 20,000 unknown keys (the reliability reproducer `keys-20000.toml`) are
+/// collected in linear time and printed as 20 problems and a count.
+#[test]
+fn many_unknown_keys_are_collected_quickly_and_printed_briefly() {
+    let mut text = String::from(
+        "[[pool]]\nname = \"a\"\ndevice = \"a100-sxm4-80gb\"\nnodes = 1\n[[job]]\nmodel = \"gpt3-1.3b\"\nseq_len = 2048\nglobal_batch = 8\n[job.parallelism]\n",
+    );
+    for i in 0..20_000 {
+        text.push_str(&format!("k{i} = {i}\n"));
+    }
+    let started = std::time::Instant::now();
+    let d = scenario::parse(&text, "many.toml").expect_err("unknown keys");
+    assert!(
+        started.elapsed().as_secs_f64() < 5.0,
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(d.problems.len(), 20_000);
+    let shown = d.to_string();
+    assert!(shown.lines().count() < 200, "{}", shown.lines().count());
+    assert!(shown.ends_with("… and 19980 more problems\n20000 problems found in many.toml"));
+}

@@ -346,6 +346,7 @@ fn loaded_with_problems_shows_them_on_the_scenarios_tab() {
         message: "unknown key".to_owned(),
         help: None,
         excerpt: "sede = 1".to_owned(),
+        excerpt_column: 1,
         underline: 4,
     };
     let fx = update(

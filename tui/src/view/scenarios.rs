@@ -94,7 +94,14 @@ fn problem_lines(problems: &[Problem]) -> Vec<Line<'static>> {
             Span::from(format!("{key}{}", p.message)),
         ]));
         let gutter = p.line.to_string().len();
-        out.push(Line::from(format!("  {} | {}", p.line, p.excerpt)).dim());
+        out.push(
+            Line::from(format!(
+                "  {} | {}",
+                p.line,
+                cirrus_sim::text::escape(&p.excerpt)
+            ))
+            .dim(),
+        );
         out.push(
             Line::from(format!(
                 "  {:gutter$} | {}{}",

@@ -369,6 +369,27 @@ fn workload(
     let format = ctx.required(&raw.format, &span, "workload.format")?;
     ctx.one_of(format, "workload.format", &WORKLOAD_FORMATS)?;
     let resolve = |p: &Opt<String>| p.as_ref().map(|p| dir.join(p.get_ref()));
+    let mut files_ok = true;
+    for (v, key) in [
+        (&raw.path, "workload.path"),
+        (&raw.throughputs, "workload.throughputs"),
+    ] {
+        let Some(v) = v else { continue };
+        let problem = if v.get_ref().trim().is_empty() {
+            Some("expected a file path, found an empty string".to_owned())
+        } else if dir.join(v.get_ref()).is_dir() {
+            Some(format!(
+                "`{}` is a directory; expected a file path",
+                v.get_ref()
+            ))
+        } else {
+            None
+        };
+        if let Some(message) = problem {
+            ctx.error(v.span(), key, message);
+            files_ok = false;
+        }
+    }
     let jobs = match &raw.jobs {
         Some(_) => Some(ctx.count(&raw.jobs, "workload.jobs", 1)?),
         None => None,
@@ -409,13 +430,30 @@ fn workload(
     }
     let mix = mix::mix(raw, synthetic, devices.len(), pools, ctx);
     let (mean, burst, median, sigma, mix) = (mean?, burst?, median?, sigma?, mix?);
-    if missing_jobs {
+    let max_trace_bytes = match &raw.max_trace_bytes {
+        Some(v) => match u64::try_from(*v.get_ref()) {
+            Ok(n) if n >= 1 => Some(n),
+            _ => {
+                let found = v.get_ref();
+                ctx.error(
+                    v.span(),
+                    "workload.max_trace_bytes",
+                    format!("expected a positive integer, found {found}"),
+                );
+                files_ok = false;
+                None
+            }
+        },
+        None => None,
+    };
+    if missing_jobs || !files_ok {
         return None;
     }
     Some(Workload {
         format: format.get_ref().clone(),
         path: resolve(&raw.path),
         throughputs: resolve(&raw.throughputs),
+        max_trace_bytes,
         jobs,
         skip_bad_rows: raw.skip_bad_rows.as_ref().is_some_and(|b| *b.get_ref()),
         arrivals: (mean, burst),

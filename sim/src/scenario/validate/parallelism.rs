@@ -95,6 +95,10 @@ fn int(
     let Some(v) = v else { return Some(default) };
     match v.get_ref() {
         Setting::Int(n) if (min..=max).contains(n) => Some(Choice::Fixed(*n)),
+        Setting::Int(n) if *n > max && max == i64::from(u32::MAX) => {
+            ctx.error(v.span(), key, format!("{n} is too large (at most {max})"));
+            None
+        }
         Setting::Int(n) => {
             let range = match (min, max) {
                 (1, m) if m == i64::from(u32::MAX) => "a positive integer".to_owned(),
