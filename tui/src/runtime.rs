@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
+use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
 /// How often the running task's elapsed time is refreshed.
@@ -160,6 +161,33 @@ impl Runner {
     }
 }
 
+/// SIGTERM, SIGHUP and SIGQUIT: each ends the dashboard like `q` (the
+/// terminal restored) instead of killing it with the terminal left raw.
+struct Signals {
+    term: Signal,
+    hup: Signal,
+    quit: Signal,
+}
+
+impl Signals {
+    fn new() -> std::io::Result<Self> {
+        Ok(Signals {
+            term: signal(SignalKind::terminate())?,
+            hup: signal(SignalKind::hangup())?,
+            quit: signal(SignalKind::quit())?,
+        })
+    }
+
+    /// The name of the next signal received.
+    async fn recv(&mut self) -> &'static str {
+        tokio::select! {
+            _ = self.term.recv() => "SIGTERM",
+            _ = self.hup.recv() => "SIGHUP",
+            _ = self.quit.recv() => "SIGQUIT",
+        }
+    }
+}
+
 /// Follows a run's events file, sending its lines as messages.
 fn follow_run(
     tx: &UnboundedSender<Message>,
@@ -232,6 +260,7 @@ async fn event_loop(options: Options) -> Result<(), TuiError> {
     let mut ticker = tokio::time::interval(TICK);
     let ctrl_c = tokio::signal::ctrl_c();
     tokio::pin!(ctrl_c);
+    let mut signals = Signals::new()?;
     // The key whose effect the next frame shows, and when it was read.
     let mut answering: Option<(String, Instant)> = None;
     while !model.quit {
@@ -253,6 +282,11 @@ async fn event_loop(options: Options) -> Result<(), TuiError> {
             msg = rx.recv() => msg,
             _ = ticker.tick() => runner.tick(&model),
             _ = &mut ctrl_c => Some(Message::Quit),
+            name = signals.recv() => {
+                // Returning drops the guard, which restores the terminal.
+                drop(guard);
+                return Err(TuiError::Signal(name));
+            }
             why = fatal_rx.recv() => {
                 return Err(TuiError::Task(why.unwrap_or_default()));
             }
