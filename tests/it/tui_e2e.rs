@@ -227,3 +227,48 @@ fn signals_restore_the_terminal() {
         assert!(has(b"\x1b[?25h"), "SIG{sig}: cursor not shown");
     }
 }
+
+/// A burst of sort keys on the Queue tab is answered (every key logged),
+/// ends in the order the last key asks for, and `q` pressed right after
+/// still quits promptly: sorting runs off the UI thread and the presses
+/// pending at a frame are handled together (one sort).
+#[test]
+fn a_burst_of_sort_keys_coalesces_and_q_quits_promptly() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("keys.log");
+    let cmd = format!(
+        "{} tui scenarios/failures-whatif.toml --key-log {}",
+        env!("CARGO_BIN_EXE_cirrus"),
+        log.display()
+    );
+    let s = Session::start(
+        &format!("cirrus-sorts-{}", std::process::id()),
+        100,
+        32,
+        &cmd,
+    );
+    s.wait_for(&["simulated 1000 jobs"]);
+    s.keys(&["4"]);
+    s.wait_for(&["Jobs: 1000 of 1000"]);
+    // 25 presses of `s` (arrival → job, six columns round), then reversed.
+    let burst = "s".repeat(25) + "S";
+    s.keys(&[burst.as_str()]);
+    let screen = s.wait_for(&["job ▼"]);
+    assert!(!screen.contains("sorting…"), "{screen}");
+    // A second burst, and `q` straight after it.
+    let burst = "s".repeat(40) + "q";
+    s.keys(&[burst.as_str()]);
+    let start = Instant::now();
+    while s.alive() && start.elapsed() < PATIENCE {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(!s.alive(), "q quits");
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "q took {:?}",
+        start.elapsed()
+    );
+    let answered = read_log(&log);
+    let sorts = answered.iter().filter(|(k, _)| k.contains("'s'")).count();
+    assert!(sorts >= 25, "every sort key is logged: {answered:?}");
+}
