@@ -73,4 +73,7 @@ pub enum ReportError {
         /// What was expected.
         why: String,
     },
+    /// Shards that cannot be merged as a whole (a shard missing).
+    #[error("{0}")]
+    Merge(String),
 }

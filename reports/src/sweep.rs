@@ -9,6 +9,10 @@
 //! over all rows, so the merged file is byte for byte the unsharded one
 //! (both go through [`finish`]).
 
+pub mod identity;
+
+pub use identity::Identity;
+
 use crate::ReportError;
 use crate::csv::{document, number};
 use cirrus_sim::result::SimResult;
@@ -177,7 +181,8 @@ pub fn finish(header: &[String], mut rows: Vec<Vec<String>>) -> Result<String, R
 }
 
 /// Combines shard CSVs (`(file name, text)`) into the unsharded sweep's
-/// exact bytes: the same header in every file, every variant of the grid
+/// exact bytes: the same identity line (scenario, grid, model, seed; see
+/// [`identity`]) and header in every file, every variant of the grid
 /// exactly once, flags recomputed over all rows.
 pub fn merge(files: &[(String, String)]) -> Result<String, ReportError> {
     let bad = |file: &str, line: u64, why: String| ReportError::Sweep {
@@ -189,10 +194,32 @@ pub fn merge(files: &[(String, String)]) -> Result<String, ReportError> {
     let mut rows: Vec<Vec<String>> = Vec::new();
     let mut seen: Vec<Option<(String, u64)>> = Vec::new();
     let mut variants: Option<usize> = None;
+    let mut identity: Option<(String, Identity)> = None;
+    let mut shards: Vec<(String, Option<(usize, usize)>)> = Vec::new();
     for (file, text) in files {
+        let (first, body) = text.split_once('\n').unwrap_or((text, ""));
+        let (id, shard) = Identity::parse(first).map_err(|why| bad(file, 1, why))?;
+        match &identity {
+            Some((f0, id0)) => {
+                if let Some((field, theirs, mine)) = id0.difference(&id) {
+                    return Err(bad(
+                        file,
+                        1,
+                        format!(
+                            "a shard of another sweep: its {field} is `{mine}`, {f0}'s is `{theirs}` \
+                             (shards of one sweep share the scenario file's content, the --vary grid, --model and --seed)"
+                        ),
+                    ));
+                }
+            }
+            None => identity = Some((file.clone(), id)),
+        }
+        shards.push((file.clone(), shard));
+        // Lines of `body` are one further down the file.
+        let bad = |file: &str, line: u64, why: String| bad(file, line + 1, why);
         let mut reader = ::csv::ReaderBuilder::new()
             .has_headers(true)
-            .from_reader(text.as_bytes());
+            .from_reader(body.as_bytes());
         let h: Vec<String> = reader
             .headers()
             .map_err(|e| bad(file, 1, format!("expected a sweep CSV header: {e}")))?
@@ -270,12 +297,12 @@ pub fn merge(files: &[(String, String)]) -> Result<String, ReportError> {
                     format!("variant {v} is also at {f}:{l}: a shard given twice?"),
                 ));
             }
-            *slot = Some((file.clone(), line));
+            *slot = Some((file.clone(), line + 1));
             rows.push(cells);
         }
     }
-    let Some((_, header)) = header else {
-        return Err(bad("merge", 0, "no shard files given".to_owned()));
+    let (Some((_, header)), Some((_, identity))) = (header, identity) else {
+        return Err(ReportError::Merge("no shard files given".to_owned()));
     };
     let missing: Vec<String> = seen
         .iter()
@@ -284,20 +311,48 @@ pub fn merge(files: &[(String, String)]) -> Result<String, ReportError> {
         .map(|(i, _)| i.to_string())
         .collect();
     if !missing.is_empty() {
-        let shown: Vec<&str> = missing.iter().take(10).map(String::as_str).collect();
-        return Err(bad(
-            "merge",
-            0,
-            format!(
-                "{} of {} variants missing ({}{}): is a shard's file missing?",
-                missing.len(),
-                seen.len(),
-                shown.join(", "),
-                if missing.len() > 10 { ", ..." } else { "" }
-            ),
-        ));
+        return Err(ReportError::Merge(missing_shards(
+            &missing,
+            seen.len(),
+            &shards,
+        )));
     }
-    finish(&header, rows)
+    Ok(format!(
+        "{}\n{}",
+        identity.line(None),
+        finish(&header, rows)?
+    ))
+}
+
+/// Why the grid is not whole: which shard (`K/N`, when every file names
+/// the same N) is missing, the variants missing, and the files given.
+fn missing_shards(
+    missing: &[String],
+    variants: usize,
+    shards: &[(String, Option<(usize, usize)>)],
+) -> String {
+    let shown: Vec<&str> = missing.iter().take(10).map(String::as_str).collect();
+    let more = if missing.len() > 10 { ", ..." } else { "" };
+    let names: Vec<&str> = shards.iter().map(|(f, _)| f.as_str()).collect();
+    let counts: Vec<usize> = shards.iter().filter_map(|(_, s)| s.map(|s| s.1)).collect();
+    let absent: Vec<String> = match counts.first() {
+        Some(&n) if counts.len() == shards.len() && counts.iter().all(|&c| c == n) => (1..=n)
+            .filter(|k| !shards.iter().any(|(_, s)| s.map(|s| s.0) == Some(*k)))
+            .map(|k| format!("{k}/{n}"))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let which = match absent.len() {
+        0 => "a shard is missing".to_owned(),
+        1 => format!("shard {} is missing", absent[0]),
+        _ => format!("shards {} are missing", absent.join(", ")),
+    };
+    format!(
+        "{which}: {} of {variants} variants ({}{more}) are in none of {}",
+        missing.len(),
+        shown.join(", "),
+        names.join(", ")
+    )
 }
 
 /// One row of a sweep CSV, for charts.
@@ -315,7 +370,10 @@ pub struct SweepPoint {
 
 /// The rows of a sweep CSV that have a time and a cost.
 pub fn points(file: &str, text: &str) -> Result<Vec<SweepPoint>, ReportError> {
-    let mut reader = ::csv::ReaderBuilder::new().from_reader(text.as_bytes());
+    // The identity line (`# cirrus-sweep ...`) is a comment to the reader.
+    let mut reader = ::csv::ReaderBuilder::new()
+        .comment(Some(b'#'))
+        .from_reader(text.as_bytes());
     let bad = |line: u64, why: String| ReportError::Sweep {
         file: file.to_owned(),
         line,

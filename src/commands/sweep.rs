@@ -8,6 +8,10 @@ use cirrus_sim::{fsio, scenario};
 use rayon::prelude::*;
 use std::path::Path;
 
+/// The most worker threads `--threads` starts (never more than the
+/// variants to run).
+pub const MAX_THREADS: usize = 256;
+
 /// How one variant failed.
 enum VariantError {
     /// Not a valid scenario (or a key that is not there): bad input.
@@ -37,6 +41,20 @@ pub fn run(args: &SweepArgs) -> Result<(), Failure> {
         .map(|v| Axis::parse(v))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| bad(&args.file, &e))?;
+    for (i, a) in axes.iter().enumerate() {
+        if axes[..i].iter().any(|b| b.key == a.key) {
+            return Err(Failure::BadInput(format!(
+                "error: `--vary {}` is given twice: give all its values in one `--vary {}=V1,V2,...`",
+                a.key, a.key
+            )));
+        }
+    }
+    let identity = cirrus_reports::sweep::Identity::new(
+        &text,
+        &axes,
+        &format!("{:?}", args.model).to_lowercase(),
+        args.seed,
+    );
     let grid = Grid::new(axes);
     let shard = match &args.shard {
         Some(s) => Shard::parse(s).map_err(|e| bad(&args.file, &e))?,
@@ -77,7 +95,7 @@ pub fn run(args: &SweepArgs) -> Result<(), Failure> {
     let (results, threads) = match args.threads {
         Some(n) => {
             let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(n.max(1))
+                .num_threads(n.clamp(1, MAX_THREADS.min(indices.len().max(1))))
                 .build()
                 .context("failed to start the worker threads")?;
             (pool.install(run_all), pool.current_num_threads())
@@ -96,6 +114,8 @@ pub fn run(args: &SweepArgs) -> Result<(), Failure> {
     let keys: Vec<String> = grid.axes.iter().map(|a| a.key.clone()).collect();
     let csv = cirrus_reports::sweep::finish(&cirrus_reports::sweep::header(&keys), rows)
         .context("failed to write the sweep CSV")?;
+    let shard_of = args.shard.as_ref().map(|_| (shard.index, shard.count));
+    let csv = format!("{}\n{csv}", identity.line(shard_of));
     match &args.csv {
         Some(path) => crate::output::write_atomically(path, csv.as_bytes())?,
         None => crate::out!("{csv}")?,

@@ -26,12 +26,17 @@ fn quickstart_grid_golden_and_the_same_on_any_thread_count() {
     let csv = stdout(&one);
     insta::assert_snapshot!("quickstart_sweep", csv);
     let lines: Vec<&str> = csv.lines().collect();
-    assert_eq!(lines.len(), 13);
-    assert!(lines[0].starts_with(
+    assert_eq!(lines.len(), 14);
+    assert!(
+        lines[0].starts_with("# cirrus-sweep v1 scenario="),
+        "{}",
+        lines[0]
+    );
+    assert!(lines[1].starts_with(
         "variant,variants,pool.a100.nodes,job.gpt3-1.3b.parallelism.tp,pool.a100.usd_per_device_hour,devices,"
     ));
-    assert!(lines[1].starts_with("0,12,1,1,3.0,8,"), "{}", lines[1]);
-    assert!(lines[12].starts_with("11,12,2,4,1.5,16,"), "{}", lines[12]);
+    assert!(lines[2].starts_with("0,12,1,1,3.0,8,"), "{}", lines[2]);
+    assert!(lines[13].starts_with("11,12,2,4,1.5,16,"), "{}", lines[13]);
     for threads in ["2", "3"] {
         let many = sweep(&["--threads", threads]);
         assert!(many.status.success(), "{}", stderr(&many));
@@ -43,7 +48,9 @@ fn quickstart_grid_golden_and_the_same_on_any_thread_count() {
 fn pareto_rows_are_not_dominated() {
     let o = sweep(&[]);
     let csv = stdout(&o);
-    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let mut reader = csv::ReaderBuilder::new()
+        .comment(Some(b'#'))
+        .from_reader(csv.as_bytes());
     let h = reader.headers().expect("header").clone();
     let at = |n: &str| h.iter().position(|c| c == n).expect("a column");
     let rows: Vec<(f64, f64, bool)> = reader
@@ -110,10 +117,87 @@ fn sharded_sweep_merges_to_the_same_bytes() {
     ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        stderr(&o).contains("6 of 12 variants missing (2, 3, 4, 7, 8, 9)"),
+        stderr(&o).contains(&format!(
+            "shards 3/5, 4/5, 5/5 are missing: 6 of 12 variants (2, 3, 4, 7, 8, 9) are in none of {}, {}",
+            shards[0], shards[1]
+        )),
         "{}",
         stderr(&o)
     );
+
+    // A shard of another sweep (other values, another model, another
+    // seed) is refused, naming the file and line.
+    for (extra, field) in [
+        (
+            &["--vary", "pool.a100.usd_per_device_hour=3.0,2.0"][..],
+            "grid",
+        ),
+        (&["--model", "analytic"][..], "model"),
+        (&["--seed", "7"][..], "seed"),
+    ] {
+        let other = dir.path().join("other.csv");
+        let mut a = vec![
+            "sweep",
+            "scenarios/quickstart.toml",
+            "--shard",
+            "3/5",
+            "--csv",
+            other.to_str().expect("utf-8"),
+        ];
+        // The same grid, but for the key `extra` varies otherwise.
+        let mut vary = VARY.to_vec();
+        if field == "grid" {
+            vary.truncate(4);
+        }
+        a.extend(vary);
+        a.extend_from_slice(extra);
+        let o = cirrus(&a);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let o = cirrus(&[
+            "report",
+            "merge",
+            &shards[0],
+            &shards[1],
+            other.to_str().expect("utf-8"),
+            &shards[3],
+            &shards[4],
+            "-o",
+            merged.to_str().expect("utf-8"),
+        ]);
+        assert_eq!(o.status.code(), Some(2), "{field}");
+        let want = format!(
+            "{}:1: a shard of another sweep: its {field} is",
+            other.display()
+        );
+        assert!(stderr(&o).contains(&want), "{}", stderr(&o));
+    }
+}
+
+/// One key varied twice is refused (it would mislabel rows).
+#[test]
+fn a_key_varied_twice_is_refused() {
+    let o = cirrus(&[
+        "sweep",
+        "scenarios/quickstart.toml",
+        "--vary",
+        "pool.a100.nodes=1,2",
+        "--vary",
+        "pool.a100.nodes=4",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("`--vary pool.a100.nodes` is given twice"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// `--threads` far beyond the variants is capped: the sweep finishes.
+#[test]
+fn a_huge_thread_count_is_capped() {
+    let o = sweep(&["--threads", "100000"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("on 12 threads"), "{}", stderr(&o));
 }
 
 #[test]
@@ -126,7 +210,9 @@ fn a_workload_sweep_reports_cluster_figures() {
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let csv = stdout(&o);
-    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let mut reader = csv::ReaderBuilder::new()
+        .comment(Some(b'#'))
+        .from_reader(csv.as_bytes());
     let h = reader.headers().expect("header").clone();
     let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("a row")).collect();
     assert_eq!(rows.len(), 2);

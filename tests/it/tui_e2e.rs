@@ -174,3 +174,101 @@ fn read_log(path: &Path) -> Vec<(String, f64)> {
         })
         .collect()
 }
+
+/// SIGTERM, SIGHUP and SIGQUIT end the dashboard with the terminal
+/// restored: the alternate screen left (`ESC[?1049l`), the cursor shown
+/// (`ESC[?25h`), raw mode off (`icanon` set again), exit status 1.
+#[test]
+fn signals_restore_the_terminal() {
+    for sig in ["TERM", "HUP", "QUIT"] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let script = dir.path().join("run.sh");
+        std::fs::write(
+            &script,
+            "sh -c 'echo $$ > \"$1/pid\"; exec \"$2\" tui' _ \"$1\" \"$2\"\n\
+             echo \"exit=$?\"\n\
+             stty -a | tr ' ;' '\\n\\n' | grep -x -- '-\\?icanon'\n\
+             sleep 120\n",
+        )
+        .expect("script");
+        let cmd = format!(
+            "sh {} {} {}",
+            script.display(),
+            dir.path().display(),
+            env!("CARGO_BIN_EXE_cirrus")
+        );
+        let name = format!("cirrus-sig{sig}-{}", std::process::id());
+        let s = Session::start(&name, 100, 32, &cmd);
+        let raw = dir.path().join("raw.out");
+        tmux(&[
+            "pipe-pane",
+            "-o",
+            "-t",
+            &name,
+            &format!("cat >> {}", raw.display()),
+        ]);
+        s.wait_for(&["1 Scenarios", "quickstart.toml"]);
+        let pid = std::fs::read_to_string(dir.path().join("pid")).expect("pid file");
+        let killed = Command::new("kill")
+            .args([&format!("-{sig}"), pid.trim()])
+            .status()
+            .expect("kill runs");
+        assert!(killed.success());
+        let screen = s.wait_for(&["exit=1", "icanon"]);
+        assert!(!screen.contains("-icanon"), "raw mode left on:\n{screen}");
+        assert!(
+            !screen.contains("1 Scenarios"),
+            "dashboard left on screen:\n{screen}"
+        );
+        assert!(screen.contains(&format!("stopped by SIG{sig}")), "{screen}");
+        let bytes = std::fs::read(&raw).expect("pane output");
+        let has = |seq: &[u8]| bytes.windows(seq.len()).any(|w| w == seq);
+        assert!(has(b"\x1b[?1049l"), "SIG{sig}: alternate screen not left");
+        assert!(has(b"\x1b[?25h"), "SIG{sig}: cursor not shown");
+    }
+}
+
+/// A burst of sort keys on the Queue tab is answered (every key logged),
+/// ends in the order the last key asks for, and `q` pressed right after
+/// still quits promptly: sorting runs off the UI thread and the presses
+/// pending at a frame are handled together (one sort).
+#[test]
+fn a_burst_of_sort_keys_coalesces_and_q_quits_promptly() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("keys.log");
+    let cmd = format!(
+        "{} tui scenarios/failures-whatif.toml --key-log {}",
+        env!("CARGO_BIN_EXE_cirrus"),
+        log.display()
+    );
+    let s = Session::start(
+        &format!("cirrus-sorts-{}", std::process::id()),
+        100,
+        32,
+        &cmd,
+    );
+    s.wait_for(&["simulated 1000 jobs"]);
+    s.keys(&["4"]);
+    s.wait_for(&["Jobs: 1000 of 1000"]);
+    // 25 presses of `s` (arrival → job, six columns round), then reversed.
+    let burst = "s".repeat(25) + "S";
+    s.keys(&[burst.as_str()]);
+    let screen = s.wait_for(&["job ▼"]);
+    assert!(!screen.contains("sorting…"), "{screen}");
+    // A second burst, and `q` straight after it.
+    let burst = "s".repeat(40) + "q";
+    s.keys(&[burst.as_str()]);
+    let start = Instant::now();
+    while s.alive() && start.elapsed() < PATIENCE {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(!s.alive(), "q quits");
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "q took {:?}",
+        start.elapsed()
+    );
+    let answered = read_log(&log);
+    let sorts = answered.iter().filter(|(k, _)| k.contains("'s'")).count();
+    assert!(sorts >= 25, "every sort key is logged: {answered:?}");
+}

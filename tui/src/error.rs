@@ -13,4 +13,8 @@ pub enum TuiError {
     /// before its message was printed.
     #[error("finish a background task: {0}")]
     Task(String),
+    /// SIGTERM, SIGHUP or SIGQUIT ended the dashboard; the terminal was
+    /// restored first.
+    #[error("go on: stopped by {0}")]
+    Signal(&'static str),
 }

@@ -121,6 +121,13 @@ pub enum Message {
         /// The planner's outcome, or why it failed.
         result: Result<Arc<cirrus_sim::planner::Outcome>, String>,
     },
+    /// The queue's rows for a sort or filter, computed off the UI thread.
+    QueueSorted {
+        /// The request's number: only the latest request's rows are shown.
+        generation: u64,
+        /// Indexes of the shown jobs, in display order.
+        rows: Vec<usize>,
+    },
 }
 
 /// Why a scenario could not be loaded.
@@ -172,6 +179,17 @@ pub enum Effect {
         run: RunId,
         /// The Plan file (format 1) to run.
         plan_json: String,
+    },
+    /// Sort and filter the queue's jobs off the UI thread; the rows come
+    /// back as [`Message::QueueSorted`]. A newer request supersedes an
+    /// older one not yet started.
+    SortQueue {
+        /// The request's number.
+        generation: u64,
+        /// The results whose jobs are sorted.
+        sim: Arc<crate::tasks::SimOutput>,
+        /// The sort column, order and filter.
+        order: crate::queue::Order,
     },
     /// Follow the events file of a run started elsewhere.
     Follow {

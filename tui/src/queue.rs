@@ -88,6 +88,23 @@ pub struct QueueView {
     pub rows: Vec<usize>,
     /// The highlighted row (an index into `rows`).
     pub selected: usize,
+    /// The number of the latest sort requested (see
+    /// [`crate::Effect::SortQueue`]); rows of an older one are dropped.
+    pub generation: u64,
+    /// Whether the rows shown are not yet those of the latest request.
+    pub sorting: bool,
+}
+
+/// What the queue's rows are computed from: a copy of the view's sort
+/// column, order and filter, sent to the sorting thread.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Order {
+    /// The sort column.
+    pub sort: SortKey,
+    /// Largest first.
+    pub descending: bool,
+    /// Only jobs whose id, pool or state contains this text.
+    pub filter: String,
 }
 
 impl Default for QueueView {
@@ -98,6 +115,8 @@ impl Default for QueueView {
             filter: String::new(),
             rows: Vec::new(),
             selected: 0,
+            generation: 0,
+            sorting: false,
         }
     }
 }
@@ -113,9 +132,32 @@ fn by_option(a: Option<f64>, b: Option<f64>) -> Ordering {
 }
 
 impl QueueView {
-    /// Recomputes the shown rows from `jobs` (sort, then filter), keeping
-    /// the selection in range. Ties keep the trace's order.
+    /// The sort column, order and filter, for [`Order::rows`].
+    pub fn order(&self) -> Order {
+        Order {
+            sort: self.sort,
+            descending: self.descending,
+            filter: self.filter.clone(),
+        }
+    }
+
+    /// Shows `rows`, keeping the selection in range.
+    pub fn show(&mut self, rows: Vec<usize>) {
+        self.rows = rows;
+        self.selected = self.selected.min(self.rows.len().saturating_sub(1));
+    }
+
+    /// Recomputes the shown rows from `jobs` at once (see [`Order::rows`]).
     pub fn rebuild(&mut self, jobs: &[JobRecord]) {
+        let rows = self.order().rows(jobs);
+        self.show(rows);
+    }
+}
+
+impl Order {
+    /// The shown rows of `jobs` (filter, then sort). Ties keep the
+    /// trace's order.
+    pub fn rows(&self, jobs: &[JobRecord]) -> Vec<usize> {
         let needle = self.filter.to_lowercase();
         let mut rows: Vec<usize> = (0..jobs.len())
             .filter(|&i| {
@@ -145,8 +187,7 @@ impl QueueView {
         } else {
             rows.sort_by(|a, b| cmp(a, b).then(a.cmp(b)));
         }
-        self.rows = rows;
-        self.selected = self.selected.min(self.rows.len().saturating_sub(1));
+        rows
     }
 }
 

@@ -16,8 +16,9 @@ use ratatui::crossterm::event::{self, Event};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
+use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
 /// How often the running task's elapsed time is refreshed.
@@ -57,6 +58,9 @@ struct Runner {
     messages: UnboundedSender<Message>,
     fatal: UnboundedSender<String>,
     cancels: HashMap<RunId, (Arc<AtomicBool>, Instant)>,
+    /// The number of the latest queue sort asked for; older ones not yet
+    /// started are skipped, and their rows never sent.
+    latest_sort: Arc<AtomicU64>,
 }
 
 impl Runner {
@@ -127,11 +131,48 @@ impl Runner {
                     let _ = tx.send(Message::ExecStopped { run, error });
                 });
             }
+            Effect::SortQueue {
+                generation,
+                sim,
+                order,
+            } => {
+                let latest = self.latest_sort.clone();
+                latest.store(generation, Ordering::Relaxed);
+                let tx = self.messages.clone();
+                self.spawn("sorting the queue", move || {
+                    let current = || latest.load(Ordering::Relaxed) == generation;
+                    if !current() {
+                        return;
+                    }
+                    let jobs = match sim.as_ref() {
+                        tasks::SimOutput::Cluster { outcome, .. } => outcome.jobs.as_slice(),
+                        tasks::SimOutput::Steps { .. } => &[],
+                    };
+                    let rows = order.rows(jobs);
+                    if current() {
+                        let _ = tx.send(Message::QueueSorted { generation, rows });
+                    }
+                });
+            }
             Effect::Cancel(run) => {
                 if let Some((flag, _)) = self.cancels.remove(&run) {
                     flag.store(true, Ordering::Relaxed);
                 }
             }
+        }
+    }
+
+    /// Executes `effects` in order, except that of several queue sorts
+    /// only the last is started (latest request wins).
+    fn execute_all(&mut self, effects: Vec<Effect>) {
+        let last_sort = effects
+            .iter()
+            .rposition(|e| matches!(e, Effect::SortQueue { .. }));
+        for (i, effect) in effects.into_iter().enumerate() {
+            if matches!(effect, Effect::SortQueue { .. }) && Some(i) != last_sort {
+                continue;
+            }
+            self.execute(effect);
         }
     }
 
@@ -157,6 +198,33 @@ impl Runner {
         let task = model.task.as_ref()?;
         let (_, started) = self.cancels.get(&task.run)?;
         Some(Message::Tick(started.elapsed()))
+    }
+}
+
+/// SIGTERM, SIGHUP and SIGQUIT: each ends the dashboard like `q` (the
+/// terminal restored) instead of killing it with the terminal left raw.
+struct Signals {
+    term: Signal,
+    hup: Signal,
+    quit: Signal,
+}
+
+impl Signals {
+    fn new() -> std::io::Result<Self> {
+        Ok(Signals {
+            term: signal(SignalKind::terminate())?,
+            hup: signal(SignalKind::hangup())?,
+            quit: signal(SignalKind::quit())?,
+        })
+    }
+
+    /// The name of the next signal received.
+    async fn recv(&mut self) -> &'static str {
+        tokio::select! {
+            _ = self.term.recv() => "SIGTERM",
+            _ = self.hup.recv() => "SIGHUP",
+            _ = self.quit.recv() => "SIGQUIT",
+        }
     }
 }
 
@@ -194,9 +262,20 @@ fn spawn_key_reader(tx: UnboundedSender<(Event, Instant)>) {
     });
 }
 
-fn apply(model: &mut Model, msg: Message, runner: &mut Runner) {
-    for effect in update(model, msg) {
-        runner.execute(effect);
+/// The message for a terminal event (keys only), noting the key for the
+/// key log.
+fn key_message(
+    model: &Model,
+    ev: Event,
+    read: Instant,
+    answering: &mut Vec<(String, Instant)>,
+) -> Option<Message> {
+    match ev {
+        Event::Key(key) => {
+            answering.push((format!("{:?}", key.code).replace(' ', ""), read));
+            keys::message_for(model, key)
+        }
+        _ => None,
     }
 }
 
@@ -220,6 +299,7 @@ async fn event_loop(options: Options) -> Result<(), TuiError> {
         messages: tx,
         fatal: fatal_tx,
         cancels: HashMap::new(),
+        latest_sort: Arc::new(AtomicU64::new(0)),
     };
     if let Some(path) = options.file {
         runner.execute(Effect::Load(path));
@@ -232,38 +312,55 @@ async fn event_loop(options: Options) -> Result<(), TuiError> {
     let mut ticker = tokio::time::interval(TICK);
     let ctrl_c = tokio::signal::ctrl_c();
     tokio::pin!(ctrl_c);
-    // The key whose effect the next frame shows, and when it was read.
-    let mut answering: Option<(String, Instant)> = None;
+    let mut signals = Signals::new()?;
+    // The keys whose effect the next frame shows, and when each was read.
+    let mut answering: Vec<(String, Instant)> = Vec::new();
     while !model.quit {
         guard.terminal.draw(|frame| view(&model, frame))?;
-        if let (Some((key, read)), Some(log)) = (answering.take(), key_log.as_mut()) {
+        if let Some(log) = key_log.as_mut() {
             use std::io::Write;
-            writeln!(log, "{key} {:.3}", read.elapsed().as_secs_f64() * 1e3)?;
+            for (key, read) in answering.drain(..) {
+                writeln!(log, "{key} {:.3}", read.elapsed().as_secs_f64() * 1e3)?;
+            }
             log.flush()?;
         }
+        answering.clear();
+        let mut effects = Vec::new();
         let msg = tokio::select! {
             ev = key_rx.recv() => match ev {
-                Some((Event::Key(key), read)) => {
-                    answering = Some((format!("{:?}", key.code).replace(' ', ""), read));
-                    keys::message_for(&model, key)
-                }
-                Some(_) => None,
+                Some((ev, read)) => key_message(&model, ev, read, &mut answering),
                 None => Some(Message::Quit),
             },
             msg = rx.recv() => msg,
             _ = ticker.tick() => runner.tick(&model),
             _ = &mut ctrl_c => Some(Message::Quit),
+            name = signals.recv() => {
+                // Returning drops the guard, which restores the terminal.
+                drop(guard);
+                return Err(TuiError::Signal(name));
+            }
             why = fatal_rx.recv() => {
                 return Err(TuiError::Task(why.unwrap_or_default()));
             }
         };
         if let Some(msg) = msg {
-            apply(&mut model, msg, &mut runner);
+            effects.extend(update(&mut model, msg));
+        }
+        // Every key already typed is answered by the next frame: a burst of
+        // presses is one frame (and several sort keys one sort).
+        while !model.quit {
+            let Ok((ev, read)) = key_rx.try_recv() else {
+                break;
+            };
+            if let Some(msg) = key_message(&model, ev, read, &mut answering) {
+                effects.extend(update(&mut model, msg));
+            }
         }
         // A burst of progress reports is drawn once.
         while let Ok(msg) = rx.try_recv() {
-            apply(&mut model, msg, &mut runner);
+            effects.extend(update(&mut model, msg));
         }
+        runner.execute_all(effects);
     }
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! The real terminal: raw mode and the alternate screen on entry, restored
-//! on every way out — normal return, error (the guard's `Drop`) and panic
+//! on every way out — normal return, error, SIGTERM, SIGHUP and SIGQUIT
+//! (the guard's `Drop`; the runtime turns the signals into a return) and panic
 //! (the hook `ratatui::try_init` installs, which restores before the
 //! default hook prints the message).
 

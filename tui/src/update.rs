@@ -75,8 +75,8 @@ pub fn update(model: &mut Model, msg: Message) -> Vec<Effect> {
             Tab::Queue => model.input = Some(Input::Filter),
             _ => {}
         },
-        Message::Input(c) => type_char(model, Some(c)),
-        Message::Backspace => type_char(model, None),
+        Message::Input(c) => return type_char(model, Some(c)),
+        Message::Backspace => return type_char(model, None),
         Message::Escape => {
             if model.input.is_some() {
                 model.input = None;
@@ -133,11 +133,17 @@ pub fn update(model: &mut Model, msg: Message) -> Vec<Effect> {
         }
         Message::NextSort => {
             model.queue.sort = model.queue.sort.next();
-            rebuild_queue(model);
+            return rebuild_queue(model);
         }
         Message::ReverseSort => {
             model.queue.descending = !model.queue.descending;
-            rebuild_queue(model);
+            return rebuild_queue(model);
+        }
+        Message::QueueSorted { generation, rows } => {
+            if generation == model.queue.generation {
+                model.queue.sorting = false;
+                model.queue.show(rows);
+            }
         }
         Message::ZoomIn => zoom(model, 1),
         Message::ZoomOut => zoom(model, -1),
@@ -189,7 +195,8 @@ pub fn update(model: &mut Model, msg: Message) -> Vec<Effect> {
                         model.cluster_row = 0;
                         model.timeline = Default::default();
                         model.queue.selected = 0;
-                        rebuild_queue(model);
+                        model.queue.rows.clear();
+                        return rebuild_queue(model);
                     }
                     Err(e) => {
                         model.status = "the simulation failed".to_owned();
@@ -264,16 +271,17 @@ fn scroll(model: &mut Model, by: f64) {
 }
 
 /// Adds (`Some`) or removes (`None`) a typed character.
-fn type_char(model: &mut Model, c: Option<char>) {
+fn type_char(model: &mut Model, c: Option<char>) -> Vec<Effect> {
     match &mut model.input {
         Some(Input::Path(text)) => edit(text, c),
         Some(Input::Filter) => {
             edit(&mut model.queue.filter, c);
             model.queue.selected = 0;
-            rebuild_queue(model);
+            return rebuild_queue(model);
         }
         None => {}
     }
+    Vec::new()
 }
 
 fn edit(text: &mut String, c: Option<char>) {
@@ -285,12 +293,25 @@ fn edit(text: &mut String, c: Option<char>) {
     }
 }
 
-fn rebuild_queue(model: &mut Model) {
-    let jobs = match model.sim.as_deref() {
-        Some(SimOutput::Cluster { outcome, .. }) => outcome.jobs.as_slice(),
-        _ => &[],
-    };
-    model.queue.rebuild(jobs);
+/// Asks for the queue's rows in its new order, off the UI thread (a sort
+/// of a million jobs takes a noticeable fraction of a second); the rows
+/// shown meanwhile are the previous ones.
+fn rebuild_queue(model: &mut Model) -> Vec<Effect> {
+    match &model.sim {
+        Some(sim) if matches!(sim.as_ref(), SimOutput::Cluster { .. }) => {
+            model.queue.generation += 1;
+            model.queue.sorting = true;
+            vec![Effect::SortQueue {
+                generation: model.queue.generation,
+                sim: sim.clone(),
+                order: model.queue.order(),
+            }]
+        }
+        _ => {
+            model.queue.show(Vec::new());
+            Vec::new()
+        }
+    }
 }
 
 /// Enter: the typed path on the Scenarios tab, else the selected file;

@@ -8,12 +8,21 @@ use crate::tasks::SimOutput;
 use cirrus_sim::cluster::Policy;
 use cirrus_sim::scenario::{Choice, Scenario};
 
+/// The largest value a count knob reaches: the most devices a scenario may
+/// hold, so doubling never overflows. A pool's nodes stop sooner, where
+/// the scenario's devices would pass that limit.
+pub const MAX_COUNT: u64 = cirrus_sim::scenario::MAX_DEVICES;
+
+/// How far a scale knob (a failure or revocation rate) moves from the
+/// scenario's value, either way: 2^10 times.
+pub const SCALE_RANGE: f64 = 1024.0;
+
 /// How a knob's value moves.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Step {
-    /// A whole number ≥ 1, doubled and halved (node counts, parallel
-    /// degrees).
-    Count,
+    /// A whole number from 1 to this maximum, doubled and halved (node
+    /// counts, parallel degrees).
+    Count(u64),
     /// A positive number, doubled and halved (failure and revocation rates).
     Scale,
     /// One of these words, in turn.
@@ -51,13 +60,15 @@ impl Knob {
         self.value != self.base
     }
 
-    /// Moves the value one step up (`up`) or down.
+    /// Moves the value one step up (`up`) or down, within its range: a
+    /// count stays in 1..=[`MAX_COUNT`], a scale within [`SCALE_RANGE`]
+    /// times the scenario's value either way.
     pub fn nudge(&mut self, up: bool) {
         self.value = match &self.step {
-            Step::Count => {
+            Step::Count(max) => {
                 let n: u64 = self.value.parse().unwrap_or(1);
                 let n = if up {
-                    n.saturating_mul(2)
+                    n.saturating_mul(2).min((*max).clamp(1, MAX_COUNT))
                 } else {
                     (n / 2).max(1)
                 };
@@ -65,8 +76,9 @@ impl Knob {
             }
             Step::Scale => {
                 let x: f64 = self.value.parse().unwrap_or(1.0);
+                let base: f64 = self.base.parse().unwrap_or(1.0);
                 let x = if up { x * 2.0 } else { x / 2.0 };
-                format_number(x)
+                format_number(x.clamp(base / SCALE_RANGE, base * SCALE_RANGE))
             }
             Step::Choice(options) => {
                 let i = options.iter().position(|o| *o == self.value).unwrap_or(0);
@@ -91,13 +103,17 @@ fn format_number(x: f64) -> String {
 pub fn knobs(s: &Scenario) -> Vec<Knob> {
     let mut out = Vec::new();
     let devices: Vec<String> = cirrus_sim::catalogue::ids().map(str::to_owned).collect();
+    let all_devices: u64 = s.pools.iter().map(|p| p.devices()).sum();
     for p in &s.pools {
         let key = |k: &str| format!("pool.{}.{k}", p.name);
+        // The other pools' devices stay; this pool's nodes may fill the rest.
+        let room = MAX_COUNT.saturating_sub(all_devices - p.devices());
+        let max_nodes = (room / u64::from(p.devices_per_node.max(1))).max(u64::from(p.nodes));
         out.push(Knob::new(
             key("nodes"),
             format!("{}: nodes", p.name),
             p.nodes.to_string(),
-            Step::Count,
+            Step::Count(max_nodes),
         ));
         if p.device.measured.is_none() && cirrus_sim::catalogue::lookup(&p.device.id).is_some() {
             out.push(Knob::new(
@@ -148,7 +164,7 @@ pub fn knobs(s: &Scenario) -> Vec<Knob> {
                     format!("job.{}.parallelism.{k}", j.name),
                     format!("{}: {what}", j.name),
                     v.to_string(),
-                    Step::Count,
+                    Step::Count(MAX_COUNT),
                 ));
             }
         }
@@ -255,7 +271,7 @@ mod tests {
 
     #[test]
     fn counts_double_and_halve_but_stay_whole_and_positive() {
-        let mut k = knob(Step::Count, "3");
+        let mut k = knob(Step::Count(MAX_COUNT), "3");
         k.nudge(true);
         assert_eq!(k.value, "6");
         assert!(k.changed());
@@ -276,5 +292,28 @@ mod tests {
         c.nudge(true);
         assert_eq!(c.value, "a");
         assert!(!c.changed());
+    }
+
+    #[test]
+    fn doubling_stops_at_the_range() {
+        let mut k = knob(Step::Count(MAX_COUNT), "3");
+        for _ in 0..100 {
+            k.nudge(true);
+        }
+        assert_eq!(k.value, MAX_COUNT.to_string());
+        let mut k = knob(Step::Count(1000), "3");
+        for _ in 0..100 {
+            k.nudge(true);
+        }
+        assert_eq!(k.value, "1000");
+        let mut s = knob(Step::Scale, "0.05");
+        for _ in 0..100 {
+            s.nudge(true);
+        }
+        assert_eq!(s.value, format_number(0.05 * SCALE_RANGE));
+        for _ in 0..200 {
+            s.nudge(false);
+        }
+        assert_eq!(s.value, format_number(0.05 / SCALE_RANGE));
     }
 }

@@ -81,11 +81,20 @@ fn finish_sorts_and_flags() {
 #[test]
 fn merged_shards_equal_the_whole() {
     let h = header(&keys());
-    let whole = finish(&h, grid()).expect("in memory");
+    let id = Identity::new("scenario", &[], "event", None);
+    let whole = format!(
+        "{}\n{}",
+        id.line(None),
+        finish(&h, grid()).expect("in memory")
+    );
     // Shards 1/2 and 2/2 (variants 0, 2, 4 and 1, 3), flags within each.
     let shard = |k: usize| {
         let rows: Vec<Vec<String>> = grid().into_iter().skip(k).step_by(2).collect();
-        finish(&h, rows).expect("in memory")
+        format!(
+            "{}\n{}",
+            id.line(Some((k + 1, 2))),
+            finish(&h, rows).expect("in memory")
+        )
     };
     let (a, b) = (shard(0), shard(1));
     assert_ne!(a, whole);
@@ -101,7 +110,7 @@ fn merged_shards_equal_the_whole() {
         .to_string();
     assert_eq!(
         e,
-        "merge:0: 2 of 5 variants missing (1, 3): is a shard's file missing?"
+        "shard 2/2 is missing: 2 of 5 variants (1, 3) are in none of a.csv"
     );
     let e = merge(&[
         ("a.csv".to_owned(), a.clone()),
@@ -112,25 +121,46 @@ fn merged_shards_equal_the_whole() {
     .to_string();
     assert_eq!(
         e,
-        "a2.csv:2: variant 0 is also at a.csv:2: a shard given twice?"
+        "a2.csv:3: variant 0 is also at a.csv:3: a shard given twice?"
     );
     let other = a.replacen("pool.a.nodes", "pool.b.nodes", 1);
-    let e = merge(&[("a.csv".to_owned(), other), ("b.csv".to_owned(), b)])
+    let e = merge(&[("a.csv".to_owned(), other), ("b.csv".to_owned(), b.clone())])
         .expect_err("other keys")
         .to_string();
     assert!(
-        e.starts_with("b.csv:1: its header differs from a.csv's"),
+        e.starts_with("b.csv:2: its header differs from a.csv's"),
         "{e}"
     );
     let e = merge(&[("x.csv".to_owned(), "a,b\n1,2\n".to_owned())])
         .expect_err("not a sweep")
         .to_string();
-    assert!(e.starts_with("x.csv:1: expected a sweep CSV"), "{e}");
+    assert!(
+        e.starts_with("x.csv:1: expected the sweep's identity line"),
+        "{e}"
+    );
+    let e = merge(&[("x.csv".to_owned(), format!("{}\na,b\n1,2\n", id.line(None)))])
+        .expect_err("not a sweep")
+        .to_string();
+    assert!(e.starts_with("x.csv:2: expected a sweep CSV"), "{e}");
+    let foreign = Identity::new("another scenario", &[], "event", None);
+    let e = merge(&[
+        ("a.csv".to_owned(), a.clone()),
+        (
+            "f.csv".to_owned(),
+            b.replacen(&id.line(None), &foreign.line(None), 1),
+        ),
+    ])
+    .expect_err("another scenario")
+    .to_string();
+    assert!(
+        e.starts_with("f.csv:1: a shard of another sweep: its scenario is"),
+        "{e}"
+    );
     let bad = a.replacen("\n0,5,", "\nzero,5,", 1);
     let e = merge(&[("a.csv".to_owned(), bad)])
         .expect_err("bad index")
         .to_string();
-    assert_eq!(e, "a.csv:2: expected the variant index as a whole number");
+    assert_eq!(e, "a.csv:3: expected the variant index as a whole number");
 }
 
 #[test]

@@ -49,6 +49,7 @@ pub use domain::{
 };
 pub use reference::reference_markdown;
 pub use schema::{json_schema, json_schema_text};
+pub use validate::MAX_DEVICES;
 
 use diag::Collector;
 use std::path::Path;

@@ -198,7 +198,7 @@ fn the_filter_applies_as_it_is_typed() {
             result: Ok(scenario()),
         },
     );
-    update(
+    settle(
         &mut m,
         Message::Simulated {
             run: 1,
@@ -211,9 +211,9 @@ fn the_filter_applies_as_it_is_typed() {
     assert_eq!(m.queue.rows, [0, 1]);
     update(&mut m, Message::ShowTab(Tab::Queue));
     update(&mut m, Message::StartInput);
-    update(&mut m, Message::Input('b'));
+    settle(&mut m, Message::Input('b'));
     assert_eq!(m.queue.rows, [1]);
-    update(&mut m, Message::Backspace);
+    settle(&mut m, Message::Backspace);
     assert_eq!(m.queue.rows, [0, 1]);
     update(&mut m, Message::Open);
     assert!(m.input.is_none(), "Enter ends the filter");
@@ -294,7 +294,7 @@ fn next_objective_alternates_time_and_cost() {
 #[test]
 fn sort_messages_reorder_the_queue() {
     let mut m = loaded();
-    update(
+    settle(
         &mut m,
         Message::Simulated {
             run: 1,
@@ -302,12 +302,73 @@ fn sort_messages_reorder_the_queue() {
         },
     );
     assert_eq!(m.queue.rows, [0, 1]);
-    update(&mut m, Message::NextSort);
+    settle(&mut m, Message::NextSort);
     assert_eq!(m.queue.sort, SortKey::Id);
     assert_eq!(m.queue.rows, [1, 0]);
-    update(&mut m, Message::ReverseSort);
+    settle(&mut m, Message::ReverseSort);
     assert!(m.queue.descending);
     assert_eq!(m.queue.rows, [0, 1]);
+}
+
+/// Sorting leaves the UI thread: `update` asks for it, and only the latest
+/// request's rows are shown (an older one arriving late is dropped).
+#[test]
+fn sorts_are_effects_and_only_the_latest_counts() {
+    let mut m = loaded();
+    settle(
+        &mut m,
+        Message::Simulated {
+            run: 1,
+            result: Ok(cluster_output(vec![record("b", 0.0), record("a", 1.0)])),
+        },
+    );
+    let first = update(&mut m, Message::NextSort);
+    assert!(matches!(first.as_slice(), [Effect::SortQueue { .. }]));
+    assert!(m.queue.sorting, "the rows shown are not yet sorted");
+    assert_eq!(m.queue.rows, [0, 1], "the old rows stay until the new come");
+    let second = update(&mut m, Message::ReverseSort);
+    // The older request's rows arrive after the newer was asked for.
+    for effect in first {
+        feed_sort(&mut m, effect);
+    }
+    assert_eq!(m.queue.rows, [0, 1], "a superseded sort is not shown");
+    assert!(m.queue.sorting);
+    for effect in second {
+        feed_sort(&mut m, effect);
+    }
+    assert!(!m.queue.sorting);
+    assert_eq!(m.queue.rows, [0, 1], "by job, descending: b, a");
+    assert_eq!((m.queue.sort, m.queue.descending), (SortKey::Id, true));
+}
+
+/// `update`, then the queue sorts it asks for, done at once as the runtime
+/// does them in the background; returns the other effects.
+fn settle(m: &mut Model, msg: Message) -> Vec<Effect> {
+    let mut rest = Vec::new();
+    for effect in update(m, msg) {
+        if matches!(effect, Effect::SortQueue { .. }) {
+            feed_sort(m, effect);
+        } else {
+            rest.push(effect);
+        }
+    }
+    rest
+}
+
+/// Runs a queue sort and gives its rows to `update`.
+fn feed_sort(m: &mut Model, effect: Effect) {
+    if let Effect::SortQueue {
+        generation,
+        sim,
+        order,
+    } = effect
+    {
+        let rows = match sim.as_ref() {
+            crate::tasks::SimOutput::Cluster { outcome, .. } => order.rows(&outcome.jobs),
+            crate::tasks::SimOutput::Steps { .. } => Vec::new(),
+        };
+        update(m, Message::QueueSorted { generation, rows });
+    }
 }
 
 #[test]

@@ -94,8 +94,9 @@ pub fn render(model: &Model, frame: &mut Frame, area: Rect) {
     } else {
         format!(", filter \"{}\"", q.filter)
     };
+    let sorting = if q.sorting { ", sorting…" } else { "" };
     let title = format!(
-        "Jobs: {} of {} shown{filter} (s sorts, S reverses, / filters)",
+        "Jobs: {} of {} shown{filter}{sorting} (s sorts, S reverses, / filters)",
         q.rows.len(),
         outcome.jobs.len()
     );

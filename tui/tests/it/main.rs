@@ -2,5 +2,6 @@
 //! `TestBackend` at 80×24 and 160×48 and compared with its snapshot; the
 //! README's key table checked against the help.
 
+mod knobs;
 mod readme;
 mod screens;

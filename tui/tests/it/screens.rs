@@ -4,7 +4,7 @@
 
 use cirrus_sim::cluster::Progress;
 use cirrus_tui::tasks::{self, SimOutput};
-use cirrus_tui::{Message, Model, Tab, update, view};
+use cirrus_tui::{Effect, Message, Model, Tab, update, view};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use std::path::{Path, PathBuf};
@@ -93,10 +93,29 @@ fn simulated(file: &str) -> Arc<SimOutput> {
     Arc::new(tasks::simulate(&s, &mut |_, _| {}, &AtomicBool::new(false)).expect("runs"))
 }
 
+/// `update`, then the queue sorts it asks for, done at once (the runtime
+/// does them on a background thread).
+fn settle(model: &mut Model, msg: Message) {
+    for effect in update(model, msg) {
+        if let Effect::SortQueue {
+            generation,
+            sim,
+            order,
+        } = effect
+        {
+            let rows = match sim.as_ref() {
+                SimOutput::Cluster { outcome, .. } => order.rows(&outcome.jobs),
+                _ => Vec::new(),
+            };
+            update(model, Message::QueueSorted { generation, rows });
+        }
+    }
+}
+
 /// A model with `file` loaded and simulated.
 fn finished(file: &str) -> Model {
     let mut model = loaded(file);
-    update(
+    settle(
         &mut model,
         Message::Simulated {
             run: 1,
@@ -189,9 +208,9 @@ fn queue_sorted_by_jct_descending_with_a_selection() {
     let mut model = finished("scenarios/gavel-replay.toml");
     update(&mut model, Message::ShowTab(Tab::Queue));
     for _ in 0..3 {
-        update(&mut model, Message::NextSort);
+        settle(&mut model, Message::NextSort);
     }
-    update(&mut model, Message::ReverseSort);
+    settle(&mut model, Message::ReverseSort);
     update(&mut model, Message::Down(4));
     snapshot("queue_sorted", &model);
 }
@@ -202,7 +221,7 @@ fn queue_filtered() {
     update(&mut model, Message::ShowTab(Tab::Queue));
     update(&mut model, Message::StartInput);
     for c in "k80".chars() {
-        update(&mut model, Message::Input(c));
+        settle(&mut model, Message::Input(c));
     }
     snapshot("queue_filtered", &model);
 }
