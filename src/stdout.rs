@@ -1,6 +1,6 @@
 //! Fallible printing to standard output. `print!` panics on a write error
 //! and silently drops text when standard output is closed; a command that
-//! prints through [`print`] (or the `out!`/`outln!` macros) instead fails
+//! prints through [`print()`] (or the `out!`/`outln!` macros) instead fails
 //! with an error: a full disk or a closed standard output is a runtime
 //! failure (exit status 1), a reader that went away (`| head`) ends the
 //! command quietly (see `crate::run`).
@@ -67,7 +67,7 @@ pub fn eprint(args: fmt::Arguments<'_>) {
     let _ = lock.write_fmt(args).and_then(|()| lock.flush());
 }
 
-/// `eprintln!` that never panics (see [`eprint`]).
+/// `eprintln!` that never panics (see [`eprint()`]).
 #[macro_export]
 macro_rules! errln {
     ($($arg:tt)*) => {
