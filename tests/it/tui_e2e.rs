@@ -253,8 +253,15 @@ fn a_burst_of_sort_keys_coalesces_and_q_quits_promptly() {
     // 25 presses of `s` (arrival → job, six columns round), then reversed.
     let burst = "s".repeat(25) + "S";
     s.keys(&[burst.as_str()]);
-    let screen = s.wait_for(&["job ▼"]);
+    let mut screen = s.wait_for(&["job ▼"]);
+    // The header follows the key at once; the rows when the sort is done.
+    let start = Instant::now();
+    while screen.contains("sorting…") && start.elapsed() < PATIENCE {
+        std::thread::sleep(Duration::from_millis(50));
+        screen = s.screen();
+    }
     assert!(!screen.contains("sorting…"), "{screen}");
+    assert!(screen.contains("job ▼"), "{screen}");
     // A second burst, and `q` straight after it.
     let burst = "s".repeat(40) + "q";
     s.keys(&[burst.as_str()]);
