@@ -614,19 +614,7 @@ fn node_plans(
                 stages.insert(to_u32(g / (tp * replicas)));
                 reps.insert(to_u32(first_replica + (g / tp) % replicas));
             }
-            let node = to_u32(node);
-            let share = shares
-                .iter()
-                .find(|sh| sh.pool == pool.name && sh.node == node);
-            nodes.push(NodePlan {
-                pool: pool.name.clone(),
-                node,
-                device: pool.device.id.clone(),
-                stages: stages.into_iter().collect(),
-                replicas: reps.into_iter().collect(),
-                batch_share: share.map_or(0.0, |sh| sh.batch_share),
-                lr_share: share.map_or(0.0, |sh| sh.lr_share),
-            });
+            nodes.push(node_plan(pool, to_u32(node), stages, reps, shares));
         }
         first_replica += replicas;
     }
@@ -675,6 +663,29 @@ fn spread_stages(s: &Scenario, lay: &StageLayout) -> Vec<StagePlan> {
         .collect()
 }
 
+/// Node `node` of `pool`, holding `stages` and `replicas`, with its share
+/// from `shares` (0 when it has none).
+fn node_plan(
+    pool: &crate::scenario::Pool,
+    node: u32,
+    stages: BTreeSet<u32>,
+    replicas: BTreeSet<u32>,
+    shares: &[NodeShare],
+) -> NodePlan {
+    let share = shares
+        .iter()
+        .find(|sh| sh.pool == pool.name && sh.node == node);
+    NodePlan {
+        pool: pool.name.clone(),
+        node,
+        device: pool.device.id.clone(),
+        stages: stages.into_iter().collect(),
+        replicas: replicas.into_iter().collect(),
+        batch_share: share.map_or(0.0, |sh| sh.batch_share),
+        lr_share: share.map_or(0.0, |sh| sh.lr_share),
+    }
+}
+
 /// The nodes of a job whose stages lie on different pools: on each stage's
 /// pool, tensor rank j of replica r of the pool's `local`-th stage is device
 /// j + tp·(r + dp·local).
@@ -709,22 +720,7 @@ fn spread_nodes(
     }
     held.sort_by_key(|((p, n), _, _)| (lay.pools.iter().position(|q| q == p), *n));
     held.into_iter()
-        .map(|((p, node), stages, reps)| {
-            let pool = &s.pools[p];
-            let node = to_u32(node);
-            let share = shares
-                .iter()
-                .find(|sh| sh.pool == pool.name && sh.node == node);
-            NodePlan {
-                pool: pool.name.clone(),
-                node,
-                device: pool.device.id.clone(),
-                stages: stages.into_iter().collect(),
-                replicas: reps.into_iter().collect(),
-                batch_share: share.map_or(0.0, |sh| sh.batch_share),
-                lr_share: share.map_or(0.0, |sh| sh.lr_share),
-            }
-        })
+        .map(|((p, node), stages, reps)| node_plan(&s.pools[p], to_u32(node), stages, reps, shares))
         .collect()
 }
 

@@ -49,14 +49,19 @@ pub fn load(path: &Path) -> Result<Scenario, Failure> {
 /// estimate is not held to the event-level simulation's budget.
 pub fn load_for(path: &Path, model: crate::cli::StepModelKind) -> Result<Scenario, Failure> {
     calibrate::ensure_local_profile(path)?;
-    let opts = scenario::LoadOptions {
-        analytic_only: model == crate::cli::StepModelKind::Analytic,
-        ..scenario::LoadOptions::default()
-    };
-    scenario::load_with(path, &opts).map_err(|e| match e {
+    scenario::load_with(path, &load_options(model)).map_err(|e| match e {
         ScenarioError::Invalid(d) => Failure::BadInput(d.to_string()),
         other => Failure::BadInput(format!("error: {other}")),
     })
+}
+
+/// How a command that answers with `model` reads scenarios: the
+/// closed-form estimate is not held to the event-level simulation's budget.
+pub fn load_options(model: crate::cli::StepModelKind) -> scenario::LoadOptions {
+    scenario::LoadOptions {
+        analytic_only: model == crate::cli::StepModelKind::Analytic,
+        ..scenario::LoadOptions::default()
+    }
 }
 
 /// The library's method for the command-line choice.

@@ -67,6 +67,7 @@ pub fn run(args: &SweepArgs) -> Result<(), Failure> {
 
     let dir = args.file.parent().unwrap_or_else(|| Path::new("."));
     let method = super::method(args.model);
+    let opts = super::load_options(args.model);
     let indices: Vec<usize> = shard.indices(grid.len()).collect();
     let started = std::time::Instant::now();
     let bar = crate::output::progress_bar(indices.len() as u64, false, "variant");
@@ -75,10 +76,6 @@ pub fn run(args: &SweepArgs) -> Result<(), Failure> {
         let label = grid.label(&file, i);
         let variant = sweep::variant_text(&text, &file, &grid.axes, &values)
             .map_err(|e| VariantError::Invalid(format!("{label}: error: {e}")))?;
-        let opts = scenario::LoadOptions {
-            analytic_only: args.model == crate::cli::StepModelKind::Analytic,
-            ..scenario::LoadOptions::default()
-        };
         let s = scenario::parse_with(&variant, &label, dir, &opts)
             .map_err(|d| VariantError::Invalid(d.to_string()))?;
         let result = sweep::run(s, args.seed, method, &label)

@@ -45,13 +45,7 @@ pub const COLUMNS: [&str; 10] = [
 
 /// Reads a Gavel `.trace` file.
 pub fn read(path: &Path, opts: ImportOptions) -> Result<Workload, WorkloadError> {
-    let file = path.display().to_string();
-    let bytes = crate::fsio::read_limited(path, opts.max_trace_bytes(), super::TRACE).map_err(
-        |source| WorkloadError::Io {
-            file: file.clone(),
-            source,
-        },
-    )?;
+    let (file, bytes) = super::read_bytes(path, opts.max_trace_bytes())?;
     parse(bytes.as_slice(), &file, opts)
 }
 

@@ -102,6 +102,21 @@ pub struct Workload {
 /// How a trace is named in the error for one over its size limit.
 pub(crate) const TRACE: &str = "trace (`[workload] max_trace_bytes` raises it)";
 
+/// Reads a whole trace file of at most `limit` bytes, naming it in the
+/// error; returns the file's name (for messages) and its bytes.
+pub(crate) fn read_bytes(
+    path: &std::path::Path,
+    limit: u64,
+) -> Result<(String, Vec<u8>), WorkloadError> {
+    let file = path.display().to_string();
+    let bytes =
+        crate::fsio::read_limited(path, limit, TRACE).map_err(|source| WorkloadError::Io {
+            file: file.clone(),
+            source,
+        })?;
+    Ok((file, bytes))
+}
+
 /// Options every importer takes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ImportOptions {

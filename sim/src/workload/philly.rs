@@ -46,13 +46,7 @@ pub const FIELDS: [&str; 6] = [
 
 /// Reads a Philly `cluster_job_log`.
 pub fn read(path: &Path, opts: ImportOptions) -> Result<Workload, WorkloadError> {
-    let file = path.display().to_string();
-    let bytes = crate::fsio::read_limited(path, opts.max_trace_bytes(), super::TRACE).map_err(
-        |source| WorkloadError::Io {
-            file: file.clone(),
-            source,
-        },
-    )?;
+    let (file, bytes) = super::read_bytes(path, opts.max_trace_bytes())?;
     parse(bytes.as_slice(), &file, opts)
 }
 
