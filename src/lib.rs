@@ -25,6 +25,9 @@ pub enum Failure {
     BadInput(String),
     /// Anything else.
     Runtime(anyhow::Error),
+    /// Stopped by a signal (the TUI on SIGTERM, SIGHUP, SIGQUIT) after
+    /// cleaning up: the message, and the exit status (128 + the signal).
+    Stopped(String, u8),
 }
 
 impl From<anyhow::Error> for Failure {
@@ -51,7 +54,7 @@ where
     match commands::dispatch(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::BadInput(msg)) => {
-            crate::errln!("{msg}");
+            crate::errln!("{}", terminal_safe(&msg));
             ExitCode::from(2)
         }
         // The reader of standard output went away (`| head`): nothing to say.
@@ -64,8 +67,24 @@ where
             ExitCode::SUCCESS
         }
         Err(Failure::Runtime(e)) => {
-            crate::errln!("error: {e:#}");
+            crate::errln!("error: {}", terminal_safe(&format!("{e:#}")));
             ExitCode::from(1)
         }
+        Err(Failure::Stopped(msg, status)) => {
+            crate::errln!("{}", terminal_safe(&msg));
+            ExitCode::from(status)
+        }
     }
+}
+
+/// `message` with every control character escaped except its line breaks:
+/// messages quote text from input files (a trace's job id or time, a plan's
+/// model name), which must not reach the terminal raw. Scenario
+/// diagnostics are escaped already and pass unchanged.
+fn terminal_safe(message: &str) -> String {
+    message
+        .split('\n')
+        .map(cirrus_sim::text::escape)
+        .collect::<Vec<_>>()
+        .join("\n")
 }

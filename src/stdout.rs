@@ -8,7 +8,7 @@
 use anyhow::Context;
 use std::fmt;
 use std::io::Write;
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Writes `args` to standard output and flushes it.
 pub fn print(args: fmt::Arguments<'_>) -> anyhow::Result<()> {
@@ -22,22 +22,20 @@ pub fn print(args: fmt::Arguments<'_>) -> anyhow::Result<()> {
 }
 
 /// Whether the program started with its standard output closed
-/// (`cirrus ... >&-`). Rust's runtime reopens a closed descriptor 0–2 on
-/// `/dev/null` before `main`, read-write; a shell's `>/dev/null` opens it
-/// write-only, so the access mode tells the two apart (Linux, through
-/// `/proc/self/fdinfo`; elsewhere a closed output is not detected).
+/// (`cirrus ... >&-`), as `main` recorded it with [`record_closed_at_start`].
+static CLOSED: AtomicBool = AtomicBool::new(false);
+
+/// Records whether standard output was closed when the program started.
+/// Rust's runtime reopens a closed descriptor 0–2 on `/dev/null` before
+/// `main`, indistinguishable from a launcher's own `/dev/null` (Python's
+/// `subprocess.DEVNULL`, Go's and Node's ignored output: all read-write),
+/// so the binary looks before the runtime does (see `src/main.rs`).
+pub fn record_closed_at_start(closed: bool) {
+    CLOSED.store(closed, Ordering::Relaxed);
+}
+
 fn closed_at_start() -> bool {
-    static CLOSED: OnceLock<bool> = OnceLock::new();
-    *CLOSED.get_or_init(|| {
-        let null = std::fs::read_link("/proc/self/fd/1")
-            .is_ok_and(|target| target == std::path::Path::new("/dev/null"));
-        null && std::fs::read_to_string("/proc/self/fdinfo/1").is_ok_and(|info| {
-            info.lines()
-                .find_map(|l| l.strip_prefix("flags:"))
-                .and_then(|f| u32::from_str_radix(f.trim(), 8).ok())
-                .is_some_and(|flags| flags & 0o3 == 0o2)
-        })
-    })
+    CLOSED.load(Ordering::Relaxed)
 }
 
 /// `print!` that returns `anyhow::Result<()>` instead of panicking.

@@ -51,15 +51,6 @@ pub struct CheckpointHeader {
     pub evals_since_best: u32,
 }
 
-fn fnv1a(bytes: &[u8], mut h: u64) -> u64 {
-    for &b in bytes {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h
-}
-const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-
 fn fail(action: &'static str, path: &Path, reason: impl Into<String>) -> ExecError {
     ExecError::Checkpoint {
         action,
@@ -90,7 +81,7 @@ impl Checkpoint {
         for x in self.params.iter().chain(&self.m).chain(&self.v) {
             out.extend_from_slice(&x.to_le_bytes());
         }
-        let hash = fnv1a(&out, FNV_OFFSET);
+        let hash = cirrus_sim::engine::content_hash(&out);
         out.extend_from_slice(&hash.to_le_bytes());
         Ok(out)
     }
@@ -103,7 +94,7 @@ impl Checkpoint {
         }
         let (body, tail) = bytes.split_at(bytes.len() - 8);
         let stored = u64::from_le_bytes(tail.try_into().map_err(|_| bad("truncated".into()))?);
-        if fnv1a(body, FNV_OFFSET) != stored {
+        if cirrus_sim::engine::content_hash(body) != stored {
             return Err(bad(
                 "corrupt (hash mismatch); it was not written by a finished write".into(),
             ));

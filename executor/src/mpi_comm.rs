@@ -290,11 +290,8 @@ mod tests {
 
     /// FNV-1a over the bits of `buf`.
     fn bits_hash(buf: &[f32]) -> u64 {
-        buf.iter()
-            .flat_map(|x| x.to_bits().to_le_bytes())
-            .fold(0xcbf2_9ce4_8422_2325, |h, b| {
-                (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-            })
+        let bytes: Vec<u8> = buf.iter().flat_map(|x| x.to_bits().to_le_bytes()).collect();
+        cirrus_sim::engine::content_hash(&bytes)
     }
 
     /// Sums `buf` (every element `r + 0.5` on rank `r`) in one call and

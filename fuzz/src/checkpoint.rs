@@ -6,7 +6,10 @@
 //! Any bytes read as a checkpoint (for the model size its header length
 //! implies, and for a 3-parameter model) give a checkpoint or an error,
 //! never a panic; one that also passes `validate` writes back to bytes that
-//! read as the same checkpoint.
+//! read as the same checkpoint. Each input is tried as it is and with its
+//! last 8 bytes replaced by the hash of the rest, as an attacker who edits
+//! a checkpoint would recompute it; so the reader past the hash check is
+//! fuzzed too.
 
 use cirrus_executor::checkpoint::Checkpoint;
 use std::path::Path;
@@ -22,6 +25,16 @@ fn implied_params(data: &[u8]) -> Option<usize> {
 /// A checkpoint file: refused with a message, or accepted, validated and
 /// equal to itself written and read back.
 pub fn checkpoint_bytes(data: &[u8]) {
+    checkpoint_as_is(data);
+    if let Some(body) = data.len().checked_sub(8) {
+        let mut sealed = data.to_vec();
+        let hash = cirrus_sim::engine::content_hash(&data[..body]);
+        sealed[body..].copy_from_slice(&hash.to_le_bytes());
+        checkpoint_as_is(&sealed);
+    }
+}
+
+fn checkpoint_as_is(data: &[u8]) {
     let path = Path::new("fuzz/checkpoint.bin");
     for params in [implied_params(data), Some(3)].into_iter().flatten() {
         match Checkpoint::from_bytes(data, params, path) {

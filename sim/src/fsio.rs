@@ -61,7 +61,17 @@ pub fn read_limited(path: &Path, limit: u64, what: &str) -> std::io::Result<Vec<
             // limit costs the limit, not twice it.
             let want = (bytes.capacity() * 2).max(hint as usize + 1).max(n);
             let want = want.min(usize::try_from(cap).unwrap_or(usize::MAX));
-            bytes.reserve_exact(want.saturating_sub(bytes.len()).max(n));
+            let more = want.saturating_sub(bytes.len()).max(n);
+            if bytes.try_reserve_exact(more).is_err() {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::OutOfMemory,
+                    format!(
+                        "out of memory after reading {} (the limit for a {what} is {}; this machine, or its address-space limit, cannot hold more)",
+                        bytes_in_words(bytes.len() as u64),
+                        bytes_in_words(limit)
+                    ),
+                ));
+            }
         }
         bytes.extend_from_slice(&chunk[..n]);
         if bytes.len() as u64 > limit {

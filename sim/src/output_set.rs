@@ -48,7 +48,7 @@ pub struct OutputSet {
 }
 
 fn hash_hex(bytes: &[u8]) -> String {
-    let h = crate::engine::rng_fnv1a(bytes);
+    let h = crate::engine::content_hash(bytes);
     format!("{h:016x}")
 }
 

@@ -16,6 +16,9 @@ pub fn run(args: &TuiArgs) -> Result<(), Failure> {
         if let Some(source) = std::error::Error::source(&e) {
             msg.push_str(&format!(": {source}"));
         }
-        Failure::Runtime(anyhow::Error::msg(msg))
+        match e.signal_number() {
+            Some(n) => Failure::Stopped(format!("error: {msg}"), 128 + n),
+            None => Failure::Runtime(anyhow::Error::msg(msg)),
+        }
     })
 }

@@ -56,11 +56,7 @@ fn truncated_and_flipped_checkpoints_never_panic() {
         std::fs::read(root().join("fuzz/corpus/checkpoint/valid-3-params.bin")).expect("seed");
     let rehash = |b: &mut Vec<u8>| {
         let body = b.len() - 8;
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        for &x in &b[..body] {
-            h ^= u64::from(x);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
+        let h = cirrus_sim::engine::content_hash(&b[..body]);
         b[body..].copy_from_slice(&h.to_le_bytes());
     };
     for cut in 0..seed.len() {

@@ -85,3 +85,40 @@ fn invalid_scenarios_write_no_output() {
         );
     }
 }
+
+/// Text a trace row quotes in its message (here a time holding a
+/// clear-screen sequence and a window-title OSC) reaches the terminal
+/// escaped, from `check` and `simulate` alike.
+#[test]
+fn control_characters_from_a_trace_are_escaped_in_messages() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let trace = dir.path().join("t.json");
+    std::fs::write(
+        &trace,
+        r#"[{"status": "Pass", "vc": "v", "jobid": "application_1", "user": "u",
+  "submitted_time": "\u001b[2J\u001b]0;owned\u0007",
+  "attempts": [{"start_time": "2017-10-03 06:31:20", "end_time": "2017-10-03 08:02:47",
+                "detail": [{"ip": "m1", "gpus": ["gpu0"]}]}]}]"#,
+    )
+    .expect("write trace");
+    let scenario = dir.path().join("s.toml");
+    std::fs::write(
+        &scenario,
+        "[[pool]]\nname = \"v100\"\ndevice = \"v100-sxm2-32gb\"\nnodes = 4\n[workload]\nformat = \"philly\"\npath = \"t.json\"\n",
+    )
+    .expect("write scenario");
+    for command in ["check", "simulate"] {
+        let o = cirrus(&[command, &scenario.to_string_lossy()]);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(
+            !o.stderr.contains(&0x1b) && !o.stderr.contains(&0x07),
+            "{:?}",
+            stderr(&o)
+        );
+        assert!(
+            stderr(&o).contains("`\\u{1b}[2J\\u{1b}]0;owned\\u{7}` is not a time"),
+            "{}",
+            stderr(&o)
+        );
+    }
+}

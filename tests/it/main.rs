@@ -11,6 +11,7 @@ mod exec_resume;
 mod fuzz_checkpoint;
 mod guide;
 mod invalid_input;
+mod memory_cap;
 mod openb;
 mod plan;
 mod printing;

@@ -81,3 +81,28 @@ fn a_reader_that_goes_away_ends_quietly() {
         assert_eq!(stderr(&o).trim(), "0", "{args}");
     }
 }
+
+/// A launcher's `/dev/null` opened read-write (Python's
+/// `subprocess.DEVNULL`, Go's and Node's ignored output) is not a closed
+/// standard output: the command succeeds, as it does with `>/dev/null`.
+#[test]
+fn a_read_write_dev_null_is_not_a_closed_stdout() {
+    for args in COMMANDS {
+        let null = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open("/dev/null")
+            .expect("open /dev/null");
+        let o = Command::new(env!("CARGO_BIN_EXE_cirrus"))
+            .args(args.split(' '))
+            .current_dir(root())
+            .env(
+                "CIRRUS_PROFILE",
+                root().join("tests/fixtures/profiles/lavapipe-2-cores.toml"),
+            )
+            .stdout(Stdio::from(null))
+            .output()
+            .expect("cirrus runs");
+        assert_eq!(o.status.code(), Some(0), "{args}: {}", stderr(&o));
+    }
+}

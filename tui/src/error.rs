@@ -18,3 +18,17 @@ pub enum TuiError {
     #[error("go on: stopped by {0}")]
     Signal(&'static str),
 }
+
+impl TuiError {
+    /// The number of the signal that stopped the dashboard (POSIX numbers:
+    /// SIGHUP 1, SIGQUIT 3, SIGTERM 15), if one did: the shell convention
+    /// is to exit with 128 plus it.
+    pub fn signal_number(&self) -> Option<u8> {
+        match self {
+            TuiError::Signal("SIGHUP") => Some(1),
+            TuiError::Signal("SIGQUIT") => Some(3),
+            TuiError::Signal(_) => Some(15),
+            _ => None,
+        }
+    }
+}

@@ -65,8 +65,10 @@ pub use bench::{HOLD_QUEUE_SIZE, benchmark_events_per_second};
 pub use queue::{EventId, EventQueue};
 pub use rng::{RngStreams, stream_key};
 
-/// FNV-1a 64 of `bytes` (content hashes of output files).
-pub(crate) fn rng_fnv1a(bytes: &[u8]) -> u64 {
+/// A 64-bit content hash (FNV-1a 64) of `bytes`: what an output set's
+/// manifest records of each file, a sweep CSV's identity line of the
+/// scenario and the grid, and a checkpoint's last 8 bytes of the rest.
+pub fn content_hash(bytes: &[u8]) -> u64 {
     rng::fnv1a(rng::FNV_OFFSET, bytes)
 }
 pub use runner::{Engine, Model, RunStats, Scheduler};

@@ -29,11 +29,7 @@ mod run;
 pub use path::variant_text;
 pub use run::{Method, run};
 
-/// A 64-bit content hash (FNV-1a) of `bytes`: what a sweep CSV's identity
-/// line records of the scenario file and the grid.
-pub fn content_hash(bytes: &[u8]) -> u64 {
-    crate::engine::rng_fnv1a(bytes)
-}
+pub use crate::engine::content_hash;
 
 use thiserror::Error;
 
