@@ -76,9 +76,29 @@ pub(crate) fn read_as<T: for<'de> Deserialize<'de>>(
                         .is_some_and(|t| !t.contains(['\n', '\r']))
             })
         };
+        // Lone carriage returns (old Mac OS line endings) are one mistake
+        // however many lines they end: report the first, with the count.
+        let lone_cr =
+            |e: &&toml::de::Error| e.message().contains("carriage return must be followed");
+        let lone_crs = syntax.iter().filter(lone_cr).count();
+        let mut lone_cr_told = false;
         for e in &syntax {
             let span = e.span().unwrap_or(0..0);
             if e.message().contains("duplicate key") && same_header(span.start) {
+                continue;
+            }
+            if lone_cr(&e) {
+                if !lone_cr_told {
+                    lone_cr_told = true;
+                    out.push(
+                        span,
+                        "",
+                        format!(
+                            "invalid TOML: a carriage return not followed by a newline ({lone_crs} in the file); TOML lines end in LF or CR LF"
+                        ),
+                        Some("convert the line endings, e.g. `tr '\\r' '\\n' < OLD > NEW`".to_owned()),
+                    );
+                }
                 continue;
             }
             let message = syntax_message(text, &span, e.message());
@@ -351,7 +371,10 @@ fn find(table: &DeTable<'_>, span: &Range<usize>) -> Vec<Seg> {
         }
         let holds = |r: Range<usize>| r.start <= span.start && span.start < r.end.max(r.start + 1);
         let is_table = matches!(v.get_ref(), DeValue::Table(_));
-        if holds(k.span()) || (!is_table && holds(v.span())) {
+        // A table's own span starts at its header (`[pool]`): an error
+        // there is about the table as a whole, not one of its keys.
+        let at_header = is_table && v.span().start == span.start;
+        if holds(k.span()) || (!is_table && holds(v.span())) || at_header {
             return here;
         }
     }
