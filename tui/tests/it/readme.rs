@@ -8,6 +8,9 @@ fn readme_lists_every_key_as_the_help_does() {
     let page = std::fs::read_to_string(path).expect("the tui page");
     for (key, does) in KEYS {
         let row = format!("| `{}` | {does} |", key.replace('|', "\\|"));
-        assert!(page.contains(&row), "docs/commands/tui.md lacks the row {row}");
+        assert!(
+            page.contains(&row),
+            "docs/commands/tui.md lacks the row {row}"
+        );
     }
 }
