@@ -1,5 +1,5 @@
 //! The command reference (`docs/commands-reference.md`): every command's
-//! long `--help`, rendered from the clap definition in [`crate::cli`], so
+//! long `--help`, rendered from the clap definition in `src/cli.rs`, so
 //! the committed page cannot drift from the program (a test compares them;
 //! `CIRRUS_BLESS=1 cargo test -p cirrus --test it docs` rewrites it).
 
