@@ -1,9 +1,10 @@
 //! The manual holds together: every relative link in `README.md`,
 //! `ARCHITECTURE.md` (when there is one) and `docs/**/*.md` names a file
 //! that exists, and every `#anchor` a heading of its page (GitHub's slugs);
-//! and the generated command reference is current.
+//! the README stays a front page whose one output is the program's; and
+//! the generated command reference is current.
 
-use super::root;
+use super::{cirrus, root, stderr, stdout};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
@@ -235,4 +236,18 @@ fn committed_command_reference_is_current() {
         "docs/commands-reference.md is out of date: regenerate it with \
          `CIRRUS_BLESS=1 cargo test -p cirrus --test it docs`"
     );
+}
+
+/// The README's one output is what its first command prints.
+#[test]
+fn readme_output_is_the_quickstarts() {
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("README");
+    let after = readme
+        .split_once("The first command prints:\n\n```text\n")
+        .map(|(_, rest)| rest)
+        .expect("the README shows the first command's output");
+    let shown = &after[..after.find("```").expect("closing fence")];
+    let o = cirrus(&["simulate", "scenarios/quickstart.toml"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), shown, "README.md's output is out of date");
 }
