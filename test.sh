@@ -117,7 +117,7 @@ echo "==> docs"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet --features mpi
 
 # The fuzz targets (fuzz/, a workspace of its own) must build; running them
-# is a manual step (README, "Fuzzing"). A plain build: no cargo-fuzz, no
+# is a manual step (docs/fuzzing.md). A plain build: no cargo-fuzz, no
 # sanitizer, so libFuzzer links without coverage instrumentation. Their
 # seeds run through the same checks in `cirrus-sim`'s tests.
 echo "==> fuzz targets build"

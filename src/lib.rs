@@ -12,6 +12,7 @@
 mod cli;
 mod commands;
 mod output;
+pub mod reference;
 pub mod stdout;
 
 use clap::Parser;

@@ -117,7 +117,7 @@ pub fn run(args: &SweepArgs) -> Result<(), Failure> {
         Some(path) => crate::output::write_atomically(path, csv.as_bytes())?,
         None => crate::out!("{csv}")?,
     }
-    // The figure the README's performance section quotes (stderr: the CSV
+    // The figure docs/performance.md quotes (stderr: the CSV
     // itself never holds a wall-clock time).
     crate::errln!(
         "sweep: {} of {} variants in {:.2} s on {threads} thread{}",

@@ -5,6 +5,7 @@ mod calibrate;
 mod catalogue;
 mod check;
 mod determinism;
+mod docs;
 mod exec;
 mod exec_refusals;
 mod exec_resume;

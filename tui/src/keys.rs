@@ -1,4 +1,4 @@
-//! Keys: the one list shown by `?` (and in the README), and the mapping
+//! Keys: the one list shown by `?` (and in docs/commands/tui.md), and the mapping
 //! from a key press to a [`Message`], which depends on whether the user is
 //! typing.
 

@@ -504,7 +504,7 @@ fn max_min(
     };
     // The agnostic objective (every speed 1) leaves a wide optimal face;
     // with real speeds it is narrow, and the first vertex agrees with Gavel
-    // as well (README), at half the cost.
+    // as well (docs/scenarios.md), at half the cost.
     let rows = if cfg.heterogeneity_aware {
         first
     } else {

@@ -48,7 +48,7 @@ pub enum Policy {
 pub const TIRESIAS_THRESHOLD_DEVICE_S: f64 = 3250.0;
 
 impl Policy {
-    /// Every policy's scenario spelling, in the order the README lists them.
+    /// Every policy's scenario spelling, in the order docs/scenarios.md lists them.
     pub const NAMES: [&'static str; 9] = [
         "fifo",
         "sjf",
