@@ -55,8 +55,8 @@ pub enum EstimateError {
         what: String,
     },
     /// The event-level simulation of a job's step is beyond its budget
-    /// ([`crate::stepsim::budget`]).
-    #[error("job `{job}`: `{key}`: {message}; {}", crate::stepsim::budget::HINT)]
+    /// ([`crate::step_budget`]).
+    #[error("job `{job}`: `{key}`: {message}; {}", crate::step_budget::HINT)]
     Budget {
         /// Job name.
         job: String,

@@ -144,7 +144,7 @@ pub fn estimate_job(
     topo: &Topology,
 ) -> Result<JobEstimate, EstimateError> {
     let estimate = if super::local::is_local(s, job) {
-        super::local::estimate(s, job, topo, crate::stepsim::Split::Proportional)?
+        super::local::estimate(s, job, topo, crate::split::Split::Proportional)?
     } else {
         let (par, classes, cross_latency) = classes(s, job, topo)?;
         finish(s, job, &par, &classes, cross_latency)

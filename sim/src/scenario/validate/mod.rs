@@ -7,12 +7,12 @@ mod mix;
 mod parallelism;
 pub(super) mod pool;
 
-use super::diag::Collector;
 use super::domain::{
     DEFAULT_ELASTIC_MAX_FACTOR, DEFAULT_ELASTIC_SERIAL_FRACTION, Network, Pool, Scenario,
     Scheduler, Workload,
 };
 use super::raw::{Opt, RawNetwork, RawScenario, RawScheduler, RawWorkload};
+use crate::source::Collector;
 use crate::suggest::closest;
 use crate::topology::Fabric;
 use std::collections::BTreeSet;
