@@ -33,6 +33,7 @@
 //! ```
 
 mod domain;
+mod names;
 pub mod ranges;
 mod raw;
 mod recover;
