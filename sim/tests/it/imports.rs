@@ -603,11 +603,11 @@ fn must_not_import_rules_hold() {
             let mut stack = vec![(*module).to_owned()];
             via.insert((*module).to_owned(), vec![(*module).to_owned()]);
             while let Some(n) = stack.pop() {
-                for m in top
+                let next: Vec<String> = top
                     .get(&n)
                     .map(|e| e.keys().cloned().collect())
-                    .unwrap_or_else(Vec::new)
-                {
+                    .unwrap_or_default();
+                for m in next {
                     if !via.contains_key(&m) {
                         let mut chain = via[&n].clone();
                         chain.push(m.clone());
