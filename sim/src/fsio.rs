@@ -230,6 +230,10 @@ fn sanitize(name: &str) -> String {
         .collect()
 }
 
+/// The name of an output set's manifest (`output_set::MANIFEST`): a temp
+/// directory holding one is a committed set, left for `output_set::recover`.
+pub const OUTPUT_SET_MANIFEST: &str = "manifest.json";
+
 /// Removes the temporary files and directories in `dir` left by writers
 /// that no longer run (best effort: errors are ignored). Symlinks planted
 /// at such names are removed, never followed. Also removes the temp files
@@ -248,7 +252,7 @@ pub fn remove_stale_temps(dir: &Path) {
             continue;
         }
         // Committed sets are finished by `output_set::recover`, not dropped.
-        if entry.path().join(crate::output_set::MANIFEST).is_file() {
+        if entry.path().join(OUTPUT_SET_MANIFEST).is_file() {
             continue;
         }
         let path = entry.path();

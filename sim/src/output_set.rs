@@ -16,8 +16,9 @@ use serde::{Deserialize, Serialize};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-/// The name of a directory's manifest.
-pub const MANIFEST: &str = "manifest.json";
+/// The name of a directory's manifest (defined in [`fsio`], whose stale
+/// temp sweep must not drop a committed set).
+pub const MANIFEST: &str = fsio::OUTPUT_SET_MANIFEST;
 
 /// One file of a manifest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

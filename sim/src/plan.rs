@@ -483,12 +483,7 @@ impl Plan {
         } else {
             None
         };
-        let out = crate::planner::apply(
-            s,
-            ji,
-            &crate::planner::Placement { pools, stages },
-            &self.parallelism,
-        );
+        let out = apply(s, ji, &Placement { pools, stages }, &self.parallelism);
         self.check_placement(&out, ji)?;
         Ok(out)
     }
@@ -742,5 +737,8 @@ fn shape_difference(a: &TransformerSpec, b: &TransformerSpec) -> Option<(String,
 
 mod check;
 mod locate;
+mod placement;
+
+pub use placement::{Placement, apply, fixed};
 #[cfg(test)]
 mod tests;

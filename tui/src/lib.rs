@@ -35,6 +35,8 @@ mod model;
 pub mod queue;
 mod runtime;
 pub mod series;
+mod sim_output;
+mod tab;
 pub mod tasks;
 mod terminal;
 mod update;

@@ -1,7 +1,8 @@
 //! What can happen to the dashboard ([`Message`]) and what it asks the
 //! runtime to do in return ([`Effect`]).
 
-use crate::model::Tab;
+use crate::sim_output::SimOutput;
+use crate::tab::Tab;
 use cirrus_sim::cluster::Progress;
 use cirrus_sim::planner::Objective;
 use cirrus_sim::scenario::{Problem, Scenario};
@@ -70,7 +71,7 @@ pub enum Message {
         /// The run.
         run: RunId,
         /// Its results, or why it failed.
-        result: Result<Arc<crate::tasks::SimOutput>, String>,
+        result: Result<Arc<SimOutput>, String>,
     },
     /// Run the best plan on this machine's executor (`cirrus exec`).
     Execute,
@@ -112,7 +113,7 @@ pub enum Message {
         /// The run.
         run: RunId,
         /// Its results, or why it failed.
-        result: Result<Arc<crate::tasks::SimOutput>, String>,
+        result: Result<Arc<SimOutput>, String>,
     },
     /// A plan finished.
     Planned {
@@ -187,7 +188,7 @@ pub enum Effect {
         /// The request's number.
         generation: u64,
         /// The results whose jobs are sorted.
-        sim: Arc<crate::tasks::SimOutput>,
+        sim: Arc<SimOutput>,
         /// The sort column, order and filter.
         order: crate::queue::Order,
     },

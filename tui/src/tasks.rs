@@ -5,41 +5,17 @@
 
 use crate::message::LoadError;
 use crate::series::ClusterSeries;
+pub use crate::sim_output::SimOutput;
 use cirrus_sim::cluster::{self, Progress, Watch};
 use cirrus_sim::planner::{self, Breadth, Objective, Options, Outcome};
-use cirrus_sim::result::SimResult;
 use cirrus_sim::scenario::{self, Scenario, ScenarioError};
-use cirrus_sim::stepsim::{self, StepSimulation};
+use cirrus_sim::stepsim;
 use cirrus_sim::workload::{self, ImportOptions};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Events between a cluster simulation's progress reports.
 pub const REPORT_EVERY_EVENTS: u64 = 4096;
-
-/// What a simulation produced.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub enum SimOutput {
-    /// Each job alone on its pools: one training step each.
-    Steps {
-        /// A line per job whose `"auto"` parallelism was planned first.
-        notes: Vec<String>,
-        /// The results (SimResult format 1).
-        result: SimResult,
-        /// Each job's simulated step, with every worker's timeline.
-        steps: Vec<StepSimulation>,
-    },
-    /// A `[workload]` scheduled on the pools.
-    Cluster {
-        /// The policy, as the scenario names it.
-        policy: String,
-        /// Everything the cluster simulation produced.
-        outcome: cluster::Outcome,
-        /// Its heat maps, events and per-node schedules.
-        series: ClusterSeries,
-    },
-}
 
 /// The `.toml` files directly in `dir`, sorted by name (none if it cannot
 /// be read).

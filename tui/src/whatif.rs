@@ -4,7 +4,7 @@
 //! own text, validates it like any scenario and simulates it, and the tab
 //! compares its figures with the baseline's.
 
-use crate::tasks::SimOutput;
+use crate::sim_output::SimOutput;
 use cirrus_sim::cluster::Policy;
 use cirrus_sim::scenario::{Choice, Scenario};
 

@@ -23,7 +23,7 @@ use crate::model::TransformerSpec;
 use crate::profile::{AdapterProfile, MatmulKernel};
 use crate::result::Breakdown;
 use crate::scenario::{Job, MeasuredDevice, Scenario};
-use crate::stepsim::{Split, apportion};
+use crate::split::{Split, apportion};
 use crate::topology::Topology;
 
 /// Bytes of an f32.

@@ -24,7 +24,7 @@ pub(crate) use step::{
     Class, assemble, classes, dp_layout, gradient_bytes_per_param, layer_time, optimizer_time,
     zero3_gather,
 };
-pub use step::{JobEstimate, PoolEstimate, estimate_job};
+pub use step::{JobEstimate, PoolEstimate};
 
 use crate::result::{FORMAT_VERSION, SimResult};
 use crate::scenario::Scenario;
@@ -55,8 +55,8 @@ pub enum EstimateError {
         what: String,
     },
     /// The event-level simulation of a job's step is beyond its budget
-    /// ([`crate::stepsim::budget`]).
-    #[error("job `{job}`: `{key}`: {message}; {}", crate::stepsim::budget::HINT)]
+    /// ([`crate::step_budget`]).
+    #[error("job `{job}`: `{key}`: {message}; {}", crate::step_budget::HINT)]
     Budget {
         /// Job name.
         job: String,
@@ -150,4 +150,20 @@ pub fn simulate(s: &Scenario, seed: u64) -> Result<SimResult, EstimateError> {
         jobs,
         cluster: None,
     })
+}
+
+/// Estimates one job alone on its pools.
+pub fn estimate_job(
+    s: &Scenario,
+    job: &crate::scenario::Job,
+    topo: &Topology,
+) -> Result<JobEstimate, EstimateError> {
+    let estimate = if local::is_local(s, job) {
+        local::estimate(s, job, topo, crate::split::Split::Proportional)?
+    } else {
+        let (par, classes, cross_latency) = classes(s, job, topo)?;
+        step::finish(s, job, &par, &classes, cross_latency)
+    };
+    answerable(job, &estimate.result)?;
+    Ok(estimate)
 }

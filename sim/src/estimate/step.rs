@@ -137,22 +137,6 @@ fn pool_links(topo: &Topology, idx: usize, pool: &Pool, cal: &Calibration) -> (L
     (intra, inter)
 }
 
-/// Estimates one job alone on its pools.
-pub fn estimate_job(
-    s: &Scenario,
-    job: &Job,
-    topo: &Topology,
-) -> Result<JobEstimate, EstimateError> {
-    let estimate = if super::local::is_local(s, job) {
-        super::local::estimate(s, job, topo, crate::stepsim::Split::Proportional)?
-    } else {
-        let (par, classes, cross_latency) = classes(s, job, topo)?;
-        finish(s, job, &par, &classes, cross_latency)
-    };
-    super::answerable(job, &estimate.result)?;
-    Ok(estimate)
-}
-
 /// The job's parallel configuration, its replica classes (one per pool it
 /// uses) and the latency between its first two pools.
 pub(crate) fn classes<'s>(
@@ -408,7 +392,7 @@ fn spanning_class<'s>(
     Ok((*par, vec![class], None))
 }
 
-fn finish(
+pub(super) fn finish(
     s: &Scenario,
     job: &Job,
     par: &ParallelConfig,

@@ -15,16 +15,18 @@
 mod auto;
 mod space;
 
+pub use crate::plan::{Placement, apply, fixed};
 pub use auto::{choice, plan_job, resolve_auto};
-pub use space::{Breadth, Placement};
+pub use space::Breadth;
 
 use crate::estimate::memory::peak_memory;
 use crate::estimate::{self, EstimateError};
 use crate::parallelism::ParallelConfig;
 use crate::parallelism::Schedule;
 use crate::result::JobResult;
-use crate::scenario::{Choice, Job, ParallelismSpec, Scenario, StageLayout};
-use crate::stepsim::{self, Split};
+use crate::scenario::{Job, Scenario, StageLayout};
+use crate::split::{Split, apportion};
+use crate::stepsim;
 use thiserror::Error;
 
 /// What the planner optimises.
@@ -290,40 +292,11 @@ fn spread(
         .collect();
     // Every stage keeps at least one layer.
     let extra = j.model.layers.checked_sub(par.pp)?;
-    let layers: Vec<u32> = stepsim::apportion(u64::from(extra), &speeds)
+    let layers: Vec<u32> = apportion(u64::from(extra), &speeds)
         .into_iter()
         .map(|x| u32::try_from(x).unwrap_or(u32::MAX).saturating_add(1))
         .collect();
     Some(StageLayout { pools, layers })
-}
-
-/// The parallelism of a scenario job with every field fixed to `par`.
-pub fn fixed(par: &ParallelConfig) -> ParallelismSpec {
-    ParallelismSpec {
-        tp: Choice::Fixed(par.tp),
-        pp: Choice::Fixed(par.pp),
-        dp: Choice::Fixed(par.dp),
-        microbatch: Choice::Fixed(par.microbatch),
-        schedule: Choice::Fixed(par.schedule),
-        virtual_stages: Choice::Fixed(par.virtual_stages),
-        recompute: Choice::Fixed(par.recompute),
-        zero: Choice::Fixed(par.zero),
-        sequence_parallel: Choice::Fixed(par.sequence_parallel),
-    }
-}
-
-/// `s` with job `job` placed on `placement` (the pools' node counts cut to
-/// it, the job's pool list set to it) and parallelism `par` fixed.
-pub fn apply(s: &Scenario, job: usize, placement: &Placement, par: &ParallelConfig) -> Scenario {
-    let mut out = s.clone();
-    for &(p, n) in &placement.pools {
-        out.pools[p].nodes = n;
-    }
-    let j = &mut out.jobs[job];
-    j.pools = placement.pools.iter().map(|&(p, _)| p).collect();
-    j.layout = placement.stages.clone();
-    j.parallelism = fixed(par);
-    out
 }
 
 fn spend(s: &Scenario, placement: &Placement) -> f64 {

@@ -3,17 +3,8 @@
 //! validator enforces (tensor parallelism inside a node, divisibility).
 
 use crate::parallelism::{ParallelConfig, Recompute, Schedule};
-use crate::scenario::{Choice, Job, ParallelismSpec, Scenario, StageLayout};
-
-/// How many nodes of each of the job's pools a candidate uses (0: unused),
-/// and, when a replica's pipeline spans pools, which stage runs where.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Placement {
-    /// `(pool index, nodes)` for every pool with nodes > 0, in job order.
-    pub pools: Vec<(usize, u32)>,
-    /// Stages spread over the pools (`None`: every replica in one pool).
-    pub stages: Option<StageLayout>,
-}
+use crate::plan::Placement;
+use crate::scenario::{Choice, Job, ParallelismSpec, Scenario};
 
 /// How wide the search is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

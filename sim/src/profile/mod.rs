@@ -40,7 +40,7 @@
 mod rates;
 mod raw;
 
-use crate::scenario::Diagnostics;
+use crate::source::Diagnostics;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use thiserror::Error;

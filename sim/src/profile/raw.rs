@@ -5,9 +5,7 @@ use super::{
     AdapterKind, AdapterProfile, ConcurrencyPoint, MatmulKernel, MatmulPoint,
     PROFILE_FORMAT_VERSION, Profile,
 };
-use crate::scenario::Diagnostics;
-use crate::scenario::diag::Collector;
-use crate::scenario::recover::read_as;
+use crate::source::{Collector, Diagnostics, read_as};
 use serde::Deserialize;
 use toml::Spanned;
 

@@ -32,16 +32,16 @@
 //! assert!(err.to_string().contains("bad.toml:2:1: error: `sede`: unknown key"));
 //! ```
 
-pub(crate) mod diag;
 mod domain;
+mod names;
 pub mod ranges;
 mod raw;
-pub(crate) mod recover;
+mod recover;
 mod reference;
 mod schema;
 mod validate;
 
-pub use diag::{Diagnostics, Problem};
+pub use crate::source::{Diagnostics, Problem};
 pub use domain::{
     Autoscale, Choice, CollectiveAlgorithm, DEFAULT_ELASTIC_MAX_FACTOR,
     DEFAULT_ELASTIC_SERIAL_FRACTION, DeviceProfile, Job, MeasuredDevice, Network, ParallelismSpec,
@@ -51,7 +51,7 @@ pub use reference::reference_markdown;
 pub use schema::{json_schema, json_schema_text};
 pub use validate::MAX_DEVICES;
 
-use diag::Collector;
+use crate::source::Collector;
 use std::path::Path;
 use thiserror::Error;
 
@@ -90,7 +90,7 @@ pub struct LoadOptions {
     /// [`profile::default_path`](crate::profile::default_path)).
     pub local_profile: Option<std::path::PathBuf>,
     /// Skip the event-level step simulation's budget
-    /// ([`crate::stepsim::budget`]): for a caller that answers with the
+    /// ([`crate::step_budget`]): for a caller that answers with the
     /// closed-form estimate only (`--model analytic`).
     pub analytic_only: bool,
 }

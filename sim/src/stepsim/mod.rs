@@ -18,9 +18,12 @@
 //! With one NIC per device, the tensor-parallel ranks' gradient rings and
 //! pipeline transfers use disjoint NICs, so only rank 0's are simulated.
 
-pub mod budget;
 mod model;
 pub mod schedule;
+
+pub use crate::split::Split;
+/// The step budget, re-exported where it was first defined.
+pub use crate::step_budget as budget;
 
 use crate::engine::Engine;
 use crate::estimate::calibration::Calibration;
@@ -30,6 +33,7 @@ use crate::netsim::{Algorithm, Collective, CollectiveKind, Efficiency, FlowNet};
 use crate::parallelism::Schedule;
 use crate::result::Breakdown;
 use crate::scenario::{CollectiveAlgorithm, Job, Scenario};
+use crate::split::apportion;
 use crate::topology::{DeviceId, Topology};
 use model::{GradientSync, Group, OpCost, Reduction, StepModel, Traffic};
 use std::collections::BTreeSet;
@@ -252,29 +256,6 @@ pub fn result_of(
     }
 }
 
-/// Splits `units` of work over replicas in proportion to `speeds`: floors,
-/// then the largest remainders (earlier replicas first on ties).
-pub(crate) fn apportion(units: u64, speeds: &[f64]) -> Vec<u64> {
-    let total: f64 = speeds.iter().sum();
-    let ideal: Vec<f64> = speeds.iter().map(|s| units as f64 * s / total).collect();
-    let mut out: Vec<u64> = ideal.iter().map(|x| x.floor() as u64).collect();
-    let mut left = units.saturating_sub(out.iter().sum());
-    let mut order: Vec<usize> = (0..speeds.len()).collect();
-    order.sort_by(|&a, &b| {
-        (ideal[b] - ideal[b].floor())
-            .total_cmp(&(ideal[a] - ideal[a].floor()))
-            .then(a.cmp(&b))
-    });
-    for i in order {
-        if left == 0 {
-            break;
-        }
-        out[i] += 1;
-        left -= 1;
-    }
-    out
-}
-
 /// The device of tensor rank `j` of `stage` of replica `r` of a class
 /// (Megatron's rank order: tensor, then data, then pipeline).
 fn device(topo: &Topology, c: &Class<'_>, tp: u32, r: u64, stage: u32, j: u32) -> Option<DeviceId> {
@@ -295,17 +276,6 @@ pub fn simulate_job(
     topo: &Topology,
 ) -> Result<StepSimulation, EstimateError> {
     simulate_job_split(s, job, topo, Split::Proportional)
-}
-
-/// How the global batch is split over data-parallel replicas.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Split {
-    /// In proportion to each replica's speed (batch share and learning-rate
-    /// weight `c_i / C`): mixed hardware finishes together.
-    Proportional,
-    /// The same number of micro-batches for every replica (what a framework
-    /// unaware of the hardware does): faster replicas wait.
-    Equal,
 }
 
 /// Simulates one step of `job` at event level with the batch split `split`.

@@ -18,6 +18,9 @@
 //!   on the same inputs.
 //! - `gradients`: node gradients weighted by batch share equal the
 //!   full-batch gradient; equal weights do not.
+//! - `imports`: no crate of the workspace has an import circle, the
+//!   "must not import" rules of `ARCHITECTURE.md` hold, and its code map
+//!   names every module.
 //! - `workload_mix`: the synthetic generator's job-mix keys shape the jobs
 //!   and restrict where they run.
 
@@ -26,6 +29,7 @@ mod fuzz;
 mod fuzz_corpus;
 mod gavel;
 mod gradients;
+mod imports;
 mod invalid;
 mod library;
 mod roundtrip;

@@ -10,7 +10,7 @@
 use super::Ctx;
 use crate::scenario::domain::{Choice, ParallelismSpec, Pool, Scheduler};
 use crate::scenario::raw::{RawJob, RawScenario, StrOrTable};
-use crate::stepsim::budget::Work;
+use crate::step_budget::Work;
 use toml::Spanned;
 
 /// The most events the cluster simulation accepts per simulated hour from
@@ -104,7 +104,7 @@ pub(super) fn event_rate(
 }
 
 /// Refuses a job whose step is beyond the event-level simulation's budget
-/// ([`crate::stepsim::budget`]), at the key to change: the same rule, from
+/// ([`crate::step_budget`]), at the key to change: the same rule, from
 /// the same configuration fields, as the simulation applies.
 pub(super) fn step_work(
     j: &RawJob,
@@ -148,7 +148,7 @@ pub(super) fn step_work(
         span,
         &format!("{prefix}.{key}"),
         message,
-        Some(crate::stepsim::budget::HINT.to_owned()),
+        Some(crate::step_budget::HINT.to_owned()),
     );
     false
 }

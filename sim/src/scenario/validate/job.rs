@@ -6,25 +6,11 @@ use super::{Ctx, quoted};
 use crate::model::{self, Architecture, TransformerSpec};
 use crate::parallelism::Precision;
 use crate::scenario::domain::{CollectiveAlgorithm, Job, Pool};
+use crate::scenario::names::{ARCHITECTURES, COLLECTIVE_ALGORITHMS};
 use crate::scenario::raw::{RawJob, RawModel, StrOrTable};
 use crate::suggest::closest;
 use std::ops::Range;
 use toml::Spanned;
-
-/// `collective_algorithm` values (format 1 names).
-pub(in crate::scenario) const COLLECTIVE_ALGORITHMS: [(&str, CollectiveAlgorithm); 4] = [
-    ("auto", CollectiveAlgorithm::Auto),
-    ("ring", CollectiveAlgorithm::Ring),
-    ("tree", CollectiveAlgorithm::Tree),
-    ("hierarchical", CollectiveAlgorithm::Hierarchical),
-];
-
-/// An inline model's `arch` values (format 1 names).
-pub(in crate::scenario) const ARCHITECTURES: [(&str, Architecture); 3] = [
-    ("gpt", Architecture::Gpt),
-    ("llama", Architecture::Llama),
-    ("bert", Architecture::Bert),
-];
 
 /// Validates every job; `None` if any is invalid. `pools` is `None` when the
 /// pools themselves were invalid (references are then not checked).

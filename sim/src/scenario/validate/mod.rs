@@ -7,12 +7,13 @@ mod mix;
 mod parallelism;
 pub(super) mod pool;
 
-use super::diag::Collector;
 use super::domain::{
     DEFAULT_ELASTIC_MAX_FACTOR, DEFAULT_ELASTIC_SERIAL_FRACTION, Network, Pool, Scenario,
     Scheduler, Workload,
 };
 use super::raw::{Opt, RawNetwork, RawScenario, RawScheduler, RawWorkload};
+use crate::scenario::names::{POLICIES, TOPOLOGIES, WORKLOAD_FORMATS};
+use crate::source::Collector;
 use crate::suggest::closest;
 use crate::topology::Fabric;
 use std::collections::BTreeSet;
@@ -340,24 +341,6 @@ fn network(raw: Option<&Spanned<RawNetwork>>, ctx: &mut Ctx<'_, '_>) -> Option<N
     ok.then_some(net)
 }
 
-/// `network.topology` values (format 1 names).
-pub(in crate::scenario) const TOPOLOGIES: [(&str, Fabric); 3] = [
-    ("fat-tree", Fabric::FatTree),
-    ("rail-optimized", Fabric::RailOptimized),
-    ("torus", Fabric::Torus),
-];
-
-/// Trace formats the cluster scheduler reads (format 1 names).
-pub(in crate::scenario) const WORKLOAD_FORMATS: [(&str, ()); 7] = [
-    ("gavel", ()),
-    ("pollux", ()),
-    ("alibaba-openb", ()),
-    ("philly", ()),
-    ("alibaba-pai", ()),
-    ("helios", ()),
-    ("synthetic", ()),
-];
-
 fn workload(
     raw: &Spanned<RawWorkload>,
     dir: &Path,
@@ -464,22 +447,6 @@ fn workload(
         models: mix.models,
     })
 }
-
-/// Scheduling policies of format 1, each with whether this build simulates
-/// it (the others are reserved names, refused with a clear message).
-pub(in crate::scenario) const POLICIES: [(&str, bool); 11] = [
-    ("fifo", true),
-    ("sjf", true),
-    ("srtf", true),
-    ("las", true),
-    ("tiresias", true),
-    ("max-min-fairness", true),
-    ("finish-time-fairness", true),
-    ("cost-aware", true),
-    ("elastic", true),
-    ("gavel", false),
-    ("pollux", false),
-];
 
 /// The simulated policies, for messages: `a`, `b`, … and `z`.
 fn simulated_policies() -> String {

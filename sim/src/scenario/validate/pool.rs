@@ -4,6 +4,7 @@
 use super::{Ctx, quoted};
 use crate::catalogue::{self, DeviceSpec, LinkShape};
 use crate::scenario::domain::{Autoscale, DeviceProfile, MeasuredDevice, Network, Pool, Spot};
+use crate::scenario::names::INTRA_NODE_SHAPES;
 use crate::scenario::raw::{Opt, RawAutoscale, RawDevice, RawPool, StrOrTable};
 use crate::topology::{Fabric, IntraNodeShape};
 use crate::units::{Bytes, BytesPerSec};
@@ -22,17 +23,6 @@ pub const DEFAULT_REACQUIRE_HOURS: f64 = 1.0;
 /// say: the shortest of the large clouds' (Google Cloud's and Azure's 30 s;
 /// AWS gives two minutes).
 pub const DEFAULT_NOTICE_S: f64 = 30.0;
-
-/// An inline device's `intra_node_shape` values (format 1 names); `torus`
-/// takes its dimensions from the pool's `torus_dims`.
-pub(in crate::scenario) const INTRA_NODE_SHAPES: [(&str, Option<IntraNodeShape>); 6] = [
-    ("nvswitch", Some(IntraNodeShape::NvSwitch)),
-    ("cube-mesh", Some(IntraNodeShape::HybridCubeMesh)),
-    ("fully-connected", Some(IntraNodeShape::FullyConnected)),
-    ("pcie", Some(IntraNodeShape::Pcie)),
-    ("torus", None),
-    ("hypercube", Some(IntraNodeShape::Hypercube)),
-];
 
 /// Validates every pool; `None` if any is invalid. `links`: whether the
 /// pools' links must be known (a scenario with `[[job]]`s builds a topology;

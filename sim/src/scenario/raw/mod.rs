@@ -10,7 +10,9 @@
 //! its type, bounds, default and an example. A key the validator requires
 //! is declared without `Option` there.
 
-use super::schema::{
+mod fields;
+
+use fields::{
     ArchName, BoolOrAuto, CatalogueId, CollectiveName, DegreeOrAuto, DeviceField, IntraShapeName,
     ModelField, ParallelismField, PolicyName, PositiveNumber, PrecisionName, PresetId,
     RecomputeOrAuto, ScheduleOrAuto, TopologyName, WorkloadFormatName, ZeroOrAuto,
