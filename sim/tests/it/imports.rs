@@ -75,6 +75,7 @@ const RULES: &[(&str, &str, &[&str])] = &[
     ("cirrus-tui", "view", &["update", "runtime"]),
     ("cirrus", "output", &["commands"]),
     ("cirrus", "stdout", &["commands"]),
+    ("cirrus", "reference", &["commands"]),
 ];
 
 /// A module path inside a crate (`[]` is the crate root).
