@@ -82,7 +82,7 @@ where
 /// messages quote text from input files (a trace's job id or time, a plan's
 /// model name), which must not reach the terminal raw. Scenario
 /// diagnostics are escaped already and pass unchanged.
-fn terminal_safe(message: &str) -> String {
+pub(crate) fn terminal_safe(message: &str) -> String {
     message
         .split('\n')
         .map(cirrus_sim::text::escape)

@@ -254,7 +254,9 @@ fn run_ranks(run: &Prepared<'_>, ranks: usize) -> Result<(), Failure> {
             let (message, code) = match failure {
                 Failure::BadInput(m) => (m, 2),
                 Failure::Runtime(e) => (format!("error: {e:#}"), 1),
+                Failure::Stopped(m, status) => (m, i32::from(status)),
             };
+            let message = crate::terminal_safe(&message);
             // One write, so that the line is not split by the output of
             // the other ranks and of `mpirun`, which all share the terminal.
             let line = format!("rank {rank}: {message}\n");
