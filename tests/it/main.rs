@@ -35,15 +35,20 @@ pub fn root() -> PathBuf {
 /// (`profile = "local"`) the committed one of the development machine, so
 /// no test calibrates on the fly.
 pub fn cirrus(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cirrus"))
+    in_root(&mut Command::new(env!("CARGO_BIN_EXE_cirrus")))
         .args(args)
-        .current_dir(root())
-        .env(
-            "CIRRUS_PROFILE",
-            root().join("tests/fixtures/profiles/lavapipe-2-cores.toml"),
-        )
         .output()
         .expect("the cirrus binary runs")
+}
+
+/// `cmd` run as [`cirrus`] runs the binary: from the repository root, with
+/// the committed device profile (for commands that start it through a
+/// shell or with other standard streams).
+pub fn in_root(cmd: &mut Command) -> &mut Command {
+    cmd.current_dir(root()).env(
+        "CIRRUS_PROFILE",
+        root().join("tests/fixtures/profiles/lavapipe-2-cores.toml"),
+    )
 }
 
 /// Standard output as text.

@@ -3,7 +3,7 @@
 //! valid scenario still runs to completion under the same cap, so the cap is
 //! not what decides the outcome.
 
-use super::{root, stderr};
+use super::{in_root, root, stderr};
 use std::process::{Command, Output};
 
 /// The cap, in KiB as `ulimit -v` takes it: 1 GiB.
@@ -11,16 +11,11 @@ const CAP_KIB: u64 = 1024 * 1024;
 
 /// Runs `cirrus ARGS` from the repository root under `ulimit -v CAP_KIB`.
 fn capped(args: &[&str]) -> Output {
-    Command::new("sh")
+    in_root(&mut Command::new("sh"))
         .arg("-c")
         .arg(format!("ulimit -v {CAP_KIB} && exec \"$0\" \"$@\""))
         .arg(env!("CARGO_BIN_EXE_cirrus"))
         .args(args)
-        .current_dir(root())
-        .env(
-            "CIRRUS_PROFILE",
-            root().join("tests/fixtures/profiles/lavapipe-2-cores.toml"),
-        )
         .output()
         .expect("sh runs")
 }

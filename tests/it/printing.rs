@@ -2,7 +2,7 @@
 //! runtime failure (exit status 1) with a message, a reader that goes away
 //! ends the command quietly, and nothing panics (exit status 101).
 
-use super::{root, stderr};
+use super::{in_root, root, stderr};
 use std::process::{Command, Output, Stdio};
 
 /// Runs `cirrus ARGS` through `sh -c`, with standard output redirected by
@@ -93,13 +93,8 @@ fn a_read_write_dev_null_is_not_a_closed_stdout() {
             .write(true)
             .open("/dev/null")
             .expect("open /dev/null");
-        let o = Command::new(env!("CARGO_BIN_EXE_cirrus"))
+        let o = in_root(&mut Command::new(env!("CARGO_BIN_EXE_cirrus")))
             .args(args.split(' '))
-            .current_dir(root())
-            .env(
-                "CIRRUS_PROFILE",
-                root().join("tests/fixtures/profiles/lavapipe-2-cores.toml"),
-            )
             .stdout(Stdio::from(null))
             .output()
             .expect("cirrus runs");
