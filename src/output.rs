@@ -84,16 +84,18 @@ pub fn render_simulation(s: &Scenario, seed: u64, topo: &Topology, jobs: &[JobEs
         };
         let _ = writeln!(
             o,
-            "  parallelism           tp {} · pp {} · dp {} · microbatch {} · {}{} · recompute {} · ZeRO {} · sequence parallel {}",
-            par.tp,
-            par.pp,
-            par.dp,
+            "  parallelism           {} · microbatch {} · {}{} · recompute {} · ZeRO {} · sequence parallel {}",
+            par.mesh,
             par.microbatch,
             par.schedule.as_str(),
             vs,
             par.recompute.as_str(),
-            par.zero,
-            if par.sequence_parallel { "on" } else { "off" }
+            par.mesh.zero(),
+            if par.mesh.sequence_parallel() {
+                "on"
+            } else {
+                "off"
+            }
         );
         let _ = writeln!(o, "  devices               {}", r.devices);
         let _ = writeln!(o, "  step time             {:.3} s", r.step_time_s);

@@ -46,6 +46,7 @@ pub mod fidelity;
 pub mod fsio;
 pub mod human;
 pub mod library;
+pub mod mesh;
 pub mod model;
 pub mod netsim;
 pub mod output_set;

@@ -1,6 +1,11 @@
 //! The vocabulary of a training job's execution: numeric precision and the
 //! parallel configuration (tensor, pipeline, data parallelism, micro-batch,
 //! pipeline schedule, activation recompute, ZeRO stage, sequence parallelism).
+//! Its file form is in `parallelism/file_form.rs`.
+
+use crate::mesh::Mesh;
+
+mod file_form;
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -132,15 +137,16 @@ impl Recompute {
     }
 }
 
-/// A fully specified parallel configuration of one training job.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// A fully specified parallel configuration of one training job: its device
+/// mesh, micro-batch, pipeline schedule and activation recompute. In files it
+/// is one flat table: the mesh's degrees by axis key (`tp`, `pp`, `dp`), then
+/// `microbatch`, `schedule`, `virtual_stages`, `recompute`, and the axes'
+/// properties `zero` and `sequence_parallel` (see [`crate::mesh`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ParallelConfig {
-    /// Tensor-parallel degree (Megatron intra-layer split).
-    pub tp: u32,
-    /// Pipeline-parallel degree (number of stages).
-    pub pp: u32,
-    /// Data-parallel degree (number of model replicas).
-    pub dp: u32,
+    /// The device mesh: a degree per parallel axis, with ZeRO and sequence
+    /// parallelism as properties of its data and tensor axes.
+    pub mesh: Mesh,
     /// Sequences per micro-batch.
     pub microbatch: u32,
     /// Pipeline schedule.
@@ -149,21 +155,17 @@ pub struct ParallelConfig {
     pub virtual_stages: u32,
     /// Activation recomputation mode.
     pub recompute: Recompute,
-    /// ZeRO stage 0..=3 (0: plain data parallelism).
-    pub zero: u8,
-    /// Megatron sequence parallelism in the non-tensor-parallel regions.
-    pub sequence_parallel: bool,
 }
 
 impl ParallelConfig {
-    /// Devices this configuration occupies: tp × pp × dp.
+    /// Devices this configuration occupies: the product of the mesh's degrees.
     pub fn devices(&self) -> u64 {
-        u64::from(self.tp) * u64::from(self.pp) * u64::from(self.dp)
+        self.mesh.devices()
     }
 
     /// Micro-batches per replica per step for a global batch (in sequences).
     pub fn microbatches(&self, global_batch: u64) -> u64 {
-        let per_replica = u64::from(self.microbatch) * u64::from(self.dp);
+        let per_replica = u64::from(self.microbatch) * u64::from(self.mesh.dp());
         global_batch.div_ceil(per_replica.max(1))
     }
 }

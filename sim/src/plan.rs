@@ -10,6 +10,7 @@
 //! plan.json ──Plan::from_json──► Plan ──apply(&Scenario)──► Scenario (job's parallelism fixed)
 //! ```
 
+use crate::mesh::Axis;
 use crate::model::TransformerSpec;
 use crate::parallelism::{ParallelConfig, Precision};
 use crate::result::{JobResult, NodeShare};
@@ -235,7 +236,7 @@ impl Plan {
         result: &JobResult,
         objective: &str,
     ) -> Plan {
-        let pp = par.pp.max(1);
+        let pp = par.mesh.pp().max(1);
         Plan {
             format_version: PLAN_FORMAT_VERSION,
             scenario: s.name.clone(),
@@ -506,13 +507,16 @@ impl Plan {
             .filter_map(|&i| out.pools.get(i))
             .map(|p| p.devices())
             .sum();
-        let needed = u64::from(par.tp) * u64::from(par.pp) * u64::from(par.dp);
+        let needed = par.mesh.devices();
         if needed > devices {
             return Err(PlanError::Mismatch {
                 scenario: out.file.clone(),
                 job: self.job.clone(),
                 key: "parallelism".to_owned(),
-                in_plan: format!("tp × pp × dp = {needed} devices"),
+                in_plan: format!(
+                    "{} = {needed} devices",
+                    Axis::product_of(Axis::ALL.into_iter())
+                ),
                 in_scenario: format!("{devices} devices on the plan's nodes"),
             });
         }
@@ -576,11 +580,9 @@ fn node_plans(
     par: &ParallelConfig,
     shares: &[NodeShare],
 ) -> Vec<NodePlan> {
-    let tp = u64::from(par.tp.max(1));
-    let pp = par.pp.max(1);
-    let model_parallel = tp * u64::from(pp);
+    let model_parallel = par.mesh.replica_devices().max(1);
     let mut nodes = Vec::new();
-    let mut remaining = u64::from(par.dp);
+    let mut remaining = u64::from(par.mesh.dp());
     let mut first_replica = 0u64;
     let in_pool: &[usize] = match &job.layout {
         Some(lay) => {
@@ -598,16 +600,17 @@ fn node_plans(
             continue;
         }
         remaining -= replicas;
-        // Megatron's rank order (tensor, then data, then pipeline):
-        // device g = j + tp·(r + R·stage).
+        // The mesh's rank order, the pool's replicas on its data axis.
+        let part = par.mesh.with_replicas(replicas);
         let used = replicas * model_parallel;
         let dpn = u64::from(pool.devices_per_node.max(1));
         for node in 0..used.div_ceil(dpn) {
             let mut stages = BTreeSet::new();
             let mut reps = BTreeSet::new();
             for g in node * dpn..((node + 1) * dpn).min(used) {
-                stages.insert(to_u32(g / (tp * replicas)));
-                reps.insert(to_u32(first_replica + (g / tp) % replicas));
+                let at = part.coords(g);
+                stages.insert(at[Axis::Pp.index()]);
+                reps.insert(to_u32(first_replica + u64::from(at[Axis::Dp.index()])));
             }
             nodes.push(node_plan(pool, to_u32(node), stages, reps, shares));
         }
@@ -682,16 +685,16 @@ fn node_plan(
 }
 
 /// The nodes of a job whose stages lie on different pools: on each stage's
-/// pool, tensor rank j of replica r of the pool's `local`-th stage is device
-/// j + tp·(r + dp·local).
+/// pool, the mesh's rank order places tensor rank j of replica r of the
+/// pool's `local`-th stage.
 fn spread_nodes(
     s: &Scenario,
     lay: &StageLayout,
     par: &ParallelConfig,
     shares: &[NodeShare],
 ) -> Vec<NodePlan> {
-    let tp = u64::from(par.tp.max(1));
-    let dp = u64::from(par.dp.max(1));
+    let tp = u64::from(par.mesh.tp().max(1));
+    let dp = u64::from(par.mesh.dp().max(1));
     // (pool, node) → (stages, replicas), in stage order of first appearance.
     type Held = ((usize, u64), BTreeSet<u32>, BTreeSet<u32>);
     let mut held: Vec<Held> = Vec::new();
@@ -700,7 +703,12 @@ fn spread_nodes(
         let local = lay.local(st) as u64;
         for r in 0..dp {
             for j in 0..tp {
-                let key = (p, (j + tp * (r + dp * local)) / dpn);
+                let rank = par.mesh.rank_at(&[
+                    (Axis::Tp, to_u32(j)),
+                    (Axis::Dp, to_u32(r)),
+                    (Axis::Pp, to_u32(local)),
+                ]);
+                let key = (p, rank / dpn);
                 let at = match held.iter().position(|(k, _, _)| *k == key) {
                     Some(i) => i,
                     None => {

@@ -32,7 +32,7 @@ impl Work {
     /// over all replicas: an upper bound on what the distinct replicas the
     /// simulation runs process, known from the configuration alone).
     pub fn of(layers: u32, par: &ParallelConfig, microbatches: u64) -> Work {
-        Work::from_parts(layers, par.pp, par.virtual_stages, microbatches)
+        Work::from_parts(layers, par.mesh.pp(), par.virtual_stages, microbatches)
     }
 
     /// [`Work::of`] from the parts that count.
@@ -83,9 +83,7 @@ mod tests {
 
     fn par(pp: u32, v: u32) -> ParallelConfig {
         ParallelConfig {
-            tp: 1,
-            pp,
-            dp: 1,
+            mesh: crate::mesh::Mesh::new([1, pp, 1]),
             microbatch: 1,
             schedule: if v > 1 {
                 Schedule::Interleaved1F1B
@@ -94,8 +92,6 @@ mod tests {
             },
             virtual_stages: v,
             recompute: Recompute::None,
-            zero: 0,
-            sequence_parallel: false,
         }
     }
 

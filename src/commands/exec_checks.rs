@@ -6,6 +6,7 @@
 use crate::Failure;
 use cirrus_executor::budget::{Footprint, check_data};
 use cirrus_executor::run::{RunConfig, WorkerDevice};
+use cirrus_sim::mesh::Axis;
 use cirrus_sim::parallelism::Precision;
 use cirrus_sim::plan::Plan;
 
@@ -16,15 +17,15 @@ pub const MAX_LR: f32 = 1.0;
 /// Refuses what the executor cannot run: it runs data-parallel fp32 plans.
 pub fn refuse_unsupported(plan: &Plan, file: &str) -> Result<(), Failure> {
     let par = &plan.parallelism;
-    for (key, v) in [("tp", par.tp), ("pp", par.pp)] {
+    for a in Axis::model_axes() {
+        let v = par.mesh.degree(a);
         if v > 1 {
+            let ones: Vec<&str> = Axis::model_axes().map(Axis::key).collect();
             return Err(Failure::BadInput(format!(
-                "{file}: error: cannot run this plan: `parallelism.{key}` is {v}: {} is not yet supported by the executor; it runs data-parallel plans (tp = pp = 1)",
-                if key == "tp" {
-                    "tensor parallelism"
-                } else {
-                    "pipeline parallelism"
-                }
+                "{file}: error: cannot run this plan: `parallelism.{}` is {v}: {} is not yet supported by the executor; it runs data-parallel plans ({} = 1)",
+                a.key(),
+                a.name(),
+                ones.join(" = ")
             )));
         }
     }

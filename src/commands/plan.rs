@@ -191,8 +191,8 @@ fn render(s: &Scenario, o: &Outcome, opts: &Options, elapsed: f64) -> String {
         let _ = writeln!(
             out,
             "  shares        each of the {} replicas runs its stages on both pools and takes {:.3}% of the batch (learning-rate weight the same)",
-            b.parallelism.dp,
-            100.0 / f64::from(b.parallelism.dp.max(1))
+            b.parallelism.mesh.dp(),
+            100.0 / f64::from(b.parallelism.mesh.dp().max(1))
         );
         pools.clear();
     }

@@ -6,6 +6,7 @@
 
 use crate::sim_output::SimOutput;
 use cirrus_sim::cluster::Policy;
+use cirrus_sim::mesh::Axis;
 use cirrus_sim::scenario::{Choice, Scenario};
 
 /// The largest value a count knob reaches: the most devices a scenario may
@@ -154,15 +155,11 @@ pub fn knobs(s: &Scenario) -> Vec<Knob> {
     }
     for j in &s.jobs {
         let par = &j.parallelism;
-        for (k, choice, what) in [
-            ("tp", par.tp, "tensor-parallel degree"),
-            ("pp", par.pp, "pipeline stages"),
-            ("dp", par.dp, "data-parallel replicas"),
-        ] {
-            if let Choice::Fixed(v) = choice {
+        for a in Axis::ALL {
+            if let Choice::Fixed(v) = par.degree(a) {
                 out.push(Knob::new(
-                    format!("job.{}.parallelism.{k}", j.name),
-                    format!("{}: {what}", j.name),
+                    format!("job.{}.parallelism.{}", j.name, a.key()),
+                    format!("{}: {}", j.name, a.what()),
                     v.to_string(),
                     Step::Count(MAX_COUNT),
                 ));

@@ -62,8 +62,8 @@ impl<'a> Shape<'a> {
             model: &job.model,
             seq_len: job.seq_len,
             microbatch: par.microbatch,
-            tp: par.tp,
-            sequence_parallel: par.sequence_parallel,
+            tp: par.mesh.tp(),
+            sequence_parallel: par.mesh.sequence_parallel(),
             precision: job.precision,
         }
     }

@@ -140,10 +140,11 @@ pub(crate) fn estimate(
         why,
     };
     let (par, classes, _) = classes(s, job, topo)?;
-    if par.tp != 1 || par.pp != 1 {
+    if par.mesh.tp() != 1 || par.mesh.pp() != 1 {
         return Err(layout(format!(
             "devices measured on this machine run data parallelism only (the executor's workers hold whole replicas); tp = {}, pp = {}",
-            par.tp, par.pp
+            par.mesh.tp(),
+            par.mesh.pp()
         )));
     }
     let mut workers: Vec<&MeasuredDevice> = Vec::new();

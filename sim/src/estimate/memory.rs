@@ -26,7 +26,7 @@ impl Memory {
 /// `m`; 1F1B at most `pp`; interleaving adds `(pp−1)/(pp·v)` of a stage's
 /// worth (Narayanan et al. 2021, Korthikanti et al. 2022 eq. 5 note).
 fn in_flight(par: &ParallelConfig, microbatches: u64) -> f64 {
-    let pp = f64::from(par.pp);
+    let pp = f64::from(par.mesh.pp());
     let m = microbatches as f64;
     match par.schedule {
         Schedule::GPipe => m,
@@ -46,12 +46,12 @@ pub fn peak_memory(
     par: &ParallelConfig,
     microbatches: u64,
 ) -> Memory {
-    let layers_per_stage = f64::from(model.layers.div_ceil(par.pp));
+    let layers_per_stage = f64::from(model.layers.div_ceil(par.mesh.pp()));
     let per_layer = model.activation_bytes_per_layer(
         seq_len,
         par.microbatch,
-        par.tp,
-        par.sequence_parallel,
+        par.mesh.tp(),
+        par.mesh.sequence_parallel(),
         par.recompute,
     );
     let mut activations = per_layer * (layers_per_stage * in_flight(par, microbatches));
@@ -60,27 +60,27 @@ pub fn peak_memory(
         activations += model.activation_bytes_per_layer(
             seq_len,
             par.microbatch,
-            par.tp,
-            par.sequence_parallel,
+            par.mesh.tp(),
+            par.mesh.sequence_parallel(),
             Recompute::None,
         );
     }
-    let last = par.pp.saturating_sub(1);
+    let last = par.mesh.pp().saturating_sub(1);
     let state_of = |stage: u32| {
-        let params = model.params_per_stage(par.tp, par.pp, stage);
+        let params = model.params_per_stage(par.mesh.tp(), par.mesh.pp(), stage);
         model
-            .state_bytes_per_device(params, precision, par.zero, par.dp)
+            .state_bytes_per_device(params, precision, par.mesh.zero(), par.mesh.dp())
             .total()
     };
     // Stage 0 holds the most activations; the last stage holds the output
     // head and the fp32 logits of one micro-batch (4·s·b·V/t bytes).
     let logits = Bytes(
         4.0 * f64::from(seq_len) * f64::from(par.microbatch) * f64::from(model.vocab)
-            / f64::from(par.tp.max(1)),
+            / f64::from(par.mesh.tp().max(1)),
     );
     let first = Memory {
         state: state_of(0),
-        activations: if par.pp == 1 {
+        activations: if par.mesh.pp() == 1 {
             activations + logits
         } else {
             activations
@@ -89,7 +89,8 @@ pub fn peak_memory(
     let last_stage = Memory {
         state: state_of(last),
         activations: per_layer
-            * (layers_per_stage * 1.0_f64.max(in_flight(par, microbatches) / f64::from(par.pp)))
+            * (layers_per_stage
+                * 1.0_f64.max(in_flight(par, microbatches) / f64::from(par.mesh.pp())))
             + logits,
     };
     if last_stage.total() > first.total() {
@@ -114,34 +115,34 @@ pub fn stage_memory(
     let per_layer = model.activation_bytes_per_layer(
         seq_len,
         par.microbatch,
-        par.tp,
-        par.sequence_parallel,
+        par.mesh.tp(),
+        par.mesh.sequence_parallel(),
         par.recompute,
     );
     let in_flight = match par.schedule {
         Schedule::GPipe => microbatches as f64,
-        _ => (microbatches as f64).min(f64::from(par.pp - stage)),
+        _ => (microbatches as f64).min(f64::from(par.mesh.pp() - stage)),
     };
     let mut activations = per_layer * (f64::from(layers) * in_flight);
     if par.recompute == Recompute::Full {
         activations += model.activation_bytes_per_layer(
             seq_len,
             par.microbatch,
-            par.tp,
-            par.sequence_parallel,
+            par.mesh.tp(),
+            par.mesh.sequence_parallel(),
             Recompute::None,
         );
     }
-    if stage + 1 == par.pp {
+    if stage + 1 == par.mesh.pp() {
         activations += Bytes(
             4.0 * f64::from(seq_len) * f64::from(par.microbatch) * f64::from(model.vocab)
-                / f64::from(par.tp.max(1)),
+                / f64::from(par.mesh.tp().max(1)),
         );
     }
-    let params = model.params_of_stage(par.tp, par.pp, stage, layers);
+    let params = model.params_of_stage(par.mesh.tp(), par.mesh.pp(), stage, layers);
     Memory {
         state: model
-            .state_bytes_per_device(params, precision, par.zero, par.dp)
+            .state_bytes_per_device(params, precision, par.mesh.zero(), par.mesh.dp())
             .total(),
         activations,
     }
@@ -154,15 +155,11 @@ mod tests {
 
     fn par(tp: u32, pp: u32, dp: u32, recompute: Recompute, zero: u8) -> ParallelConfig {
         ParallelConfig {
-            tp,
-            pp,
-            dp,
+            mesh: crate::mesh::Mesh::new([tp, pp, dp]).with_zero(zero),
             microbatch: 1,
             schedule: Schedule::OneFOneB,
             virtual_stages: 1,
             recompute,
-            zero,
-            sequence_parallel: false,
         }
     }
 

@@ -6,6 +6,7 @@ use super::calibration::{Calibration, for_generation};
 use super::comm::{self, Link};
 use super::compute::{DeviceRates, Shape, StageTimes, stage_times};
 use super::memory::{Memory, peak_memory, stage_memory};
+use crate::mesh::Axis;
 use crate::parallelism::{ParallelConfig, Precision};
 use crate::result::{Breakdown, JobResult, NodeShare};
 use crate::scenario::{CollectiveAlgorithm, Job, Pool, Scenario, StageLayout};
@@ -105,7 +106,8 @@ impl Class<'_> {
             let sum: Seconds = self.slots.iter().map(|s| s.times.total()).sum();
             sum - self.microbatch_time()
         } else {
-            self.microbatch_time() * (f64::from(par.pp - 1) / f64::from(par.virtual_stages.max(1)))
+            self.microbatch_time()
+                * (f64::from(par.mesh.pp() - 1) / f64::from(par.virtual_stages.max(1)))
         }
     }
 }
@@ -154,11 +156,11 @@ pub(crate) fn classes<'s>(
         job: job.name.clone(),
         why,
     };
-    let model_parallel = u64::from(par.tp) * u64::from(par.pp);
+    let model_parallel = par.mesh.replica_devices();
     let e = job.precision.bytes_per_element();
     let tokens_mb = f64::from(job.seq_len) * f64::from(par.microbatch);
     let act_bytes = Bytes(tokens_mb * f64::from(job.model.hidden) * e);
-    let layers = job.model.layers / par.pp;
+    let layers = job.model.layers / par.mesh.pp();
     let shape = Shape::of(job, &par);
     // Rates and links of a pool, and the tensor-parallel collective there.
     let pool_view = |idx: usize| -> Result<(DeviceRates, Link, Link, Seconds), EstimateError> {
@@ -175,12 +177,12 @@ pub(crate) fn classes<'s>(
             }
         };
         let (intra, inter) = pool_links(topo, idx, pool, &cal);
-        let tp_link = if pool.device.is_torus() || par.tp <= pool.devices_per_node {
+        let tp_link = if pool.device.is_torus() || par.mesh.tp() <= pool.devices_per_node {
             intra
         } else {
             inter
         };
-        let tp_collective = comm::all_reduce(act_bytes, u64::from(par.tp), tp_link);
+        let tp_collective = comm::all_reduce(act_bytes, u64::from(par.mesh.tp()), tp_link);
         Ok((
             DeviceRates { peak, mem_bw, cal },
             intra,
@@ -194,7 +196,7 @@ pub(crate) fn classes<'s>(
                 stage_layers: u32|
      -> Result<Slot<'s>, EstimateError> {
         let (rates, intra, inter, tp_collective) = pool_view(idx)?;
-        let head = stage + 1 == par.pp;
+        let head = stage + 1 == par.mesh.pp();
         Ok(Slot {
             pool: &s.pools[idx],
             pool_index: idx,
@@ -218,7 +220,7 @@ pub(crate) fn classes<'s>(
         return spanning_class(s, job, &par, topo, lay, act_bytes, &slot);
     }
     let mut classes = Vec::new();
-    let mut remaining = u64::from(par.dp);
+    let mut remaining = u64::from(par.mesh.dp());
     for &idx in &job.pools {
         let pool = &s.pools[idx];
         if remaining == 0 {
@@ -226,9 +228,10 @@ pub(crate) fn classes<'s>(
         }
         if !pool.devices().is_multiple_of(model_parallel) {
             return Err(layout(format!(
-                "pool `{}` has {} devices, not a multiple of tp × pp = {model_parallel}; a replica cannot span pools",
+                "pool `{}` has {} devices, not a multiple of {} = {model_parallel}; a replica cannot span pools",
                 pool.name,
-                pool.devices()
+                pool.devices(),
+                Axis::product_of(Axis::model_axes())
             )));
         }
         let replicas = (pool.devices() / model_parallel).min(remaining);
@@ -236,28 +239,32 @@ pub(crate) fn classes<'s>(
         let (rates, intra, inter, tp_collective) = pool_view(idx)?;
         // The slowest stage sets the pipeline's pace: the last (output head).
         let stage = stage_times(&shape, &rates, layers, true, par.recompute, tp_collective);
-        // Megatron's order is tp, dp, pp: consecutive stages are tp·dp ranks apart.
-        let stride = u64::from(par.tp) * replicas;
+        // Consecutive stages are this many ranks apart (tp · dp in Megatron's order).
+        let stride = par.mesh.with_replicas(replicas).stride(Axis::Pp);
         let p2p_link = if stride >= u64::from(pool.devices_per_node) {
             inter
         } else {
             intra
         };
-        let p2p = if par.pp > 1 {
-            comm::send(act_bytes / f64::from(par.tp), p2p_link)
+        let p2p = if par.mesh.pp() > 1 {
+            comm::send(act_bytes / f64::from(par.mesh.tp()), p2p_link)
         } else {
             Seconds::ZERO
         };
         // Alike stages: time one plain stage once; the last holds the head.
         let plain = stage_times(&shape, &rates, layers, false, par.recompute, tp_collective);
-        let slots = (0..par.pp)
+        let slots = (0..par.mesh.pp())
             .map(|st| Slot {
                 pool,
                 pool_index: idx,
                 local: st,
                 layers,
                 rates,
-                times: if st + 1 == par.pp { stage } else { plain },
+                times: if st + 1 == par.mesh.pp() {
+                    stage
+                } else {
+                    plain
+                },
                 tp_collective,
                 intra,
                 inter,
@@ -277,8 +284,9 @@ pub(crate) fn classes<'s>(
     }
     if remaining > 0 || classes.is_empty() {
         return Err(layout(format!(
-            "dp = {} replicas of tp × pp = {model_parallel} devices do not fit on its pools",
-            par.dp
+            "dp = {} replicas of {} = {model_parallel} devices do not fit on its pools",
+            par.mesh.dp(),
+            Axis::product_of(Axis::model_axes())
         )));
     }
     // The slowest hop of a ring that crosses pools: the route between them.
@@ -309,11 +317,11 @@ fn spanning_class<'s>(
         job: job.name.clone(),
         why,
     };
-    if lay.pools.len() != par.pp as usize || lay.layers.len() != par.pp as usize {
+    if lay.pools.len() != par.mesh.pp() as usize || lay.layers.len() != par.mesh.pp() as usize {
         return Err(layout(format!(
             "its stage layout lists {} stages, pp is {}",
             lay.pools.len(),
-            par.pp
+            par.mesh.pp()
         )));
     }
     if lay.layers.iter().sum::<u32>() != job.model.layers || lay.layers.contains(&0) {
@@ -326,9 +334,9 @@ fn spanning_class<'s>(
             "stages spread over pools run 1F1B or GPipe, not interleaved".to_owned(),
         ));
     }
-    let dp = u64::from(par.dp);
+    let dp = u64::from(par.mesh.dp());
     for &p in &lay.pools {
-        let need = dp * u64::from(par.tp) * lay.stages_on(p) as u64;
+        let need = dp * u64::from(par.mesh.tp()) * lay.stages_on(p) as u64;
         if s.pools[p].devices() < need {
             return Err(layout(format!(
                 "pool `{}` has {} devices; its stages need {need}",
@@ -337,7 +345,7 @@ fn spanning_class<'s>(
             )));
         }
     }
-    let slots = (0..par.pp)
+    let slots = (0..par.mesh.pp())
         .map(|st| {
             let i = st as usize;
             slot(lay.pools[i], st, lay.local(i) as u32, lay.layers[i])
@@ -358,7 +366,7 @@ fn spanning_class<'s>(
             l.bandwidth = l.bandwidth.min(w[1].inter.bandwidth);
             if let Some(g) = s.network.inter_pool_gbit_s {
                 let share = BytesPerSec::from_gbit_s(g)
-                    * (w[0].rates.cal.network_eff / (dp * u64::from(par.tp)) as f64);
+                    * (w[0].rates.cal.network_eff / (dp * u64::from(par.mesh.tp())) as f64);
                 l.bandwidth = l.bandwidth.min(share);
             }
             l
@@ -369,7 +377,7 @@ fn spanning_class<'s>(
         ) {
             link.latency = link.latency.max(topo.route(a, b).latency);
         }
-        p2p = p2p.max(comm::send(act_bytes / f64::from(par.tp), link));
+        p2p = p2p.max(comm::send(act_bytes / f64::from(par.mesh.tp()), link));
     }
     let min_link = |f: &dyn Fn(&Slot<'s>) -> Link| {
         slots
@@ -406,7 +414,7 @@ pub(super) fn finish(
         .map(|c| c.replicas as f64 / c.microbatch_time().get())
         .sum();
     let replica_share = |c: &Class<'_>| (1.0 / c.microbatch_time().get()) / speed_sum;
-    let pp = f64::from(par.pp);
+    let pp = f64::from(par.mesh.pp());
     let v = f64::from(par.virtual_stages.max(1));
     let pipeline = |c: &Class<'_>| {
         let m = replica_share(c) * mb_per_step;
@@ -432,12 +440,12 @@ pub(super) fn finish(
 
     // Data-parallel gradient reduction (ZeRO 1-2: reduce-scatter + all-gather,
     // the same volume), hierarchical inside nodes, ring across nodes and pools.
-    let params_dev = (0..par.pp)
-        .map(|st| job.model.params_per_stage(par.tp, par.pp, st))
+    let params_dev = (0..par.mesh.pp())
+        .map(|st| job.model.params_per_stage(par.mesh.tp(), par.mesh.pp(), st))
         .max()
         .unwrap_or(0) as f64;
     let grad_bytes = Bytes(params_dev * gradient_bytes_per_param(job.precision));
-    let dp = u64::from(par.dp);
+    let dp = u64::from(par.mesh.dp());
     let inner = classes
         .iter()
         .map(|c| dp_layout(c, par).0)
@@ -456,7 +464,7 @@ pub(super) fn finish(
         .expect("classes");
     if classes.len() > 1 {
         // Every device's outer ring crosses the link between pools.
-        let rings = (u64::from(par.tp) * u64::from(par.pp) * inner) as f64;
+        let rings = (par.mesh.replica_devices() * inner) as f64;
         let net_eff = classes
             .iter()
             .map(|c| c.rates.cal.network_eff)
@@ -482,7 +490,7 @@ pub(super) fn finish(
     };
     let overlap = slowest.stage.backward + slowest.stage.recompute;
     let mut dp_exposed = (dp_time - overlap).max(Seconds::ZERO);
-    if par.zero == 3 {
+    if par.mesh.zero() == 3 {
         let g = zero3_gather(job, par, (inner, intra), (outer, outer_link));
         let fwd = slowest.stage.forward;
         let bwd = slowest.stage.backward + slowest.stage.recompute;
@@ -490,7 +498,7 @@ pub(super) fn finish(
     }
     let optimizer = classes
         .iter()
-        .flat_map(|c| (0..par.pp).map(move |st| optimizer_time(job, par, c, st)))
+        .flat_map(|c| (0..par.mesh.pp()).map(move |st| optimizer_time(job, par, c, st)))
         .fold(Seconds::ZERO, Seconds::max);
 
     let breakdown = Breakdown {
@@ -534,9 +542,9 @@ pub(crate) fn optimizer_time(
     let slot = &c.slots[stage as usize];
     let params = job
         .model
-        .params_of_stage(par.tp, par.pp, stage, slot.layers) as f64;
-    let mine = if par.zero >= 1 {
-        params / f64::from(par.dp)
+        .params_of_stage(par.mesh.tp(), par.mesh.pp(), stage, slot.layers) as f64;
+    let mine = if par.mesh.zero() >= 1 {
+        params / f64::from(par.mesh.dp())
     } else {
         params
     };
@@ -561,7 +569,7 @@ pub(crate) fn layer_time(
         cal,
     };
     let (intra, inter) = pool_links(topo, pool, p, &cal);
-    let link = if p.device.is_torus() || par.tp <= p.devices_per_node {
+    let link = if p.device.is_torus() || par.mesh.tp() <= p.devices_per_node {
         intra
     } else {
         inter
@@ -569,7 +577,7 @@ pub(crate) fn layer_time(
     let e = job.precision.bytes_per_element();
     let act =
         Bytes(f64::from(job.seq_len) * f64::from(par.microbatch) * f64::from(job.model.hidden) * e);
-    let tp_collective = comm::all_reduce(act, u64::from(par.tp), link);
+    let tp_collective = comm::all_reduce(act, u64::from(par.mesh.tp()), link);
     Some(
         stage_times(
             &Shape::of(job, par),
@@ -594,8 +602,8 @@ pub(crate) fn zero3_gather(
     inner: (u64, Link),
     outer: (u64, Link),
 ) -> Seconds {
-    let params =
-        job.model.params_per_stage(par.tp, par.pp, 0) as f64 / f64::from(par.virtual_stages.max(1));
+    let params = job.model.params_per_stage(par.mesh.tp(), par.mesh.pp(), 0) as f64
+        / f64::from(par.virtual_stages.max(1));
     let bytes = Bytes(params * job.precision.bytes_per_element());
     comm::hierarchical_all_gather(bytes, inner.0, inner.1, outer.0, outer.1)
 }
@@ -603,8 +611,8 @@ pub(crate) fn zero3_gather(
 /// Data-parallel ranks of one tensor rank that share a node (all of them on
 /// a TPU slice), and the number of such groups.
 pub(crate) fn dp_layout(c: &Class<'_>, par: &ParallelConfig) -> (u64, u64) {
-    let dp = u64::from(par.dp);
-    let per_node = u64::from(c.pool.devices_per_node / par.tp.max(1)).max(1);
+    let dp = u64::from(par.mesh.dp());
+    let per_node = u64::from(c.pool.devices_per_node / par.mesh.tp().max(1)).max(1);
     let inner = if c.pool.device.is_torus() {
         dp
     } else {
@@ -626,7 +634,7 @@ pub(crate) fn assemble(
 ) -> JobEstimate {
     let step = breakdown.total();
     let mb_per_step = job.global_batch as f64 / f64::from(par.microbatch);
-    let model_parallel = u64::from(par.tp) * u64::from(par.pp);
+    let model_parallel = par.mesh.replica_devices();
     let devices: u64 = classes.iter().map(|c| c.replicas).sum::<u64>() * model_parallel;
     let tokens = job.global_batch as f64 * f64::from(job.seq_len);
     let flops = job
@@ -638,7 +646,7 @@ pub(crate) fn assemble(
         .flat_map(|c| {
             c.slots
                 .iter()
-                .map(move |sl| sl.rates.peak.get() * (c.replicas * u64::from(par.tp)) as f64)
+                .map(move |sl| sl.rates.peak.get() * (c.replicas * u64::from(par.mesh.tp())) as f64)
         })
         .sum();
     let megatron = job
@@ -692,9 +700,8 @@ pub(crate) fn assemble(
             capacity_gib: cap,
             calibration: c.rates.cal.source,
         });
-        // Megatron's rank order (tensor, then data, then pipeline) on each
-        // stage's pool: tensor rank j of replica r of the pool's `local`-th
-        // stage is device j + tp·(r + R·local).
+        // The mesh's rank order on each stage's pool, the class's replicas
+        // on its data axis and the pool's stages numbered from 0.
         // Pools in the order of their first stage, each with a share per node.
         let mut per_pool: Vec<(usize, &Pool, Vec<f64>)> = Vec::new();
         for sl in &c.slots {
@@ -707,14 +714,17 @@ pub(crate) fn assemble(
                 }
             };
             let nodes = &mut per_pool[at].2;
-            let tp = u64::from(par.tp);
+            let tp = u64::from(par.mesh.tp());
+            let part = par.mesh.with_replicas(c.replicas);
             for r in 0..c.replicas {
                 let share = class_shares
                     .get(usize::try_from(r).unwrap_or(usize::MAX))
                     .copied()
                     .unwrap_or(0.0);
-                let first = tp * (r + c.replicas * u64::from(sl.local));
-                // The replica's tp devices of this stage, node by node.
+                let r32 = u32::try_from(r).unwrap_or(u32::MAX);
+                let first = part.rank_at(&[(Axis::Dp, r32), (Axis::Pp, sl.local)]);
+                // The replica's tp devices of this stage (consecutive:
+                // tensor is the innermost axis), node by node.
                 let mut g = first;
                 while g < first + tp {
                     let node = g / dpn;
@@ -746,7 +756,7 @@ pub(crate) fn assemble(
     let mut per_pool_devices: Vec<(usize, &crate::scenario::Pool, u64)> = Vec::new();
     for c in classes {
         for sl in &c.slots {
-            let n = c.replicas * u64::from(par.tp);
+            let n = c.replicas * u64::from(par.mesh.tp());
             match per_pool_devices
                 .iter_mut()
                 .find(|(p, _, _)| *p == sl.pool_index)
@@ -771,7 +781,7 @@ pub(crate) fn assemble(
             let mut energy = 0.0;
             for c in classes {
                 for sl in &c.slots {
-                    let n = (c.replicas * u64::from(par.tp)) as f64;
+                    let n = (c.replicas * u64::from(par.mesh.tp())) as f64;
                     cost += n * sl.pool.price_per_device_hour().unwrap_or(0.0) * secs / 3600.0;
                     energy += n * sl.pool.device.tdp_w.unwrap_or(0.0) * secs / 3.6e6;
                 }

@@ -134,6 +134,15 @@ pub struct TransformerSpec {
     pub gated_mlp: bool,
 }
 
+impl From<&TransformerSpec> for crate::mesh::ModelSizes {
+    fn from(m: &TransformerSpec) -> Self {
+        Self {
+            heads: m.heads,
+            layers: m.layers,
+        }
+    }
+}
+
 impl TransformerSpec {
     /// An inline `[job.model]` description with GPT-style defaults: GPT
     /// architecture, multi-head attention, `ffn_hidden` = 4·`hidden` when

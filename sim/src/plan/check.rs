@@ -3,6 +3,7 @@
 //! exactly once, shares that are fractions summing to 1, finite predictions.
 
 use super::{NodePlan, Plan, Prediction, StagePlan};
+use crate::mesh::Axis;
 use crate::parallelism::Schedule;
 
 /// Checks the values a well-typed plan may still get wrong: zero
@@ -13,21 +14,19 @@ use crate::parallelism::Schedule;
 pub(super) fn check(plan: &Plan) -> Result<(), (String, String)> {
     let bad = |key: &str, message: &str| Err((key.to_owned(), message.to_owned()));
     let par = &plan.parallelism;
-    for (key, v) in [
-        ("tp", par.tp),
-        ("pp", par.pp),
-        ("dp", par.dp),
+    let degrees = Axis::ALL.map(|a| (a.key(), par.mesh.degree(a)));
+    for (key, v) in degrees.into_iter().chain([
         ("microbatch", par.microbatch),
         ("virtual_stages", par.virtual_stages),
-    ] {
+    ]) {
         if v == 0 {
             return bad(&format!("parallelism.{key}"), "must be positive, not 0");
         }
     }
-    if par.zero > 3 {
+    if par.mesh.zero() > 3 {
         return bad(
             "parallelism.zero",
-            &format!("must be 0, 1, 2 or 3, not {}", par.zero),
+            &format!("must be 0, 1, 2 or 3, not {}", par.mesh.zero()),
         );
     }
     let m = &plan.model_spec;
@@ -57,20 +56,17 @@ pub(super) fn check(plan: &Plan) -> Result<(), (String, String)> {
 }
 
 /// The scenario validator's divisibility rules, on the plan's values (same
-/// wording as `scenario/validate/parallelism.rs`): `tp` divides the heads,
+/// wording as `scenario/validate/parallelism.rs`): each axis divides what
+/// of the model it splits ([`Axis::division_problem`]),
 /// `microbatch × dp` divides `global_batch`, and interleaved-1f1b's
 /// micro-batches per replica are a multiple of `pp`.
 fn check_divisions(plan: &Plan) -> Result<(), (String, String)> {
     let par = &plan.parallelism;
-    let (tp, pp, dp, mb) = (par.tp, par.pp, u64::from(par.dp), par.microbatch);
-    if !plan.model_spec.heads.is_multiple_of(tp) {
-        return Err((
-            "parallelism.tp".to_owned(),
-            format!(
-                "tp = {tp} does not divide the model's {} attention heads",
-                plan.model_spec.heads
-            ),
-        ));
+    let (pp, dp, mb) = (par.mesh.pp(), u64::from(par.mesh.dp()), par.microbatch);
+    for a in Axis::ALL {
+        if let Some(problem) = a.division_problem(par.mesh.degree(a), (&plan.model_spec).into()) {
+            return Err((format!("parallelism.{}", a.key()), problem));
+        }
     }
     let per_step = u64::from(mb) * dp;
     let global_batch = plan.global_batch;
@@ -135,10 +131,14 @@ fn check_stages(stages: &[StagePlan], layers: u32) -> Result<(), (String, String
 fn check_ranges(plan: &Plan) -> Result<(), (String, String)> {
     let par = &plan.parallelism;
     for (i, st) in plan.stages.iter().enumerate() {
-        if st.stage >= par.pp {
+        if st.stage >= par.mesh.pp() {
             return Err((
                 format!("stages[{i}].stage"),
-                format!("is {}, but the plan has pp = {} stages", st.stage, par.pp),
+                format!(
+                    "is {}, but the plan has pp = {} stages",
+                    st.stage,
+                    par.mesh.pp()
+                ),
             ));
         }
         if st.chunk >= par.virtual_stages {
@@ -165,8 +165,8 @@ fn check_ranges(plan: &Plan) -> Result<(), (String, String)> {
             ));
         }
         for (key, list, bound, name) in [
-            ("stages", &n.stages, par.pp, "pp"),
-            ("replicas", &n.replicas, par.dp, "dp"),
+            ("stages", &n.stages, par.mesh.pp(), "pp"),
+            ("replicas", &n.replicas, par.mesh.dp(), "dp"),
         ] {
             if list.is_empty() {
                 return Err((format!("nodes[{i}].{key}"), "is empty".to_owned()));

@@ -2,7 +2,7 @@
 //! and the scenario it gives: what a plan fixes and what the planner searches.
 
 use crate::parallelism::ParallelConfig;
-use crate::scenario::{Choice, ParallelismSpec, Scenario, StageLayout};
+use crate::scenario::{ParallelismSpec, Scenario, StageLayout};
 
 /// How many nodes of each of the job's pools a candidate uses (0: unused),
 /// and, when a replica's pipeline spans pools, which stage runs where.
@@ -16,17 +16,7 @@ pub struct Placement {
 
 /// The parallelism of a scenario job with every field fixed to `par`.
 pub fn fixed(par: &ParallelConfig) -> ParallelismSpec {
-    ParallelismSpec {
-        tp: Choice::Fixed(par.tp),
-        pp: Choice::Fixed(par.pp),
-        dp: Choice::Fixed(par.dp),
-        microbatch: Choice::Fixed(par.microbatch),
-        schedule: Choice::Fixed(par.schedule),
-        virtual_stages: Choice::Fixed(par.virtual_stages),
-        recompute: Choice::Fixed(par.recompute),
-        zero: Choice::Fixed(par.zero),
-        sequence_parallel: Choice::Fixed(par.sequence_parallel),
-    }
+    ParallelismSpec::of(par)
 }
 
 /// `s` with job `job` placed on `placement` (the pools' node counts cut to

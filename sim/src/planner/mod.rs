@@ -241,18 +241,20 @@ pub fn describe(s: &Scenario, placement: &Placement, p: &ParallelConfig) -> Stri
         format!(" stages {} layers", parts.join(" → "))
     });
     format!(
-        "[{}]{} tp {} pp {} dp {} mb {} {}{} rc {} zero {}{}",
+        "[{}]{} {} mb {} {}{} rc {} zero {}{}",
         pools.join(" + "),
         stages,
-        p.tp,
-        p.pp,
-        p.dp,
+        p.mesh.label(" ", " "),
         p.microbatch,
         p.schedule.as_str(),
         v,
         p.recompute.as_str(),
-        p.zero,
-        if p.sequence_parallel { " sp" } else { "" }
+        p.mesh.zero(),
+        if p.mesh.sequence_parallel() {
+            " sp"
+        } else {
+            ""
+        }
     )
 }
 
@@ -269,21 +271,21 @@ fn spread(
 ) -> Option<StageLayout> {
     let (a, na) = placement.pools[order[0]];
     let (b, nb) = placement.pools[order[1]];
-    let per_stage = u64::from(par.dp) * u64::from(par.tp);
+    let per_stage = u64::from(par.mesh.dp()) * u64::from(par.mesh.tp());
     let dev_a = u64::from(na) * u64::from(s.pools[a].devices_per_node);
     let dev_b = u64::from(nb) * u64::from(s.pools[b].devices_per_node);
     if !dev_a.is_multiple_of(per_stage) || !dev_b.is_multiple_of(per_stage) {
         return None;
     }
     let (ka, kb) = (dev_a / per_stage, dev_b / per_stage);
-    if ka == 0 || kb == 0 || ka + kb != u64::from(par.pp) {
+    if ka == 0 || kb == 0 || ka + kb != u64::from(par.mesh.pp()) {
         return None;
     }
     let (ta, tb) = (
         estimate::layer_time(s, j, par, topo, a)?,
         estimate::layer_time(s, j, par, topo, b)?,
     );
-    let pools: Vec<usize> = (0..par.pp)
+    let pools: Vec<usize> = (0..par.mesh.pp())
         .map(|st| if u64::from(st) < ka { a } else { b })
         .collect();
     let speeds: Vec<f64> = pools
@@ -291,7 +293,7 @@ fn spread(
         .map(|&p| if p == a { 1.0 / ta } else { 1.0 / tb })
         .collect();
     // Every stage keeps at least one layer.
-    let extra = j.model.layers.checked_sub(par.pp)?;
+    let extra = j.model.layers.checked_sub(par.mesh.pp())?;
     let layers: Vec<u32> = apportion(u64::from(extra), &speeds)
         .into_iter()
         .map(|x| u32::try_from(x).unwrap_or(u32::MAX).saturating_add(1))
@@ -371,7 +373,7 @@ pub fn plan(s: &Scenario, job: usize, opts: &Options) -> Result<Outcome, PlanErr
             // Over two pools, the same configuration with each replica's
             // pipeline spread over both (layers balanced by speed).
             if placement.pools.len() == 2
-                && par.pp >= 2
+                && par.mesh.pp() >= 2
                 && par.virtual_stages == 1
                 && par.schedule == Schedule::OneFOneB
             {
@@ -408,7 +410,7 @@ pub fn plan(s: &Scenario, job: usize, opts: &Options) -> Result<Outcome, PlanErr
             if opts.breadth == Breadth::Pruned && same_but_recompute {
                 continue;
             }
-            let micro = j.global_batch / (u64::from(par.microbatch) * u64::from(par.dp));
+            let micro = j.global_batch / (u64::from(par.microbatch) * u64::from(par.mesh.dp()));
             let need = peak_memory(&j.model, j.seq_len, j.precision, &par, micro)
                 .total()
                 .as_gib();

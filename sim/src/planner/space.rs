@@ -2,6 +2,8 @@
 //! configurations, respecting the fields the scenario fixes and the rules the
 //! validator enforces (tensor parallelism inside a node, divisibility).
 
+use crate::mesh::{AXES, Axis, Mesh};
+use crate::model::TransformerSpec;
 use crate::parallelism::{ParallelConfig, Recompute, Schedule};
 use crate::plan::Placement;
 use crate::scenario::{Choice, Job, ParallelismSpec, Scenario};
@@ -68,8 +70,22 @@ pub fn placements(s: &Scenario, job: &Job, breadth: Breadth) -> Vec<Placement> {
     out
 }
 
-fn divisors(n: u32) -> impl Iterator<Item = u32> {
-    (1..=n).filter(move |d| n.is_multiple_of(*d))
+/// Every mesh of one replica the file allows: each model-splitting axis
+/// at its fixed degree or each of its candidates (the first axis varying
+/// slowest), the data axis at 1.
+fn replica_meshes(spec: &ParallelismSpec, model: &TransformerSpec, node: Option<u32>) -> Vec<Mesh> {
+    let mut out = vec![Mesh::new([1; AXES])];
+    for a in Axis::ALL.into_iter().filter(|a| a.splits_model()) {
+        let options = match spec.degree(a) {
+            Choice::Fixed(v) => vec![v],
+            Choice::Auto => a.candidates(model.into(), node).unwrap_or_else(|| vec![1]),
+        };
+        out = out
+            .iter()
+            .flat_map(|m| options.iter().map(move |&d| m.with_degree(a, d)))
+            .collect();
+    }
+    out
 }
 
 fn allowed<T: Copy + PartialEq>(choice: Choice<T>, options: &[T]) -> Vec<T> {
@@ -104,10 +120,6 @@ pub fn configs(
         .map(|(p, _)| p.devices_per_node)
         .min();
     let m = &job.model;
-    let tps: Vec<u32> = divisors(node_size.unwrap_or(64).min(64))
-        .filter(|t| m.heads.is_multiple_of(*t))
-        .collect();
-    let pps: Vec<u32> = divisors(m.layers).filter(|&p| p <= 128).collect();
     let mbs: &[u32] = if breadth == Breadth::Exhaustive {
         &[1, 2, 4, 8, 16]
     } else {
@@ -115,61 +127,59 @@ pub fn configs(
     };
     let vss: &[u32] = &[2, 3, 4, 6, 8];
     let mut out = Vec::new();
-    for tp in allowed(spec.tp, &tps) {
-        for pp in allowed(spec.pp, &pps) {
-            let mp = u64::from(tp) * u64::from(pp);
-            if devices.iter().any(|d| !d.is_multiple_of(mp)) || !m.layers.is_multiple_of(pp) {
+    for replica in replica_meshes(spec, m, node_size) {
+        let (tp, pp) = (replica.tp(), replica.pp());
+        let mp = replica.replica_devices();
+        if devices.iter().any(|d| !d.is_multiple_of(mp)) || !m.layers.is_multiple_of(pp) {
+            continue;
+        }
+        let Ok(dp) = u32::try_from(total / mp) else {
+            continue;
+        };
+        if spec.degree(Axis::Dp).fixed().is_some_and(|d| d != dp) {
+            continue;
+        }
+        let mesh = replica.with_degree(Axis::Dp, dp);
+        for mb in allowed(spec.microbatch, mbs) {
+            let per_step = u64::from(mb) * u64::from(dp);
+            if !job.global_batch.is_multiple_of(per_step) {
                 continue;
             }
-            let Ok(dp) = u32::try_from(total / mp) else {
-                continue;
-            };
-            if spec.dp.fixed().is_some_and(|d| d != dp) {
-                continue;
+            let micro = job.global_batch / per_step;
+            let mut schedules = vec![(Schedule::OneFOneB, 1)];
+            if pp > 1 {
+                if breadth == Breadth::Exhaustive {
+                    schedules.push((Schedule::GPipe, 1));
+                }
+                for &v in vss {
+                    if m.layers.is_multiple_of(pp * v) && micro.is_multiple_of(u64::from(pp)) {
+                        schedules.push((Schedule::Interleaved1F1B, v));
+                    }
+                }
             }
-            for mb in allowed(spec.microbatch, mbs) {
-                let per_step = u64::from(mb) * u64::from(dp);
-                if !job.global_batch.is_multiple_of(per_step) {
+            for (schedule, v) in schedules {
+                if spec.schedule.fixed().is_some_and(|s| s != schedule)
+                    || spec.virtual_stages.fixed().is_some_and(|x| x != v)
+                {
                     continue;
                 }
-                let micro = job.global_batch / per_step;
-                let mut schedules = vec![(Schedule::OneFOneB, 1)];
-                if pp > 1 {
-                    if breadth == Breadth::Exhaustive {
-                        schedules.push((Schedule::GPipe, 1));
-                    }
-                    for &v in vss {
-                        if m.layers.is_multiple_of(pp * v) && micro.is_multiple_of(u64::from(pp)) {
-                            schedules.push((Schedule::Interleaved1F1B, v));
-                        }
-                    }
-                }
-                for (schedule, v) in schedules {
-                    if spec.schedule.fixed().is_some_and(|s| s != schedule)
-                        || spec.virtual_stages.fixed().is_some_and(|x| x != v)
-                    {
+                let zeros: &[u8] = if pp > 1 { &[0, 1] } else { &[0, 1, 2, 3] };
+                for zero in allowed(spec.zero, zeros) {
+                    if zero >= 2 && pp > 1 {
                         continue;
                     }
-                    let zeros: &[u8] = if pp > 1 { &[0, 1] } else { &[0, 1, 2, 3] };
-                    for zero in allowed(spec.zero, zeros) {
-                        if zero >= 2 && pp > 1 {
-                            continue;
-                        }
-                        let sps: &[bool] = if tp > 1 { &[false, true] } else { &[false] };
-                        for sequence_parallel in allowed(spec.sequence_parallel, sps) {
-                            for recompute in allowed(spec.recompute, &Recompute::ALL) {
-                                out.push(ParallelConfig {
-                                    tp,
-                                    pp,
-                                    dp,
-                                    microbatch: mb,
-                                    schedule,
-                                    virtual_stages: v,
-                                    recompute,
-                                    zero,
-                                    sequence_parallel,
-                                });
-                            }
+                    let sps: &[bool] = if tp > 1 { &[false, true] } else { &[false] };
+                    for sequence_parallel in allowed(spec.sequence_parallel, sps) {
+                        for recompute in allowed(spec.recompute, &Recompute::ALL) {
+                            out.push(ParallelConfig {
+                                mesh: mesh
+                                    .with_zero(zero)
+                                    .with_sequence_parallel(sequence_parallel),
+                                microbatch: mb,
+                                schedule,
+                                virtual_stages: v,
+                                recompute,
+                            });
                         }
                     }
                 }

@@ -1,6 +1,7 @@
 //! A validated scenario: every figure resolved from the catalogue or the
 //! file, every reference checked. Later stages never re-validate.
 
+use crate::mesh::{AXES, Axis, Mesh};
 use crate::model::TransformerSpec;
 use crate::parallelism::{ParallelConfig, Precision, Recompute, Schedule};
 use crate::topology::IntraNodeShape;
@@ -266,12 +267,8 @@ impl<T: Copy> Choice<T> {
 /// The parallel configuration as the file gives it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ParallelismSpec {
-    /// Tensor-parallel degree.
-    pub tp: Choice<u32>,
-    /// Pipeline-parallel degree.
-    pub pp: Choice<u32>,
-    /// Data-parallel degree.
-    pub dp: Choice<u32>,
+    /// The mesh's degree on each axis, in [`Axis::ALL`] order.
+    pub degrees: [Choice<u32>; AXES],
     /// Sequences per micro-batch.
     pub microbatch: Choice<u32>,
     /// Pipeline schedule.
@@ -280,34 +277,52 @@ pub struct ParallelismSpec {
     pub virtual_stages: Choice<u32>,
     /// Activation recompute.
     pub recompute: Choice<Recompute>,
-    /// ZeRO stage.
+    /// ZeRO stage (a property of the data axis).
     pub zero: Choice<u8>,
-    /// Sequence parallelism.
+    /// Sequence parallelism (a property of the tensor axis).
     pub sequence_parallel: Choice<bool>,
 }
 
 impl ParallelismSpec {
+    /// The degree of `axis` as the file gives it.
+    pub fn degree(&self, axis: Axis) -> Choice<u32> {
+        self.degrees[axis.index()]
+    }
+
     /// The complete configuration when no field is `auto`.
     pub fn fixed(&self) -> Option<ParallelConfig> {
+        let mut degrees = [0; AXES];
+        for (d, c) in degrees.iter_mut().zip(self.degrees) {
+            *d = c.fixed()?;
+        }
         Some(ParallelConfig {
-            tp: self.tp.fixed()?,
-            pp: self.pp.fixed()?,
-            dp: self.dp.fixed()?,
+            mesh: Mesh::new(degrees)
+                .with_zero(self.zero.fixed()?)
+                .with_sequence_parallel(self.sequence_parallel.fixed()?),
             microbatch: self.microbatch.fixed()?,
             schedule: self.schedule.fixed()?,
             virtual_stages: self.virtual_stages.fixed()?,
             recompute: self.recompute.fixed()?,
-            zero: self.zero.fixed()?,
-            sequence_parallel: self.sequence_parallel.fixed()?,
         })
+    }
+
+    /// Every field fixed to `par`'s.
+    pub fn of(par: &ParallelConfig) -> Self {
+        Self {
+            degrees: par.mesh.degrees().map(Choice::Fixed),
+            microbatch: Choice::Fixed(par.microbatch),
+            schedule: Choice::Fixed(par.schedule),
+            virtual_stages: Choice::Fixed(par.virtual_stages),
+            recompute: Choice::Fixed(par.recompute),
+            zero: Choice::Fixed(par.mesh.zero()),
+            sequence_parallel: Choice::Fixed(par.mesh.sequence_parallel()),
+        }
     }
 
     /// Every field `auto`.
     pub fn all_auto() -> Self {
         Self {
-            tp: Choice::Auto,
-            pp: Choice::Auto,
-            dp: Choice::Auto,
+            degrees: [Choice::Auto; AXES],
             microbatch: Choice::Auto,
             schedule: Choice::Auto,
             virtual_stages: Choice::Auto,

@@ -29,6 +29,7 @@ use crate::engine::Engine;
 use crate::estimate::calibration::Calibration;
 use crate::estimate::compute::{Shape, stage_times};
 use crate::estimate::{Class, EstimateError, JobEstimate, assemble, classes};
+use crate::mesh::{Axis, Mesh};
 use crate::netsim::{Algorithm, Collective, CollectiveKind, Efficiency, FlowNet};
 use crate::parallelism::Schedule;
 use crate::result::Breakdown;
@@ -118,7 +119,7 @@ impl StepSimulation {
                             group: u32::try_from(span.group).unwrap_or(u32::MAX),
                             replicas: group.map_or(0, |g| g.replicas),
                             stage: span.stage,
-                            devices_per_replica: self.estimate.result.parallelism.tp,
+                            devices_per_replica: self.estimate.result.parallelism.mesh.tp(),
                             spans: Vec::new(),
                         },
                     ));
@@ -256,11 +257,16 @@ pub fn result_of(
     }
 }
 
-/// The device of tensor rank `j` of `stage` of replica `r` of a class
-/// (Megatron's rank order: tensor, then data, then pipeline).
-fn device(topo: &Topology, c: &Class<'_>, tp: u32, r: u64, stage: u32, j: u32) -> Option<DeviceId> {
+/// The device at coordinates `at` of the job's mesh in a class: its
+/// replicas are the class's own (numbered from 0) and its stages those its
+/// pool holds, placed by the mesh's rank order (Megatron's: tensor, then
+/// data, then pipeline).
+fn device(topo: &Topology, c: &Class<'_>, mesh: &Mesh, at: Coords) -> Option<DeviceId> {
+    let (j, stage, r) = at;
     let slot = c.slots.get(stage as usize)?;
-    let g = u64::from(j) + u64::from(tp) * (r + c.replicas * u64::from(slot.local));
+    let part = mesh.with_replicas(c.replicas);
+    let r = u32::try_from(r).ok()?;
+    let g = part.rank_at(&[(Axis::Tp, j), (Axis::Dp, r), (Axis::Pp, slot.local)]);
     let dpn = u64::from(slot.pool.devices_per_node);
     topo.device(
         slot.pool_index,
@@ -268,6 +274,9 @@ fn device(topo: &Topology, c: &Class<'_>, tp: u32, r: u64, stage: u32, j: u32) -
         u32::try_from(g % dpn).ok()?,
     )
 }
+
+/// Tensor rank, stage and replica of a device in a class.
+type Coords = (u32, u32, u64);
 
 /// Simulates one step of `job` at event level.
 pub fn simulate_job(
@@ -303,8 +312,8 @@ pub fn simulate_job_split(
         why,
     };
     let v = par.virtual_stages.max(1);
-    let unit = if par.schedule == Schedule::Interleaved1F1B && par.pp > 1 {
-        u64::from(par.pp)
+    let unit = if par.schedule == Schedule::Interleaved1F1B && par.mesh.pp() > 1 {
+        u64::from(par.mesh.pp())
     } else {
         1
     };
@@ -341,10 +350,13 @@ pub fn simulate_job_split(
     }
     let e = job.precision.bytes_per_element();
     let tokens_mb = f64::from(job.seq_len) * f64::from(par.microbatch);
-    let transfer_bytes = tokens_mb * f64::from(job.model.hidden) * e / f64::from(par.tp);
-    let lpc = job.model.layers / (par.pp * v);
+    let transfer_bytes = tokens_mb * f64::from(job.model.hidden) * e / f64::from(par.mesh.tp());
+    let lpc = job.model.layers / (par.mesh.pp() * v);
     let grad_elem = crate::estimate::gradient_bytes_per_param(job.precision);
-    let params = |stage: u32| job.model.params_per_stage(par.tp, par.pp, stage) as f64;
+    let params = |stage: u32| {
+        job.model
+            .params_per_stage(par.mesh.tp(), par.mesh.pp(), stage) as f64
+    };
 
     let mut groups = Vec::new();
     let mut infos = Vec::new();
@@ -356,10 +368,10 @@ pub fn simulate_job_split(
             }
             let r = r as u64;
             let count = per_class[ci].iter().filter(|&&x| x == m).count() as u64;
-            let devices = (0..par.pp)
+            let devices = (0..par.mesh.pp())
                 .map(|st| {
-                    (0..par.tp)
-                        .map(|j| device(topo, c, par.tp, r, st, j))
+                    (0..par.mesh.tp())
+                        .map(|j| device(topo, c, &par.mesh, (j, st, r)))
                         .collect::<Option<Vec<_>>>()
                 })
                 .collect::<Option<Vec<_>>>()
@@ -367,10 +379,10 @@ pub fn simulate_job_split(
             groups.push(Group {
                 microbatches: u32::try_from(m).unwrap_or(u32::MAX),
                 devices,
-                costs: (0..par.pp)
+                costs: (0..par.mesh.pp())
                     .map(|st| op_costs(job, &par, c, st, v))
                     .collect(),
-                optimizer: (0..par.pp)
+                optimizer: (0..par.mesh.pp())
                     .map(|st| crate::estimate::optimizer_time(job, &par, c, st).get())
                     .collect(),
             });
@@ -385,7 +397,7 @@ pub fn simulate_job_split(
     // Data-parallel reductions: after the pipeline flush when pipelined
     // (Megatron-LM), else one bucket per layer, overlapped with the last
     // backward pass (PyTorch DDP).
-    let sync = if par.pp == 1 {
+    let sync = if par.mesh.pp() == 1 {
         GradientSync::Overlap {
             buckets_per_chunk: lpc.max(1),
         }
@@ -400,17 +412,17 @@ pub fn simulate_job_split(
         .iter()
         .flat_map(|c| c.slots.iter())
         .all(|sl| sl.pool.nics_per_node >= sl.pool.devices_per_node);
-    let ranks_simulated = if one_nic_per_device { 1 } else { par.tp };
+    let ranks_simulated = if one_nic_per_device { 1 } else { par.mesh.tp() };
     let mut reductions = Vec::new();
     let min_eff =
         |f: fn(&Calibration) -> f64| classes.iter().map(|c| f(&c.rates.cal)).fold(1.0, f64::min);
-    if par.dp > 1 {
-        for stage in 0..par.pp {
+    if par.mesh.dp() > 1 {
+        for stage in 0..par.mesh.pp() {
             for j in 0..ranks_simulated {
                 let ranks = classes
                     .iter()
                     .flat_map(|c| (0..c.replicas).map(move |r| (c, r)))
-                    .map(|(c, r)| device(topo, c, par.tp, r, stage, j))
+                    .map(|(c, r)| device(topo, c, &par.mesh, (j, stage, r)))
                     .collect::<Option<Vec<_>>>()
                     .ok_or_else(|| layout("a replica lies outside its pool".to_owned()))?;
                 let nodes: BTreeSet<_> = ranks
@@ -537,7 +549,7 @@ fn op_costs(
     let slot = &c.slots[stage as usize];
     let lpc = slot.layers / v;
     let shape = Shape::of(job, par);
-    let fwd_tp = if par.tp > 1 {
+    let fwd_tp = if par.mesh.tp() > 1 {
         slot.tp_collective.get() * 2.0 * f64::from(lpc)
     } else {
         0.0
@@ -545,7 +557,7 @@ fn op_costs(
     // ZeRO-3 gathers the chunk's parameters (16-bit) from every data-parallel
     // rank before each forward and each backward pass; prefetching hides the
     // gather behind the pass, so only what outlasts it is exposed.
-    let gather = if par.zero == 3 && par.dp > 1 {
+    let gather = if par.mesh.zero() == 3 && par.mesh.dp() > 1 {
         let (inner, outer) = crate::estimate::dp_layout(c, par);
         crate::estimate::zero3_gather(job, par, (inner, slot.intra), (outer, slot.inter)).get()
     } else {

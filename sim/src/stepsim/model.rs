@@ -188,19 +188,19 @@ impl StepModel {
         let mut ready = Vec::new();
         let mut produced = Vec::new();
         for (gi, g) in groups.iter().enumerate() {
-            let slots = 2 * (par.pp * v) as usize * g.microbatches as usize;
+            let slots = 2 * (par.mesh.pp() * v) as usize * g.microbatches as usize;
             let mut r = vec![NEVER; slots];
             // Every micro-batch's input is there at the start.
             for mb in 0..g.microbatches {
-                r[slot(Pass::Forward, 0, mb, par.pp * v, g.microbatches)] = 0.0;
+                r[slot(Pass::Forward, 0, mb, par.mesh.pp() * v, g.microbatches)] = 0.0;
             }
             ready.push(r);
             produced.push(vec![0.0; slots]);
-            for stage in 0..par.pp {
+            for stage in 0..par.mesh.pp() {
                 workers.push(Worker {
                     group: gi,
                     stage,
-                    ops: stage_ops(par.schedule, stage, par.pp, g.microbatches, v),
+                    ops: stage_ops(par.schedule, stage, par.mesh.pp(), g.microbatches, v),
                     pending_buckets: match sync {
                         GradientSync::Flush => 1,
                         GradientSync::Overlap { buckets_per_chunk } => {
@@ -263,11 +263,11 @@ impl StepModel {
     }
 
     fn vstages(&self) -> u32 {
-        self.par.pp * self.par.virtual_stages.max(1)
+        self.par.mesh.pp() * self.par.virtual_stages.max(1)
     }
 
     fn try_start(&mut self, w: usize, now: f64, sched: &mut Scheduler<'_, Event>) {
-        let pp = self.par.pp;
+        let pp = self.par.mesh.pp();
         let vs_total = self.vstages();
         let worker = &self.workers[w];
         if worker.busy_until.is_some() {
@@ -339,7 +339,7 @@ impl StepModel {
     }
 
     fn op_done(&mut self, w: usize, sched: &mut Scheduler<'_, Event>) {
-        let pp = self.par.pp;
+        let pp = self.par.mesh.pp();
         let vs_total = self.vstages();
         let Some(end) = self.workers[w].busy_until.take() else {
             return;
@@ -391,7 +391,7 @@ impl StepModel {
         now: f64,
         sched: &mut Scheduler<'_, Event>,
     ) {
-        let pp = self.par.pp;
+        let pp = self.par.mesh.pp();
         let m = self.groups[g].microbatches;
         let vs_total = self.vstages();
         let from_vs = match pass {
@@ -476,7 +476,7 @@ impl StepModel {
                     let m = self.groups[g].microbatches;
                     let idx = slot(pass, vs, mb, self.vstages(), m);
                     self.ready[g][idx] = t;
-                    if let Some(w) = self.worker_of(g, vs % self.par.pp) {
+                    if let Some(w) = self.worker_of(g, vs % self.par.mesh.pp()) {
                         self.try_start(w, t, sched);
                     }
                 }

@@ -97,7 +97,10 @@ fn values_land_in_place_keeping_layout() {
     )
     .expect("a valid variant");
     assert_eq!(s.pools[0].nodes, 4);
-    assert_eq!(s.jobs[0].parallelism.tp.fixed(), Some(8));
+    assert_eq!(
+        s.jobs[0].parallelism.degree(crate::mesh::Axis::Tp).fixed(),
+        Some(8)
+    );
 }
 
 #[test]

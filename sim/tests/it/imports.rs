@@ -65,6 +65,11 @@ const RULES: &[(&str, &str, &[&str])] = &[
     ),
     ("cirrus-sim", "fsio", &["output_set"]),
     ("cirrus-sim", "units", &["scenario", "model", "result"]),
+    (
+        "cirrus-sim",
+        "mesh",
+        &["model", "scenario", "parallelism", "plan"],
+    ),
     ("cirrus-sim", "text", &["scenario", "source"]),
     (
         "cirrus-tui",

@@ -52,15 +52,22 @@ fn gpt3_175b_is_the_configuration_asked_for() {
     assert_eq!(devices, 1024);
     let par = &s.jobs[0].parallelism;
     assert_eq!(
-        (par.tp.fixed(), par.pp.fixed(), par.dp.fixed()),
-        (Some(8), Some(8), Some(16))
+        par.degrees.map(|c| c.fixed()),
+        [Some(8), Some(8), Some(16)],
+        "tp, pp, dp"
     );
 }
 
 #[test]
 fn quickstart_derives_dp() {
     let s = scenario::load(&repo_root().join("scenarios/quickstart.toml")).expect("valid");
-    assert_eq!(s.jobs[0].parallelism.dp.fixed(), Some(8));
+    assert_eq!(
+        s.jobs[0]
+            .parallelism
+            .degree(cirrus_sim::mesh::Axis::Dp)
+            .fixed(),
+        Some(8)
+    );
 }
 
 /// The PAI scale scenario's pools are the committed PAI 2020 inventory

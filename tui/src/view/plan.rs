@@ -110,7 +110,7 @@ fn pareto(model: &Model, frame: &mut Frame, area: Rect, s: &Scenario, front: &[C
         .map(|(i, c)| {
             let p = &c.parallelism;
             let row = Row::new([
-                format!("{} tp{} pp{} dp{}", placement(s, c), p.tp, p.pp, p.dp),
+                format!("{} {}", placement(s, c), p.mesh.label(" ", "")),
                 c.result.devices.to_string(),
                 format!("{:.2}", c.result.step_time_s),
                 secs(c.result.time_to_train_s),

@@ -467,6 +467,18 @@ pub struct RawParallelism {
     pub sequence_parallel: Opt<Setting>,
 }
 
+impl RawParallelism {
+    /// The degree given for `axis`.
+    pub fn degree(&self, axis: crate::mesh::Axis) -> &Opt<Setting> {
+        use crate::mesh::Axis;
+        match axis {
+            Axis::Tp => &self.tp,
+            Axis::Pp => &self.pp,
+            Axis::Dp => &self.dp,
+        }
+    }
+}
+
 /// `[workload]`: many jobs from a trace or a generator, for cluster
 /// scheduling.
 #[derive(Debug, Deserialize, JsonSchema)]

@@ -115,7 +115,7 @@ pub(super) fn step_work(
     job_span: &std::ops::Range<usize>,
     ctx: &mut Ctx<'_, '_>,
 ) -> bool {
-    let Choice::Fixed(pp) = spec.pp else {
+    let Choice::Fixed(pp) = spec.degree(crate::mesh::Axis::Pp) else {
         return true;
     };
     let v = match spec.virtual_stages {

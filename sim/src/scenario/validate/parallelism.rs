@@ -3,6 +3,7 @@
 //! (Megatron-LM's and DeepSpeed's rules).
 
 use super::{Ctx, quoted};
+use crate::mesh::{AXES, Axis};
 use crate::model::TransformerSpec;
 use crate::parallelism::{Recompute, Schedule};
 use crate::scenario::domain::{Choice, ParallelismSpec, Pool};
@@ -37,14 +38,12 @@ pub(super) fn parallelism(
     };
     let mut spec = fields(raw, &key, ctx)?;
     let ok = constraints(&spec, raw, &span, &key, target, ctx);
-    if spec.dp == Choice::Fixed(0) {
+    if spec.degree(Axis::Dp) == Choice::Fixed(0) {
         // Left out: every device the model-parallel groups leave.
         let devices: u64 = target.pools.iter().map(|p| p.devices()).sum();
-        spec.dp = match (spec.tp, spec.pp) {
-            (Choice::Fixed(tp), Choice::Fixed(pp)) => Choice::Fixed(
-                u32::try_from(devices / (u64::from(tp) * u64::from(pp))).unwrap_or(u32::MAX),
-            ),
-            _ => Choice::Auto,
+        spec.degrees[Axis::Dp.index()] = match replica_devices(&spec) {
+            Some(mp) => Choice::Fixed(u32::try_from(devices / mp).unwrap_or(u32::MAX)),
+            None => Choice::Auto,
         };
     }
     ok.then_some(spec)
@@ -179,10 +178,12 @@ fn to_u32(c: Choice<i64>) -> Choice<u32> {
 fn fields(raw: &RawParallelism, key: &str, ctx: &mut Ctx<'_, '_>) -> Option<ParallelismSpec> {
     let k = |f: &str| format!("{key}.{f}");
     let big = i64::from(u32::MAX);
-    let tp = int(&raw.tp, &k("tp"), 1, big, Choice::Fixed(1), ctx);
-    let pp = int(&raw.pp, &k("pp"), 1, big, Choice::Fixed(1), ctx);
-    // dp left out: whatever the devices allow (set by the constraints below).
-    let dp = int(&raw.dp, &k("dp"), 1, big, Choice::Fixed(0), ctx);
+    // An axis without a default left out (dp): whatever the devices allow
+    // (set by the constraints below), marked 0 until then.
+    let degrees = Axis::ALL.map(|a| {
+        let default = Choice::Fixed(i64::from(a.default_degree().unwrap_or(0)));
+        int(raw.degree(a), &k(a.key()), 1, big, default, ctx)
+    });
     let mb = int(
         &raw.microbatch,
         &k("microbatch"),
@@ -234,10 +235,12 @@ fn fields(raw: &RawParallelism, key: &str, ctx: &mut Ctx<'_, '_>) -> Option<Para
             }
         },
     };
+    let mut fixed = [Choice::Auto; AXES];
+    for (f, d) in fixed.iter_mut().zip(degrees) {
+        *f = to_u32(d?);
+    }
     Some(ParallelismSpec {
-        tp: to_u32(tp?),
-        pp: to_u32(pp?),
-        dp: to_u32(dp?),
+        degrees: fixed,
         microbatch: to_u32(mb?),
         schedule: schedule?,
         virtual_stages: to_u32(vs?),
@@ -273,34 +276,37 @@ fn constraints(
     let k = |f: &str| format!("{key}.{f}");
     let mut ok = true;
     let devices: u64 = pools.iter().map(|p| p.devices()).sum();
-    if let Choice::Fixed(tp) = spec.tp {
-        if !model.heads.is_multiple_of(tp) {
-            ctx.error(
-                at(&raw.tp, span),
-                &k("tp"),
-                format!(
-                    "tp = {tp} does not divide the model's {} attention heads",
-                    model.heads
-                ),
-            );
+    for a in Axis::ALL {
+        let Choice::Fixed(d) = spec.degree(a) else {
+            continue;
+        };
+        let key = a.key();
+        if let Some(problem) = a.division_problem(d, model.into()) {
+            ctx.error(at(raw.degree(a), span), &k(key), problem);
             ok = false;
         }
+        if !a.inside_node() {
+            continue;
+        }
         for p in pools.iter().filter(|p| !p.device.is_torus()) {
-            if !p.devices_per_node.is_multiple_of(tp) {
+            if !p.devices_per_node.is_multiple_of(d) {
                 ctx.error_help(
-                    at(&raw.tp, span),
-                    &k("tp"),
+                    at(raw.degree(a), span),
+                    &k(key),
                     format!(
-                        "tp = {tp} does not fit in a node of pool `{}` ({} devices per node)",
+                        "{key} = {d} does not fit in a node of pool `{}` ({} devices per node)",
                         p.name, p.devices_per_node
                     ),
-                    Some("tensor parallelism runs inside a node's fast links: use a divisor of devices_per_node".to_owned()),
+                    Some(format!(
+                        "{} runs inside a node's fast links: use a divisor of devices_per_node",
+                        a.name()
+                    )),
                 );
                 ok = false;
             }
         }
     }
-    if let (Choice::Fixed(pp), Choice::Fixed(v)) = (spec.pp, spec.virtual_stages) {
+    if let (Choice::Fixed(pp), Choice::Fixed(v)) = (spec.degree(Axis::Pp), spec.virtual_stages) {
         let chunks = u64::from(pp) * u64::from(v);
         if !u64::from(model.layers).is_multiple_of(chunks) {
             // Name virtual_stages only when it takes part.
@@ -331,7 +337,7 @@ fn constraints(
         );
         ok = false;
     }
-    if let (Choice::Fixed(z), Choice::Fixed(pp)) = (spec.zero, spec.pp)
+    if let (Choice::Fixed(z), Choice::Fixed(pp)) = (spec.zero, spec.degree(Axis::Pp))
         && z >= 2
         && pp > 1
     {
@@ -342,15 +348,17 @@ fn constraints(
         );
         ok = false;
     }
-    let (Choice::Fixed(tp), Choice::Fixed(pp)) = (spec.tp, spec.pp) else {
+    let Some(model_parallel) = replica_devices(spec) else {
         return ok;
     };
-    let model_parallel = u64::from(tp) * u64::from(pp);
+    // `tp × pp` and `8 × 2`: the model-splitting axes and their degrees.
+    let (names, values) = replica_formula(spec);
+    let formula = format!("{names} = {values} = {model_parallel}");
     if model_parallel > devices {
         ctx.error(
-            at(&raw.pp, span),
+            at(raw.degree(Axis::Pp), span),
             key,
-            format!("tp × pp = {tp} × {pp} = {model_parallel} needs more devices than the job's pools have ({devices})"),
+            format!("{formula} needs more devices than the job's pools have ({devices})"),
         );
         return false;
     }
@@ -361,10 +369,10 @@ fn constraints(
             .filter(|p| !p.devices().is_multiple_of(model_parallel))
         {
             ctx.error_help(
-                at(&raw.pp, span),
+                at(raw.degree(Axis::Pp), span),
                 key,
                 format!(
-                    "pool `{}` has {} devices, not a multiple of tp × pp = {tp} × {pp} = {model_parallel}",
+                    "pool `{}` has {} devices, not a multiple of {formula}",
                     p.name,
                     p.devices()
                 ),
@@ -373,31 +381,33 @@ fn constraints(
             ok = false;
         }
     }
-    let dp = match spec.dp {
+    let dp = match spec.degree(Axis::Dp) {
         Choice::Auto => return ok,
         Choice::Fixed(0) => devices / model_parallel,
         Choice::Fixed(dp) => u64::from(dp),
     };
     let used = model_parallel * dp;
-    if raw.dp.is_none() && !devices.is_multiple_of(model_parallel) {
+    if raw.degree(Axis::Dp).is_none() && !devices.is_multiple_of(model_parallel) {
         ctx.error(
             span.clone(),
             key,
-            format!("tp × pp = {model_parallel} does not divide the job's {devices} devices; set dp explicitly"),
+            format!("{names} = {model_parallel} does not divide the job's {devices} devices; set dp explicitly"),
         );
         ok = false;
     } else if used > devices || (single_job && used != devices) {
         let fix = if devices.is_multiple_of(model_parallel) {
             format!("dp = {} would use all of them", devices / model_parallel)
         } else {
+            let keys: Vec<&str> = Axis::model_axes().map(Axis::key).collect();
             format!(
-                "tp × pp = {model_parallel} does not divide {devices}; change tp, pp or the node counts"
+                "{names} = {model_parallel} does not divide {devices}; change {} or the node counts",
+                keys.join(", ")
             )
         };
         ctx.error_help(
-            at(&raw.dp, span),
+            at(raw.degree(Axis::Dp), span),
             &k("dp"),
-            format!("tp × pp × dp = {tp} × {pp} × {dp} = {used} devices, but the job's pools have {devices}"),
+            format!("{names} × dp = {values} × {dp} = {used} devices, but the job's pools have {devices}"),
             Some(fix),
         );
         ok = false;
@@ -411,7 +421,9 @@ fn constraints(
                 format!("global_batch {global_batch} is not a multiple of microbatch × dp = {mb} × {dp} = {per_step}"),
             );
             ok = false;
-        } else if let (Choice::Fixed(Schedule::Interleaved1F1B), true) = (spec.schedule, pp > 1) {
+        } else if let (Choice::Fixed(Schedule::Interleaved1F1B), Choice::Fixed(pp @ 2..)) =
+            (spec.schedule, spec.degree(Axis::Pp))
+        {
             let m = global_batch / per_step;
             if !m.is_multiple_of(u64::from(pp)) {
                 ctx.error(
@@ -424,4 +436,19 @@ fn constraints(
         }
     }
     ok
+}
+
+/// Devices of one replica when every model-splitting axis is fixed.
+fn replica_devices(spec: &ParallelismSpec) -> Option<u64> {
+    Axis::model_axes()
+        .map(|a| spec.degree(a).fixed().map(u64::from))
+        .product()
+}
+
+/// The model-splitting axes' keys and degrees, each joined by ` × `.
+fn replica_formula(spec: &ParallelismSpec) -> (String, String) {
+    let values: Vec<String> = Axis::model_axes()
+        .map(|a| spec.degree(a).fixed().unwrap_or(0).to_string())
+        .collect();
+    (Axis::product_of(Axis::model_axes()), values.join(" × "))
 }
