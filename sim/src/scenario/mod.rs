@@ -24,7 +24,8 @@
 //! pp = 1
 //! "#;
 //! let scenario = cirrus_sim::scenario::parse(text, "tiny.toml").expect("valid");
-//! assert_eq!(scenario.jobs[0].parallelism.dp.fixed(), Some(8));
+//! let dp = scenario.jobs[0].parallelism.degree(cirrus_sim::mesh::Axis::Dp);
+//! assert_eq!(dp.fixed(), Some(8));
 //!
 //! // Every problem is reported: here the misspelt key, the missing pool and job.
 //! let err = cirrus_sim::scenario::parse("name = 'x'\nsede = 1\n", "bad.toml").unwrap_err();
