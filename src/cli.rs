@@ -263,6 +263,9 @@ pub struct ValidateArgs {
     /// Which model answers.
     #[arg(long, value_enum, default_value_t = StepModelKind::Event)]
     pub model: StepModelKind,
+    /// Print a Markdown section instead: the file's header, then each row against both models.
+    #[arg(long, conflicts_with_all = ["json", "model"])]
+    pub markdown: bool,
 }
 
 /// `cirrus bench`.

@@ -4,6 +4,7 @@
 //! ```text
 //! cirrus check FILE ──► scenario::load ──► problems (exit 2) | summary
 //! cirrus simulate FILE ──► scenario::load ──► estimate::simulate ──► table | SimResult JSON
+//! cirrus validate FILE ──► fidelity::read ──► fidelity::compare ──► table | JSON | Markdown (fidelity_page)
 //! cirrus catalogue ──► catalogue::render_table | catalogue::to_json
 //! cirrus tui [FILE] ──► cirrus_tui::run (ratatui dashboard on tokio)
 //! cirrus exec --list-adapters ──► executor::devices::list_adapters ──► adapters | NoAdapter (exit 1)
@@ -11,9 +12,11 @@
 
 mod cli;
 mod commands;
+pub mod fidelity_page;
 mod output;
 pub mod reference;
 pub mod stdout;
+mod validation;
 
 use clap::Parser;
 use std::ffi::OsString;

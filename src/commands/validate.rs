@@ -1,35 +1,23 @@
-//! `cirrus validate FILE.csv [--json]`.
+//! `cirrus validate FILE.csv [--json] [--model event|analytic] [--markdown]`.
 
 use crate::Failure;
 use crate::cli::ValidateArgs;
+use crate::validation::{compare, read, summary};
 use anyhow::Context;
-use cirrus_sim::estimate;
-use cirrus_sim::fidelity::{self, FidelityError};
-use cirrus_sim::stepsim;
+use cirrus_sim::fidelity;
 use std::fmt::Write as _;
 
 /// Predicts every measured row and prints the comparison.
 pub fn run(args: &ValidateArgs) -> Result<(), Failure> {
     let file = args.file.display().to_string();
-    let text = cirrus_sim::fsio::read_to_string_limited(
-        &args.file,
-        cirrus_sim::fsio::MAX_INPUT_BYTES,
-        "measurements file",
-    )
-    .map_err(|e| Failure::BadInput(format!("error: failed to read {file}: {e}")))?;
+    let text = read(&args.file, &file)?;
     let rows =
         fidelity::read(&text, &file).map_err(|e| Failure::BadInput(format!("error: {e}")))?;
-    let report = fidelity::compare(&rows, |s| {
-        let topo = estimate::topology(s).map_err(|e| format!("{e:#}"))?;
-        let job = s.jobs.first().ok_or("no job")?;
-        stepsim::estimate_job(super::method(args.model), s, job, &topo)
-            .map(|e| e.result.step_time_s)
-            .map_err(|e| e.to_string())
-    })
-    .map_err(|e| match e {
-        FidelityError::Simulation { .. } => Failure::Runtime(anyhow::Error::new(e)),
-        other => Failure::BadInput(format!("error: {other}")),
-    })?;
+    if args.markdown {
+        crate::out!("{}", crate::fidelity_page::section(&file, &text, &rows)?)?;
+        return Ok(());
+    }
+    let report = compare(&rows, super::method(args.model))?;
     if args.json {
         let rows: Vec<_> = report
             .rows
@@ -67,13 +55,7 @@ pub fn run(args: &ValidateArgs) -> Result<(), Failure> {
             100.0 * r.error()
         );
     }
-    let _ = writeln!(
-        o,
-        "mean |error| {:.1}%, max |error| {:.1}% over {} rows",
-        100.0 * report.mean_abs_error(),
-        100.0 * report.max_abs_error(),
-        report.rows.len()
-    );
+    let _ = writeln!(o, "{}", summary(&report));
     crate::out!("{o}")?;
     Ok(())
 }

@@ -2,7 +2,7 @@
 //! `ARCHITECTURE.md` (when there is one) and `docs/**/*.md` names a file
 //! that exists, and every `#anchor` a heading of its page (GitHub's slugs);
 //! the README stays a front page whose one output is the program's; and
-//! the generated command reference is current.
+//! the generated command reference and fidelity figures are current.
 
 use super::{cirrus, root, stderr, stdout};
 use std::collections::HashSet;
@@ -234,6 +234,43 @@ fn committed_command_reference_is_current() {
     assert!(
         committed == actual,
         "docs/commands-reference.md is out of date: regenerate it with \
+         `CIRRUS_BLESS=1 cargo test -p cirrus --test it docs`"
+    );
+}
+
+/// The figures of `docs/fidelity.md` between its markers are what
+/// `cirrus validate --markdown` prints for every bundled measurement file,
+/// and the README's headline fidelity figures are among them.
+#[test]
+fn committed_fidelity_figures_are_current() {
+    let path = root().join("docs/fidelity.md");
+    let committed = std::fs::read_to_string(&path).expect("docs/fidelity.md");
+    let generated = cirrus::fidelity_page::markdown(&root()).unwrap_or_else(|e| panic!("{e:?}"));
+    assert!(
+        generated.contains("### `sim/data/measured/korthikanti_2022_table5.csv`")
+            && generated.contains("\nAnalytic model: mean |error| "),
+        "{generated}"
+    );
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("README");
+    let readme = readme.split_whitespace().collect::<Vec<_>>().join(" ");
+    let headline = readme
+        .split_once("mean |error| ")
+        .and_then(|(_, rest)| rest.split_once(" rows"))
+        .map(|(figures, _)| format!("mean |error| {figures} rows"))
+        .expect("README.md states a fidelity headline");
+    assert!(
+        generated.contains(&format!("Event-level model: {headline}.")),
+        "README.md's `{headline}` is not the event-level figure of docs/fidelity.md"
+    );
+    let actual = cirrus::fidelity_page::splice(&committed, &generated)
+        .expect("docs/fidelity.md has the generated part's begin and end markers");
+    if std::env::var_os("CIRRUS_BLESS").is_some_and(|v| v == "1") {
+        std::fs::write(&path, &actual).expect("writable docs/");
+        return;
+    }
+    assert!(
+        committed == actual,
+        "docs/fidelity.md's generated figures are out of date: regenerate them with \
          `CIRRUS_BLESS=1 cargo test -p cirrus --test it docs`"
     );
 }

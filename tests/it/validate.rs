@@ -74,3 +74,18 @@ fn bench_quick_prints_every_figure() {
         "{names:?}"
     );
 }
+
+/// `--markdown` prints the section `docs/fidelity.md` shows for the file;
+/// it does not combine with `--json`.
+#[test]
+fn validate_markdown_is_the_fidelity_pages_section() {
+    let file = "sim/data/measured/korthikanti_2022_table5.csv";
+    let o = cirrus(&["validate", file, "--markdown"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let section = stdout(&o);
+    assert!(section.starts_with(&format!("### `{file}`\n")), "{section}");
+    let page = std::fs::read_to_string(super::root().join("docs/fidelity.md")).expect("page");
+    assert!(page.contains(&section), "{section}");
+    let o = cirrus(&["validate", file, "--markdown", "--json"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}

@@ -81,6 +81,8 @@ const RULES: &[(&str, &str, &[&str])] = &[
     ("cirrus", "output", &["commands"]),
     ("cirrus", "stdout", &["commands"]),
     ("cirrus", "reference", &["commands"]),
+    ("cirrus", "validation", &["commands"]),
+    ("cirrus", "fidelity_page", &["commands"]),
 ];
 
 /// A module path inside a crate (`[]` is the crate root).
