@@ -11,11 +11,12 @@
 //! use cirrus_sim::mesh::{Axis, Mesh};
 //!
 //! // Megatron's GPT-3 175B run: tp 8 · pp 8 · dp 16 on 1,024 GPUs.
-//! let mesh = Mesh::new([8, 8, 16]);
+//! let mesh = Mesh::of(&[(Axis::Tp, 8), (Axis::Pp, 8), (Axis::Dp, 16)]);
 //! assert_eq!(mesh.devices(), 1024);
 //! assert_eq!(mesh.replica_devices(), 64);
 //! // Rank order tensor, data, pipeline: rank 8 is tensor rank 0 of replica 1.
-//! assert_eq!(mesh.coords(8), [0, 0, 1]);
+//! assert_eq!(mesh.coords(8)[Axis::Dp.index()], 1);
+//! assert_eq!(mesh.rank_at(&[(Axis::Dp, 1)]), 8);
 //! // The tensor-parallel group of rank 8: the eight ranks beside it.
 //! assert_eq!(mesh.group(Axis::Tp, 8).collect::<Vec<_>>(), (8..16).collect::<Vec<_>>());
 //! assert_eq!(mesh.to_string(), "tp 8 · pp 8 · dp 16");
@@ -203,6 +204,14 @@ impl Mesh {
         }
     }
 
+    /// A mesh of the named degrees (an axis not named is at 1), ZeRO stage
+    /// 0, without sequence parallelism.
+    pub fn of(degrees: &[(Axis, u32)]) -> Self {
+        degrees
+            .iter()
+            .fold(Self::new([1; AXES]), |m, &(a, d)| m.with_degree(a, d))
+    }
+
     /// The same mesh with ZeRO stage `zero` on its data axis.
     pub const fn with_zero(mut self, zero: u8) -> Self {
         self.zero = zero;
@@ -361,10 +370,11 @@ mod tests {
     #[test]
     fn ranks_follow_tensor_data_pipeline() {
         // Megatron: rank = tp_rank + tp·(dp_rank + dp·pp_rank).
-        let m = Mesh::new([4, 3, 2]);
+        let m = Mesh::of(&[(Axis::Tp, 4), (Axis::Pp, 3), (Axis::Dp, 2)]);
         for rank in 0..m.devices() {
             let c = m.coords(rank);
-            let (t, p, d) = (u64::from(c[0]), u64::from(c[1]), u64::from(c[2]));
+            let at = |a: Axis| u64::from(c[a.index()]);
+            let (t, p, d) = (at(Axis::Tp), at(Axis::Pp), at(Axis::Dp));
             assert_eq!(rank, t + 4 * (d + 2 * p));
             assert_eq!(m.rank(c), rank);
             let named = Axis::ALL.map(|a| (a, c[a.index()]));
@@ -374,7 +384,7 @@ mod tests {
 
     #[test]
     fn groups_partition_the_mesh_along_each_axis() {
-        let m = Mesh::new([2, 3, 4]);
+        let m = Mesh::of(&[(Axis::Tp, 2), (Axis::Pp, 3), (Axis::Dp, 4)]);
         for a in Axis::ALL {
             let mut seen = vec![0u32; m.devices() as usize];
             for rank in 0..m.devices() {
@@ -393,7 +403,7 @@ mod tests {
 
     #[test]
     fn a_replica_spans_the_model_splitting_axes() {
-        let m = Mesh::new([8, 4, 16])
+        let m = Mesh::of(&[(Axis::Tp, 8), (Axis::Pp, 4), (Axis::Dp, 16)])
             .with_zero(1)
             .with_sequence_parallel(true);
         assert_eq!(m.replica_devices(), 32);

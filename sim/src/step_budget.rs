@@ -83,7 +83,7 @@ mod tests {
 
     fn par(pp: u32, v: u32) -> ParallelConfig {
         ParallelConfig {
-            mesh: crate::mesh::Mesh::new([1, pp, 1]),
+            mesh: crate::mesh::Mesh::of(&[(crate::mesh::Axis::Pp, pp)]),
             microbatch: 1,
             schedule: if v > 1 {
                 Schedule::Interleaved1F1B

@@ -151,11 +151,13 @@ pub fn stage_memory(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mesh::Axis;
     use crate::model::preset;
 
     fn par(tp: u32, pp: u32, dp: u32, recompute: Recompute, zero: u8) -> ParallelConfig {
         ParallelConfig {
-            mesh: crate::mesh::Mesh::new([tp, pp, dp]).with_zero(zero),
+            mesh: crate::mesh::Mesh::of(&[(Axis::Tp, tp), (Axis::Pp, pp), (Axis::Dp, dp)])
+                .with_zero(zero),
             microbatch: 1,
             schedule: Schedule::OneFOneB,
             virtual_stages: 1,

@@ -170,7 +170,7 @@ mod tests {
 
     fn config() -> ParallelConfig {
         ParallelConfig {
-            mesh: Mesh::new([8, 4, 2])
+            mesh: Mesh::of(&[(Axis::Tp, 8), (Axis::Pp, 4), (Axis::Dp, 2)])
                 .with_zero(1)
                 .with_sequence_parallel(true),
             microbatch: 2,
