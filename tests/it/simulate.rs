@@ -52,7 +52,7 @@ fn r2_gpt3_175b_on_1024_a100_within_2x_of_megatron() {
     let job = &r.jobs[0];
     assert_eq!(job.devices, 1024);
     let p = job.parallelism;
-    assert_eq!(p.mesh.degrees(), [8, 8, 16], "tp, pp, dp");
+    assert_eq!((p.mesh.tp(), p.mesh.pp(), p.mesh.dp()), (8, 8, 16));
     let tflops = job.model_tflops_per_device;
     assert!((70.0..=280.0).contains(&tflops), "{tflops}");
     let model = cirrus_sim::model::preset("gpt3-175b").expect("preset");
