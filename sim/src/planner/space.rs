@@ -75,11 +75,9 @@ pub fn placements(s: &Scenario, job: &Job, breadth: Breadth) -> Vec<Placement> {
 /// slowest), the data axis at 1.
 fn replica_meshes(spec: &ParallelismSpec, model: &TransformerSpec, node: Option<u32>) -> Vec<Mesh> {
     let mut out = vec![Mesh::new([1; AXES])];
-    for a in Axis::ALL.into_iter().filter(|a| a.splits_model()) {
-        let options = match spec.degree(a) {
-            Choice::Fixed(v) => vec![v],
-            Choice::Auto => a.candidates(model.into(), node).unwrap_or_else(|| vec![1]),
-        };
+    for a in Axis::model_axes() {
+        let candidates = a.candidates(model.into(), node).unwrap_or_else(|| vec![1]);
+        let options = allowed(spec.degree(a), &candidates);
         out = out
             .iter()
             .flat_map(|m| options.iter().map(move |&d| m.with_degree(a, d)))
