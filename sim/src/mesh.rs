@@ -98,6 +98,30 @@ impl Axis {
         }
     }
 
+    /// Its description in the scenario file's schema and reference.
+    pub const fn doc(self) -> &'static str {
+        match self {
+            Axis::Tp => "Tensor-parallel degree, inside a node and dividing the heads.",
+            Axis::Pp => "Pipeline-parallel degree (stages), dividing the layers.",
+            Axis::Dp => "Data-parallel degree. Default: the devices left by tp × pp.",
+        }
+    }
+
+    /// The degree the schema shows as its example.
+    pub const fn example(self) -> u32 {
+        match self {
+            Axis::Tp | Axis::Dp => 8,
+            Axis::Pp => 16,
+        }
+    }
+
+    /// Whether files and labels name this axis at `degree`. The first three
+    /// axes always appear; any later one only away from degree 1, so that
+    /// adding an axis leaves every existing output as it was.
+    pub const fn listed_at(self, degree: u32) -> bool {
+        matches!(self, Axis::Tp | Axis::Pp | Axis::Dp) || degree != 1
+    }
+
     /// Whether the axis splits one model replica (model parallelism) rather
     /// than replicating it: a replica spans the product of these degrees.
     pub const fn splits_model(self) -> bool {
@@ -337,11 +361,13 @@ impl Mesh {
 }
 
 impl Mesh {
-    /// Each axis's key and degree, `gap` between them and `sep` between
-    /// axes: `label(" ", "")` is `tp8 pp8 dp16`.
+    /// Each listed axis's key and degree ([`Axis::listed_at`]), `gap`
+    /// between them and `sep` between axes: `label(" ", "")` is
+    /// `tp8 pp8 dp16`.
     pub fn label(&self, sep: &str, gap: &str) -> String {
         Axis::ALL
             .iter()
+            .filter(|&&a| a.listed_at(self.degree(a)))
             .map(|&a| format!("{}{gap}{}", a.key(), self.degree(a)))
             .collect::<Vec<_>>()
             .join(sep)

@@ -7,6 +7,12 @@ use crate::mesh::Mesh;
 
 mod file_form;
 
+/// Every key of a parallelism table (in scenario, plan and result files),
+/// in file order: the mesh's axes ([`crate::mesh::Axis::ALL`]), then the
+/// micro-batch, schedule, virtual stages, recompute, ZeRO stage and
+/// sequence parallelism.
+pub const KEYS: &[&str] = &file_form::FIELDS;
+
 use serde::{Deserialize, Serialize};
 use std::fmt;
 

@@ -10,7 +10,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 
 /// The keys after the axes', in file order.
-const OTHER: [&str; 6] = [
+pub(super) const OTHER: [&str; 6] = [
     "microbatch",
     "schedule",
     "virtual_stages",
@@ -19,8 +19,8 @@ const OTHER: [&str; 6] = [
     "sequence_parallel",
 ];
 
-/// Every key, in file order.
-const FIELDS: [&str; AXES + OTHER.len()] = {
+/// Every key, in file order: the axes' ([`Axis::ALL`]), then [`OTHER`].
+pub(super) const FIELDS: [&str; AXES + OTHER.len()] = {
     let mut out = [""; AXES + OTHER.len()];
     let mut i = 0;
     while i < AXES {
@@ -39,7 +39,12 @@ impl Serialize for ParallelConfig {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut t = s.serialize_struct("ParallelConfig", FIELDS.len())?;
         for a in Axis::ALL {
-            t.serialize_field(a.key(), &self.mesh.degree(a))?;
+            let degree = self.mesh.degree(a);
+            if a.listed_at(degree) {
+                t.serialize_field(a.key(), &degree)?;
+            } else {
+                t.skip_field(a.key())?;
+            }
         }
         t.serialize_field("microbatch", &self.microbatch)?;
         t.serialize_field("schedule", &self.schedule)?;
@@ -150,7 +155,9 @@ impl<'de> Visitor<'de> for FileForm {
         }
         let mut degrees = [0; AXES];
         for a in Axis::ALL {
-            degrees[a.index()] = given(p.degrees[a.index()], a.key())?;
+            // An axis that files leave out at degree 1 may be missing.
+            let unlisted = (!a.listed_at(1)).then_some(1);
+            degrees[a.index()] = given(p.degrees[a.index()].or(unlisted), a.key())?;
         }
         Ok(ParallelConfig {
             mesh: Mesh::new(degrees)

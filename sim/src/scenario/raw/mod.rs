@@ -12,6 +12,8 @@
 
 mod fields;
 
+use crate::mesh::{AXES, Axis};
+use crate::parallelism;
 use fields::{
     ArchName, BoolOrAuto, CatalogueId, CollectiveName, DegreeOrAuto, DeviceField, IntraShapeName,
     ModelField, ParallelismField, PolicyName, PositiveNumber, PrecisionName, PresetId,
@@ -426,21 +428,13 @@ pub struct RawModel {
 }
 
 /// `[job.parallelism]`: any field may be `"auto"` (searched by the planner).
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Default, JsonSchema)]
+#[schemars(deny_unknown_fields, transform = degree_keys)]
 pub struct RawParallelism {
-    /// Tensor-parallel degree, inside a node and dividing the heads.
-    #[schemars(with = "Option<DegreeOrAuto>", extend("default" = 1))]
-    #[schemars(extend("examples" = [8]))]
-    pub tp: Opt<Setting>,
-    /// Pipeline-parallel degree (stages), dividing the layers.
-    #[schemars(with = "Option<DegreeOrAuto>", extend("default" = 1))]
-    #[schemars(extend("examples" = [16]))]
-    pub pp: Opt<Setting>,
-    /// Data-parallel degree. Default: the devices left by tp × pp.
-    #[schemars(with = "Option<DegreeOrAuto>")]
-    #[schemars(extend("examples" = [8]))]
-    pub dp: Opt<Setting>,
+    /// Each axis's degree, in [`Axis::ALL`] order (keys `tp`, `pp`, `dp`,
+    /// …; their schema comes from the axis table).
+    #[schemars(skip)]
+    pub degrees: [Opt<Setting>; AXES],
     /// Sequences per micro-batch; micro-batch × dp divides `global_batch`.
     #[schemars(with = "Option<DegreeOrAuto>", extend("default" = 1))]
     #[schemars(extend("examples" = [1]))]
@@ -469,13 +463,99 @@ pub struct RawParallelism {
 
 impl RawParallelism {
     /// The degree given for `axis`.
-    pub fn degree(&self, axis: crate::mesh::Axis) -> &Opt<Setting> {
-        use crate::mesh::Axis;
-        match axis {
-            Axis::Tp => &self.tp,
-            Axis::Pp => &self.pp,
-            Axis::Dp => &self.dp,
+    pub fn degree(&self, axis: Axis) -> &Opt<Setting> {
+        &self.degrees[axis.index()]
+    }
+
+    /// Where the value of `key` (one of [`parallelism::KEYS`]) goes.
+    fn slot(&mut self, key: &str) -> Option<&mut Opt<Setting>> {
+        if let Some(a) = Axis::ALL.into_iter().find(|a| a.key() == key) {
+            return Some(&mut self.degrees[a.index()]);
         }
+        Some(match key {
+            "microbatch" => &mut self.microbatch,
+            "schedule" => &mut self.schedule,
+            "virtual_stages" => &mut self.virtual_stages,
+            "recompute" => &mut self.recompute,
+            "zero" => &mut self.zero,
+            "sequence_parallel" => &mut self.sequence_parallel,
+            _ => return None,
+        })
+    }
+}
+
+/// Adds each axis's degree key to the derived schema of [`RawParallelism`]:
+/// a degree or `"auto"`, with the axis's description, default and example.
+fn degree_keys(schema: &mut schemars::Schema) {
+    let mut keys = serde_json::Map::new();
+    for a in Axis::ALL {
+        let mut s = DegreeOrAuto::json_schema(&mut schemars::SchemaGenerator::default());
+        s.insert("description".into(), a.doc().into());
+        if let Some(d) = a.default_degree() {
+            s.insert("default".into(), d.into());
+        }
+        s.insert("examples".into(), serde_json::json!([a.example()]));
+        keys.insert(a.key().into(), s.to_value());
+    }
+    if let Some(props) = schema
+        .get_mut("properties")
+        .and_then(serde_json::Value::as_object_mut)
+    {
+        props.extend(keys);
+    }
+}
+
+impl<'de> Deserialize<'de> for RawParallelism {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_struct("RawParallelism", parallelism::KEYS, ParallelismVisitor)
+    }
+}
+
+/// Reads a `[job.parallelism]` table key by key.
+struct ParallelismVisitor;
+
+/// A key of [`parallelism::KEYS`], refused while it is read otherwise (so
+/// the error's span is the key's).
+struct ParallelismKey(&'static str);
+
+impl<'de> Deserialize<'de> for ParallelismKey {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = ParallelismKey;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("field identifier")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<ParallelismKey, E> {
+                parallelism::KEYS
+                    .iter()
+                    .find(|k| **k == v)
+                    .map(|k| ParallelismKey(k))
+                    .ok_or_else(|| E::unknown_field(v, parallelism::KEYS))
+            }
+        }
+        d.deserialize_identifier(V)
+    }
+}
+
+impl<'de> Visitor<'de> for ParallelismVisitor {
+    type Value = RawParallelism;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("struct RawParallelism")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawParallelism, A::Error> {
+        let mut raw = RawParallelism::default();
+        while let Some(ParallelismKey(key)) = map.next_key()? {
+            let value = map.next_value()?;
+            match raw.slot(key) {
+                Some(slot) if slot.is_none() => *slot = Some(value),
+                Some(_) => return Err(de::Error::duplicate_field(key)),
+                None => return Err(de::Error::unknown_field(key, parallelism::KEYS)),
+            }
+        }
+        Ok(raw)
     }
 }
 

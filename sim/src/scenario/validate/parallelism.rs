@@ -316,7 +316,7 @@ fn constraints(
                 format!("pp × virtual_stages = {pp} × {v} = {chunks}")
             };
             ctx.error(
-                at(&raw.pp, span),
+                at(raw.degree(Axis::Pp), span),
                 &k("pp"),
                 format!("{what} does not divide the model's {} layers", model.layers),
             );
