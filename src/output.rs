@@ -97,6 +97,11 @@ pub fn render_simulation(s: &Scenario, seed: u64, topo: &Topology, jobs: &[JobEs
                 "off"
             }
         );
+        if let Ok(split) = par.stages(job.model.layers)
+            && !split.is_even()
+        {
+            let _ = writeln!(o, "  stage layers          {split}");
+        }
         let _ = writeln!(o, "  devices               {}", r.devices);
         let _ = writeln!(o, "  step time             {:.3} s", r.step_time_s);
         let _ = writeln!(o, "  tokens/s              {}", thousands(r.tokens_per_s));

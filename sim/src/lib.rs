@@ -58,6 +58,7 @@ pub mod result;
 pub mod scenario;
 pub mod source;
 pub mod split;
+pub mod stages;
 pub mod step_budget;
 pub mod stepsim;
 pub mod suggest;

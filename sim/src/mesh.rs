@@ -22,6 +22,7 @@
 //! assert_eq!(mesh.to_string(), "tp 8 · pp 8 · dp 16");
 //! ```
 
+use crate::stages::StageEnds;
 use std::fmt;
 
 /// One named axis of a job's device mesh.
@@ -102,7 +103,9 @@ impl Axis {
     pub const fn doc(self) -> &'static str {
         match self {
             Axis::Tp => "Tensor-parallel degree, inside a node and dividing the heads.",
-            Axis::Pp => "Pipeline-parallel degree (stages), dividing the layers.",
+            Axis::Pp => {
+                "Pipeline-parallel degree (stages). The layers split evenly, else as Megatron-LM splits them (see `first_stage_layers`)."
+            }
             Axis::Dp => "Data-parallel degree. Default: the devices left by tp × pp.",
         }
     }
@@ -145,8 +148,8 @@ impl Axis {
     }
 
     /// What of the model its degree must divide, as (count, noun): the
-    /// attention heads for tensor parallelism. Pipeline stages divide the
-    /// layers together with the virtual stages (checked with them).
+    /// attention heads for tensor parallelism. Pipeline stages split the
+    /// layers by the rules of [`crate::stages`] (with the virtual stages).
     pub fn divides(self, model: ModelSizes) -> Option<(u32, &'static str)> {
         match self {
             Axis::Tp => Some((model.heads, "attention heads")),
@@ -215,6 +218,9 @@ pub struct Mesh {
     /// Property of the tensor axis: Megatron sequence parallelism in the
     /// regions tensor parallelism leaves replicated.
     sequence_parallel: bool,
+    /// Property of the pipeline axis: the first and last stages' layers
+    /// when set (see [`crate::stages`]).
+    stage_ends: StageEnds,
 }
 
 impl Mesh {
@@ -225,6 +231,10 @@ impl Mesh {
             degrees,
             zero: 0,
             sequence_parallel: false,
+            stage_ends: StageEnds {
+                first: None,
+                last: None,
+            },
         }
     }
 
@@ -246,6 +256,18 @@ impl Mesh {
     pub const fn with_sequence_parallel(mut self, on: bool) -> Self {
         self.sequence_parallel = on;
         self
+    }
+
+    /// The same mesh with these layers on its first and last pipeline
+    /// stages.
+    pub const fn with_stage_ends(mut self, ends: StageEnds) -> Self {
+        self.stage_ends = ends;
+        self
+    }
+
+    /// The first and last pipeline stages' layers, where set.
+    pub const fn stage_ends(&self) -> StageEnds {
+        self.stage_ends
     }
 
     /// The same mesh with `axis` at degree `degree`.

@@ -9,8 +9,8 @@ mod file_form;
 
 /// Every key of a parallelism table (in scenario, plan and result files),
 /// in file order: the mesh's axes ([`crate::mesh::Axis::ALL`]), then the
-/// micro-batch, schedule, virtual stages, recompute, ZeRO stage and
-/// sequence parallelism.
+/// micro-batch, schedule, virtual stages, the first and last stages'
+/// layers, recompute, ZeRO stage and sequence parallelism.
 pub const KEYS: &[&str] = &file_form::FIELDS;
 
 use serde::{Deserialize, Serialize};
@@ -164,6 +164,17 @@ pub struct ParallelConfig {
 }
 
 impl ParallelConfig {
+    /// How `layers` split over its pipeline stages and virtual chunks
+    /// ([`crate::stages::split`]), or why they cannot.
+    pub fn stages(&self, layers: u32) -> Result<crate::stages::StageSplit, String> {
+        crate::stages::split(
+            layers,
+            self.mesh.pp(),
+            self.virtual_stages,
+            self.mesh.stage_ends(),
+        )
+    }
+
     /// Devices this configuration occupies: the product of the mesh's degrees.
     pub fn devices(&self) -> u64 {
         self.mesh.devices()

@@ -60,7 +60,8 @@ pub struct Plan {
 }
 
 /// The layers one model chunk of one pipeline stage holds. Virtual stage
-/// `v = chunk · pp + stage` holds layers `[v·L/(pp·vs), (v+1)·L/(pp·vs))`.
+/// `v = chunk · pp + stage` follows virtual stage `v − 1`; an even split
+/// gives it layers `[v·L/(pp·vs), (v+1)·L/(pp·vs))` (see [`crate::stages`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StagePlan {
@@ -236,7 +237,6 @@ impl Plan {
         result: &JobResult,
         objective: &str,
     ) -> Plan {
-        let pp = par.mesh.pp().max(1);
         Plan {
             format_version: PLAN_FORMAT_VERSION,
             scenario: s.name.clone(),
@@ -250,7 +250,7 @@ impl Plan {
             parallelism: *par,
             stages: match &job.layout {
                 Some(lay) => spread_stages(s, lay),
-                None => stage_plans(job.model.layers, pp, par.virtual_stages.max(1)),
+                None => stage_plans(job.model.layers, par),
             },
             nodes: node_plans(s, job, par, &result.shares),
             predicted: Prediction {
@@ -624,18 +624,30 @@ fn to_u32(x: u64) -> u32 {
     u32::try_from(x).unwrap_or(u32::MAX)
 }
 
-/// Layer ranges of every virtual stage, in layer order (even split; the
-/// validator guarantees `pp · vs` divides `layers`).
-fn stage_plans(layers: u32, pp: u32, vs: u32) -> Vec<StagePlan> {
-    let total = u64::from(pp) * u64::from(vs);
+/// Layer ranges of every virtual stage, in layer order, as `par` splits the
+/// layers ([`ParallelConfig::stages`]; a split it refuses, which
+/// validation has already reported, is read as the even one).
+fn stage_plans(layers: u32, par: &ParallelConfig) -> Vec<StagePlan> {
+    let pp = par.mesh.pp().max(1);
+    let total = u64::from(pp) * u64::from(par.virtual_stages.max(1));
+    let split = par.stages(layers).ok();
     let start = |v: u64| to_u32(v * u64::from(layers) / total);
+    let mut first = 0;
     (0..total)
-        .map(|v| StagePlan {
-            stage: to_u32(v % u64::from(pp)),
-            chunk: to_u32(v / u64::from(pp)),
-            first_layer: start(v),
-            layers: start(v + 1) - start(v),
-            pool: None,
+        .map(|v| {
+            let (stage, chunk) = (to_u32(v % u64::from(pp)), to_u32(v / u64::from(pp)));
+            let n = split
+                .as_ref()
+                .map_or(start(v + 1) - start(v), |s| s.chunk_layers(stage, chunk));
+            let plan = StagePlan {
+                stage,
+                chunk,
+                first_layer: first,
+                layers: n,
+                pool: None,
+            };
+            first += n;
+            plan
         })
         .collect()
 }

@@ -22,6 +22,19 @@ impl Memory {
     }
 }
 
+/// Parameters of one device of pipeline stage `stage` under `par`'s split of
+/// the layers ([`ParallelConfig::stages`]; a split it refuses, which
+/// validation has already reported, is read as the even one).
+pub(crate) fn stage_params(model: &TransformerSpec, par: &ParallelConfig, stage: u32) -> u64 {
+    let (tp, pp) = (par.mesh.tp(), par.mesh.pp());
+    match par.stages(model.layers) {
+        Ok(split) if !split.is_even() => {
+            model.params_of_stage(tp, pp, stage, split.stage_layers(stage))
+        }
+        _ => model.params_per_stage(tp, pp, stage),
+    }
+}
+
 /// Micro-batches whose activations stage 0 holds at once: GPipe keeps all
 /// `m`; 1F1B at most `pp`; interleaving adds `(pp−1)/(pp·v)` of a stage's
 /// worth (Narayanan et al. 2021, Korthikanti et al. 2022 eq. 5 note).
@@ -46,6 +59,22 @@ pub fn peak_memory(
     par: &ParallelConfig,
     microbatches: u64,
 ) -> Memory {
+    if let Ok(split) = par.stages(model.layers)
+        && !split.is_even()
+    {
+        // Uneven stages: the most loaded one, stage by stage.
+        return (0..par.mesh.pp())
+            .map(|st| {
+                let layers = split.stage_layers(st);
+                stage_memory(model, seq_len, precision, par, microbatches, st, layers)
+            })
+            .fold(
+                Memory::default(),
+                |a, b| {
+                    if b.total() > a.total() { b } else { a }
+                },
+            );
+    }
     let layers_per_stage = f64::from(model.layers.div_ceil(par.mesh.pp()));
     let per_layer = model.activation_bytes_per_layer(
         seq_len,
@@ -67,7 +96,7 @@ pub fn peak_memory(
     }
     let last = par.mesh.pp().saturating_sub(1);
     let state_of = |stage: u32| {
-        let params = model.params_per_stage(par.mesh.tp(), par.mesh.pp(), stage);
+        let params = stage_params(model, par, stage);
         model
             .state_bytes_per_device(params, precision, par.mesh.zero(), par.mesh.dp())
             .total()
@@ -101,8 +130,9 @@ pub fn peak_memory(
 }
 
 /// Memory of a device of pipeline stage `stage` holding `layers` layers
-/// (stages of uneven size, over mixed hardware): under 1F1B stage `s` keeps
-/// `min(m, pp − s)` micro-batches in flight, GPipe all `m`.
+/// (stages of uneven size): under 1F1B stage `s` keeps `min(m, pp − s)`
+/// micro-batches in flight, GPipe all `m`, interleaving `(pp−1)/(pp·v)` of
+/// that more.
 pub fn stage_memory(
     model: &TransformerSpec,
     seq_len: u32,
@@ -119,9 +149,15 @@ pub fn stage_memory(
         par.mesh.sequence_parallel(),
         par.recompute,
     );
+    let pp = f64::from(par.mesh.pp());
     let in_flight = match par.schedule {
         Schedule::GPipe => microbatches as f64,
-        _ => (microbatches as f64).min(f64::from(par.mesh.pp() - stage)),
+        Schedule::OneFOneB => (microbatches as f64).min(pp - f64::from(stage)),
+        // Interleaving keeps (pp − 1)/(pp·v) of a stage's worth more.
+        Schedule::Interleaved1F1B => {
+            let v = f64::from(par.virtual_stages.max(1));
+            (microbatches as f64).min(pp - f64::from(stage)) * (1.0 + (pp - 1.0) / (pp * v))
+        }
     };
     let mut activations = per_layer * (f64::from(layers) * in_flight);
     if par.recompute == Recompute::Full {

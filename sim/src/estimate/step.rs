@@ -160,7 +160,7 @@ pub(crate) fn classes<'s>(
     let e = job.precision.bytes_per_element();
     let tokens_mb = f64::from(job.seq_len) * f64::from(par.microbatch);
     let act_bytes = Bytes(tokens_mb * f64::from(job.model.hidden) * e);
-    let layers = job.model.layers / par.mesh.pp();
+    let split = par.stages(job.model.layers).map_err(layout)?;
     let shape = Shape::of(job, &par);
     // Rates and links of a pool, and the tensor-parallel collective there.
     let pool_view = |idx: usize| -> Result<(DeviceRates, Link, Link, Seconds), EstimateError> {
@@ -237,8 +237,6 @@ pub(crate) fn classes<'s>(
         let replicas = (pool.devices() / model_parallel).min(remaining);
         remaining -= replicas;
         let (rates, intra, inter, tp_collective) = pool_view(idx)?;
-        // The slowest stage sets the pipeline's pace: the last (output head).
-        let stage = stage_times(&shape, &rates, layers, true, par.recompute, tp_collective);
         // Consecutive stages are this many ranks apart (tp · dp in Megatron's order).
         let stride = par.mesh.with_replicas(replicas).stride(Axis::Pp);
         let p2p_link = if stride >= u64::from(pool.devices_per_node) {
@@ -251,25 +249,41 @@ pub(crate) fn classes<'s>(
         } else {
             Seconds::ZERO
         };
-        // Alike stages: time one plain stage once; the last holds the head.
-        let plain = stage_times(&shape, &rates, layers, false, par.recompute, tp_collective);
-        let slots = (0..par.mesh.pp())
-            .map(|st| Slot {
-                pool,
-                pool_index: idx,
-                local: st,
-                layers,
-                rates,
-                times: if st + 1 == par.mesh.pp() {
-                    stage
-                } else {
-                    plain
-                },
-                tp_collective,
-                intra,
-                inter,
+        // Each stage's layers (the last holds the output head); the slowest
+        // stage sets the pipeline's pace.
+        // Stages alike in layers and head are timed once (an even split: two).
+        let mut timed: Vec<((u32, bool), StageTimes)> = Vec::new();
+        let slots: Vec<Slot<'s>> = (0..par.mesh.pp())
+            .map(|st| {
+                let layers = split.stage_layers(st);
+                let head = st + 1 == par.mesh.pp();
+                let times = match timed.iter().find(|(k, _)| *k == (layers, head)) {
+                    Some(&(_, t)) => t,
+                    None => {
+                        let t =
+                            stage_times(&shape, &rates, layers, head, par.recompute, tp_collective);
+                        timed.push(((layers, head), t));
+                        t
+                    }
+                };
+                Slot {
+                    pool,
+                    pool_index: idx,
+                    local: st,
+                    layers,
+                    rates,
+                    times,
+                    tp_collective,
+                    intra,
+                    inter,
+                }
             })
             .collect();
+        let stage = slots
+            .iter()
+            .map(|sl| sl.times)
+            .max_by(|a, b| a.total().get().total_cmp(&b.total().get()))
+            .expect("pp ≥ 1");
         classes.push(Class {
             pool,
             replicas,
@@ -441,7 +455,7 @@ pub(super) fn finish(
     // Data-parallel gradient reduction (ZeRO 1-2: reduce-scatter + all-gather,
     // the same volume), hierarchical inside nodes, ring across nodes and pools.
     let params_dev = (0..par.mesh.pp())
-        .map(|st| job.model.params_per_stage(par.mesh.tp(), par.mesh.pp(), st))
+        .map(|st| super::memory::stage_params(&job.model, par, st))
         .max()
         .unwrap_or(0) as f64;
     let grad_bytes = Bytes(params_dev * gradient_bytes_per_param(job.precision));
@@ -602,7 +616,7 @@ pub(crate) fn zero3_gather(
     inner: (u64, Link),
     outer: (u64, Link),
 ) -> Seconds {
-    let params = job.model.params_per_stage(par.mesh.tp(), par.mesh.pp(), 0) as f64
+    let params = super::memory::stage_params(&job.model, par, 0) as f64
         / f64::from(par.virtual_stages.max(1));
     let bytes = Bytes(params * job.precision.bytes_per_element());
     comm::hierarchical_all_gather(bytes, inner.0, inner.1, outer.0, outer.1)

@@ -4,16 +4,19 @@
 
 use super::{ParallelConfig, Recompute, Schedule};
 use crate::mesh::{AXES, Axis, Mesh};
+use crate::stages::StageEnds;
 use serde::de::{self, MapAccess, Visitor};
 use serde::ser::SerializeStruct;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 
 /// The keys after the axes', in file order.
-pub(super) const OTHER: [&str; 6] = [
+pub(super) const OTHER: [&str; 8] = [
     "microbatch",
     "schedule",
     "virtual_stages",
+    "first_stage_layers",
+    "last_stage_layers",
     "recompute",
     "zero",
     "sequence_parallel",
@@ -49,6 +52,17 @@ impl Serialize for ParallelConfig {
         t.serialize_field("microbatch", &self.microbatch)?;
         t.serialize_field("schedule", &self.schedule)?;
         t.serialize_field("virtual_stages", &self.virtual_stages)?;
+        // Written only when set, so that plans without them read as before.
+        let ends = self.mesh.stage_ends();
+        for (key, layers) in [
+            ("first_stage_layers", ends.first),
+            ("last_stage_layers", ends.last),
+        ] {
+            match layers {
+                Some(l) => t.serialize_field(key, &l)?,
+                None => t.skip_field(key)?,
+            }
+        }
         t.serialize_field("recompute", &self.recompute)?;
         t.serialize_field("zero", &self.mesh.zero())?;
         t.serialize_field("sequence_parallel", &self.mesh.sequence_parallel())?;
@@ -72,6 +86,8 @@ struct Partial {
     microbatch: Option<u32>,
     schedule: Option<Schedule>,
     virtual_stages: Option<u32>,
+    first_stage_layers: Option<u32>,
+    last_stage_layers: Option<u32>,
     recompute: Option<Recompute>,
     zero: Option<u8>,
     sequence_parallel: Option<bool>,
@@ -141,6 +157,16 @@ impl<'de> Visitor<'de> for FileForm {
                 "virtual_stages" => {
                     once(&mut p.virtual_stages, "virtual_stages", map.next_value()?)?;
                 }
+                "first_stage_layers" => once(
+                    &mut p.first_stage_layers,
+                    "first_stage_layers",
+                    map.next_value()?,
+                )?,
+                "last_stage_layers" => once(
+                    &mut p.last_stage_layers,
+                    "last_stage_layers",
+                    map.next_value()?,
+                )?,
                 "recompute" => once(&mut p.recompute, "recompute", map.next_value()?)?,
                 "zero" => once(&mut p.zero, "zero", map.next_value()?)?,
                 "sequence_parallel" => {
@@ -162,7 +188,11 @@ impl<'de> Visitor<'de> for FileForm {
         Ok(ParallelConfig {
             mesh: Mesh::new(degrees)
                 .with_zero(given(p.zero, "zero")?)
-                .with_sequence_parallel(given(p.sequence_parallel, "sequence_parallel")?),
+                .with_sequence_parallel(given(p.sequence_parallel, "sequence_parallel")?)
+                .with_stage_ends(StageEnds {
+                    first: p.first_stage_layers,
+                    last: p.last_stage_layers,
+                }),
             microbatch: given(p.microbatch, "microbatch")?,
             schedule: given(p.schedule, "schedule")?,
             virtual_stages: given(p.virtual_stages, "virtual_stages")?,
@@ -196,6 +226,24 @@ mod tests {
         );
         let back: ParallelConfig = serde_json::from_str(&text).expect("decodes");
         assert_eq!(back, config());
+    }
+
+    #[test]
+    fn stage_ends_are_written_only_when_set() {
+        let mut par = config();
+        par.mesh = par.mesh.with_stage_ends(StageEnds {
+            first: Some(7),
+            last: None,
+        });
+        let text = serde_json::to_string(&par).expect("encodes");
+        assert!(
+            text.contains(r#""virtual_stages":3,"first_stage_layers":7,"recompute""#),
+            "{text}"
+        );
+        let back: ParallelConfig = serde_json::from_str(&text).expect("decodes");
+        assert_eq!(back, par);
+        let plain = serde_json::to_string(&config()).expect("encodes");
+        assert!(!plain.contains("stage_layers"), "{plain}");
     }
 
     #[test]

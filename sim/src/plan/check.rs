@@ -57,7 +57,8 @@ pub(super) fn check(plan: &Plan) -> Result<(), (String, String)> {
 
 /// The scenario validator's divisibility rules, on the plan's values (same
 /// wording as `scenario/validate/parallelism.rs`): each axis divides what
-/// of the model it splits ([`Axis::division_problem`]),
+/// of the model it splits ([`Axis::division_problem`]), the layers split
+/// over the stages ([`crate::stages`]),
 /// `microbatch × dp` divides `global_batch`, and interleaved-1f1b's
 /// micro-batches per replica are a multiple of `pp`.
 fn check_divisions(plan: &Plan) -> Result<(), (String, String)> {
@@ -67,6 +68,12 @@ fn check_divisions(plan: &Plan) -> Result<(), (String, String)> {
         if let Some(problem) = a.division_problem(par.mesh.degree(a), (&plan.model_spec).into()) {
             return Err((format!("parallelism.{}", a.key()), problem));
         }
+    }
+    // Stages spread over pools list their own layers; others follow the split.
+    if plan.stages.iter().all(|st| st.pool.is_none())
+        && let Err(why) = par.stages(plan.model_spec.layers)
+    {
+        return Err(("parallelism.pp".to_owned(), why));
     }
     let per_step = u64::from(mb) * dp;
     let global_batch = plan.global_batch;

@@ -140,13 +140,28 @@ fn replicas_are_numbered_across_pools_in_job_order() {
 
 #[test]
 fn interleaved_stages_split_layers_evenly_in_layer_order() {
-    let stages = stage_plans(24, 2, 3);
+    let par = |pp, v| ParallelConfig {
+        mesh: crate::mesh::Mesh::of(&[(crate::mesh::Axis::Pp, pp)]),
+        microbatch: 1,
+        schedule: crate::parallelism::Schedule::Interleaved1F1B,
+        virtual_stages: v,
+        recompute: crate::parallelism::Recompute::None,
+    };
+    let stages = stage_plans(24, &par(2, 3));
     assert_eq!(stages.len(), 6);
     for (v, st) in stages.iter().enumerate() {
         assert_eq!(st.chunk * 2 + st.stage, v as u32);
         assert_eq!(st.first_layer, 4 * v as u32);
         assert_eq!(st.layers, 4);
     }
+    // 126 layers on 8 stages of 8 chunks: the first and last chunk hold one
+    // layer (Megatron-LM's embedding- and loss-aware split), the rest two.
+    let uneven = stage_plans(126, &par(8, 8));
+    assert_eq!(uneven.len(), 64);
+    assert_eq!((uneven[0].first_layer, uneven[0].layers), (0, 1));
+    assert_eq!((uneven[1].first_layer, uneven[1].layers), (1, 2));
+    assert_eq!((uneven[63].first_layer, uneven[63].layers), (125, 1));
+    assert_eq!(uneven.iter().map(|s| s.layers).sum::<u32>(), 126);
 }
 
 #[test]

@@ -7,6 +7,7 @@ use crate::model::TransformerSpec;
 use crate::parallelism::{ParallelConfig, Recompute, Schedule};
 use crate::plan::Placement;
 use crate::scenario::{Choice, Job, ParallelismSpec, Scenario};
+use crate::stages::split;
 
 /// How wide the search is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,11 +125,24 @@ pub fn configs(
         &[1, 2, 4, 8]
     };
     let vss: &[u32] = &[2, 3, 4, 6, 8];
+    // An even split always; an uneven one when the file asks for it, by its
+    // stage ends or by fixing pp (and virtual_stages, beyond 1), so that
+    // files without those keep their search.
+    let stages_fit = |pp: u32, v: u32| {
+        let asked = spec.stage_ends.is_set()
+            || (spec.degree(Axis::Pp).fixed().is_some()
+                && (v == 1 || spec.virtual_stages.fixed().is_some()));
+        if spec.stage_ends.is_set() || !m.layers.is_multiple_of(pp * v) {
+            asked && split(m.layers, pp, v, spec.stage_ends).is_ok()
+        } else {
+            true
+        }
+    };
     let mut out = Vec::new();
     for replica in replica_meshes(spec, m, node_size) {
         let (tp, pp) = (replica.tp(), replica.pp());
         let mp = replica.replica_devices();
-        if devices.iter().any(|d| !d.is_multiple_of(mp)) || !m.layers.is_multiple_of(pp) {
+        if devices.iter().any(|d| !d.is_multiple_of(mp)) || !stages_fit(pp, 1) {
             continue;
         }
         let Ok(dp) = u32::try_from(total / mp) else {
@@ -137,7 +151,9 @@ pub fn configs(
         if spec.degree(Axis::Dp).fixed().is_some_and(|d| d != dp) {
             continue;
         }
-        let mesh = replica.with_degree(Axis::Dp, dp);
+        let mesh = replica
+            .with_degree(Axis::Dp, dp)
+            .with_stage_ends(spec.stage_ends);
         for mb in allowed(spec.microbatch, mbs) {
             let per_step = u64::from(mb) * u64::from(dp);
             if !job.global_batch.is_multiple_of(per_step) {
@@ -150,7 +166,7 @@ pub fn configs(
                     schedules.push((Schedule::GPipe, 1));
                 }
                 for &v in vss {
-                    if m.layers.is_multiple_of(pp * v) && micro.is_multiple_of(u64::from(pp)) {
+                    if stages_fit(pp, v) && micro.is_multiple_of(u64::from(pp)) {
                         schedules.push((Schedule::Interleaved1F1B, v));
                     }
                 }

@@ -4,6 +4,7 @@
 use crate::mesh::{AXES, Axis, Mesh};
 use crate::model::TransformerSpec;
 use crate::parallelism::{ParallelConfig, Precision, Recompute, Schedule};
+use crate::stages::StageEnds;
 use crate::topology::IntraNodeShape;
 use crate::units::{Bytes, BytesPerSec, FlopsPerSec};
 use std::path::PathBuf;
@@ -281,6 +282,10 @@ pub struct ParallelismSpec {
     pub zero: Choice<u8>,
     /// Sequence parallelism (a property of the tensor axis).
     pub sequence_parallel: Choice<bool>,
+    /// The first and last pipeline stages' layers where the file sets them
+    /// (a property of the pipeline axis; `auto` leaves them to the split
+    /// rule of [`crate::stages`]).
+    pub stage_ends: StageEnds,
 }
 
 impl ParallelismSpec {
@@ -298,7 +303,8 @@ impl ParallelismSpec {
         Some(ParallelConfig {
             mesh: Mesh::new(degrees)
                 .with_zero(self.zero.fixed()?)
-                .with_sequence_parallel(self.sequence_parallel.fixed()?),
+                .with_sequence_parallel(self.sequence_parallel.fixed()?)
+                .with_stage_ends(self.stage_ends),
             microbatch: self.microbatch.fixed()?,
             schedule: self.schedule.fixed()?,
             virtual_stages: self.virtual_stages.fixed()?,
@@ -316,6 +322,7 @@ impl ParallelismSpec {
             recompute: Choice::Fixed(par.recompute),
             zero: Choice::Fixed(par.mesh.zero()),
             sequence_parallel: Choice::Fixed(par.mesh.sequence_parallel()),
+            stage_ends: par.mesh.stage_ends(),
         }
     }
 
@@ -329,6 +336,7 @@ impl ParallelismSpec {
             recompute: Choice::Auto,
             zero: Choice::Auto,
             sequence_parallel: Choice::Auto,
+            stage_ends: StageEnds::default(),
         }
     }
 }

@@ -35,6 +35,7 @@ use crate::parallelism::Schedule;
 use crate::result::Breakdown;
 use crate::scenario::{CollectiveAlgorithm, Job, Scenario};
 use crate::split::apportion;
+use crate::stages::StageSplit;
 use crate::topology::{DeviceId, Topology};
 use model::{GradientSync, Group, OpCost, Reduction, StepModel, Traffic};
 use std::collections::BTreeSet;
@@ -352,11 +353,9 @@ pub fn simulate_job_split(
     let tokens_mb = f64::from(job.seq_len) * f64::from(par.microbatch);
     let transfer_bytes = tokens_mb * f64::from(job.model.hidden) * e / f64::from(par.mesh.tp());
     let lpc = job.model.layers / (par.mesh.pp() * v);
+    let stage_split = par.stages(job.model.layers).map_err(layout)?;
     let grad_elem = crate::estimate::gradient_bytes_per_param(job.precision);
-    let params = |stage: u32| {
-        job.model
-            .params_per_stage(par.mesh.tp(), par.mesh.pp(), stage) as f64
-    };
+    let params = |stage: u32| crate::estimate::memory::stage_params(&job.model, &par, stage) as f64;
 
     let mut groups = Vec::new();
     let mut infos = Vec::new();
@@ -380,7 +379,7 @@ pub fn simulate_job_split(
                 microbatches: u32::try_from(m).unwrap_or(u32::MAX),
                 devices,
                 costs: (0..par.mesh.pp())
-                    .map(|st| op_costs(job, &par, c, st, v))
+                    .map(|st| op_costs(job, &par, c, st, v, &stage_split))
                     .collect(),
                 optimizer: (0..par.mesh.pp())
                     .map(|st| crate::estimate::optimizer_time(job, &par, c, st).get())
@@ -537,23 +536,18 @@ pub fn simulate_job_split(
     })
 }
 
-/// Op costs of stage `stage` of a class: `[pass][last virtual stage?]`
-/// for one of its `v` chunks.
+/// Op costs of stage `stage` of a class: `[chunk][pass]` for each of its
+/// `v` chunks (the model's last chunk holds the output head).
 fn op_costs(
     job: &Job,
     par: &crate::parallelism::ParallelConfig,
     c: &Class<'_>,
     stage: u32,
     v: u32,
-) -> [[OpCost; 2]; 2] {
+    split: &StageSplit,
+) -> Vec<[OpCost; 2]> {
     let slot = &c.slots[stage as usize];
-    let lpc = slot.layers / v;
     let shape = Shape::of(job, par);
-    let fwd_tp = if par.mesh.tp() > 1 {
-        slot.tp_collective.get() * 2.0 * f64::from(lpc)
-    } else {
-        0.0
-    };
     // ZeRO-3 gathers the chunk's parameters (16-bit) from every data-parallel
     // rank before each forward and each backward pass; prefetching hides the
     // gather behind the pass, so only what outlasts it is exposed.
@@ -563,32 +557,47 @@ fn op_costs(
     } else {
         0.0
     };
-    let mut out = [[OpCost::default(); 2]; 2];
-    for (k, head) in [false, true].into_iter().enumerate() {
-        let t = stage_times(
-            &shape,
-            &slot.rates,
-            lpc,
-            head,
-            par.recompute,
-            slot.tp_collective,
-        );
-        let fwd = t.forward.get();
-        let bwd = t.backward.get() + t.recompute.get();
-        out[0][k] = OpCost {
-            compute: fwd,
-            recompute: 0.0,
-            tp: fwd_tp,
-            dp: (gather - fwd).max(0.0),
-        };
-        out[1][k] = OpCost {
-            compute: t.backward.get(),
-            recompute: t.recompute.get(),
-            tp: (t.tp_comm.get() - fwd_tp).max(0.0),
-            dp: (gather - bwd).max(0.0),
-        };
-    }
-    out
+    let pp = par.mesh.pp();
+    (0..v)
+        .map(|chunk| {
+            // A stage spread over pools has one chunk of its own layers.
+            let lpc = if v == 1 {
+                slot.layers
+            } else {
+                split.chunk_layers(stage, chunk)
+            };
+            let head = chunk * pp + stage + 1 == pp * v;
+            let fwd_tp = if par.mesh.tp() > 1 {
+                slot.tp_collective.get() * 2.0 * f64::from(lpc)
+            } else {
+                0.0
+            };
+            let t = stage_times(
+                &shape,
+                &slot.rates,
+                lpc,
+                head,
+                par.recompute,
+                slot.tp_collective,
+            );
+            let fwd = t.forward.get();
+            let bwd = t.backward.get() + t.recompute.get();
+            [
+                OpCost {
+                    compute: fwd,
+                    recompute: 0.0,
+                    tp: fwd_tp,
+                    dp: (gather - fwd).max(0.0),
+                },
+                OpCost {
+                    compute: t.backward.get(),
+                    recompute: t.recompute.get(),
+                    tp: (t.tp_comm.get() - fwd_tp).max(0.0),
+                    dp: (gather - bwd).max(0.0),
+                },
+            ]
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -81,9 +81,8 @@ pub struct Group {
     pub microbatches: u32,
     /// Devices of the representative: `[stage][tp rank]`.
     pub devices: Vec<Vec<DeviceId>>,
-    /// Op costs per stage: `[stage][pass][chunk-kind]` with chunk-kind 0 = plain, 1 = last
-    /// virtual stage (output head).
-    pub costs: Vec<[[OpCost; 2]; 2]>,
+    /// Op costs: `[stage][chunk][pass]`.
+    pub costs: Vec<Vec<[OpCost; 2]>>,
     /// Optimizer time of each stage's device.
     pub optimizer: Vec<f64>,
 }
@@ -291,9 +290,8 @@ impl StepModel {
         // the transfer was in flight.
         let bubble = (producer_end.min(start) - last).max(0.0);
         let transfer = (start - producer_end.max(last)).max(0.0);
-        let kind = usize::from(vs + 1 == vs_total);
-        let cost = self.groups[g].costs[self.workers[w].stage as usize]
-            [usize::from(op.pass == Pass::Backward)][kind];
+        let cost = self.groups[g].costs[self.workers[w].stage as usize][op.chunk as usize]
+            [usize::from(op.pass == Pass::Backward)];
         let end = start + cost.total();
         let k = &mut self.workers[w];
         k.bubble += bubble;

@@ -177,3 +177,35 @@ sequence_parallel = {sp}
         assert!(job.fits_memory);
     }
 }
+
+/// GPT-3 13B (40 layers) on 6 stages of tp 8, with `ends` appended to its
+/// `[job.parallelism]`.
+fn thirteen_b_on_six_stages(ends: &str) -> cirrus_sim::scenario::Scenario {
+    let text = format!(
+        "{}{ends}\n",
+        scenario("a100-sxm4-80gb", 6, 200, "gpt3-13b", 8, 6, 1, 48, "full", 0)
+    );
+    parse(&text, "uneven.toml").unwrap_or_else(|d| panic!("{d}\n{text}"))
+}
+
+#[test]
+fn uneven_stages_follow_megatron_and_a_worse_split_is_slower() {
+    use cirrus_sim::stepsim::{Method, simulate as event};
+    // 6 does not divide 40 layers but divides 40 + 2: 6, 7, 7, 7, 7, 6.
+    let auto = thirteen_b_on_six_stages("");
+    let same = thirteen_b_on_six_stages("first_stage_layers = 6\nlast_stage_layers = 6");
+    let worse = thirteen_b_on_six_stages("first_stage_layers = 4\nlast_stage_layers = 4");
+    let par = auto.jobs[0].parallelism.fixed().expect("fixed");
+    let split = par.stages(40).expect("splits");
+    assert_eq!(split.per_stage(), vec![6, 7, 7, 7, 7, 6]);
+    for method in [Method::Analytic, Method::Event] {
+        let step = |s: &cirrus_sim::scenario::Scenario| {
+            event(s, s.seed, method).expect("simulates").jobs[0].step_time_s
+        };
+        let (a, b, w) = (step(&auto), step(&same), step(&worse));
+        // The rule's split and the same split given explicitly agree; 4, 8
+        // × 4, 4 puts 8 layers on the middle stages and runs slower.
+        assert_eq!(a, b, "{method:?}");
+        assert!(w > a * 1.05, "{method:?}: {w} vs {a}");
+    }
+}

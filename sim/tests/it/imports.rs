@@ -70,6 +70,18 @@ const RULES: &[(&str, &str, &[&str])] = &[
         "mesh",
         &["model", "scenario", "parallelism", "plan"],
     ),
+    (
+        "cirrus-sim",
+        "stages",
+        &[
+            "mesh",
+            "model",
+            "scenario",
+            "parallelism",
+            "estimate",
+            "stepsim",
+        ],
+    ),
     ("cirrus-sim", "text", &["scenario", "source"]),
     (
         "cirrus-tui",

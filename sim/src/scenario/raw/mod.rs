@@ -447,6 +447,17 @@ pub struct RawParallelism {
     #[schemars(with = "Option<DegreeOrAuto>", extend("default" = 1))]
     #[schemars(extend("examples" = [2]))]
     pub virtual_stages: Opt<Setting>,
+    /// Layers of the first pipeline stage (Megatron-LM's
+    /// `num_layers_in_first_pipeline_stage`); the layers between the first
+    /// and last stages split evenly over the others. Default: an even split,
+    /// else the embedding and output layer counted as a layer each.
+    #[schemars(with = "Option<DegreeOrAuto>")]
+    #[schemars(extend("examples" = [7]))]
+    pub first_stage_layers: Opt<Setting>,
+    /// Layers of the last pipeline stage (as `first_stage_layers`).
+    #[schemars(with = "Option<DegreeOrAuto>")]
+    #[schemars(extend("examples" = [7]))]
+    pub last_stage_layers: Opt<Setting>,
     /// Activation recompute mode.
     #[schemars(with = "Option<RecomputeOrAuto>", extend("default" = "none"))]
     #[schemars(extend("examples" = ["full"]))]
@@ -476,6 +487,8 @@ impl RawParallelism {
             "microbatch" => &mut self.microbatch,
             "schedule" => &mut self.schedule,
             "virtual_stages" => &mut self.virtual_stages,
+            "first_stage_layers" => &mut self.first_stage_layers,
+            "last_stage_layers" => &mut self.last_stage_layers,
             "recompute" => &mut self.recompute,
             "zero" => &mut self.zero,
             "sequence_parallel" => &mut self.sequence_parallel,

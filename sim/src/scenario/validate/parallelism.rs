@@ -8,6 +8,7 @@ use crate::model::TransformerSpec;
 use crate::parallelism::{Recompute, Schedule};
 use crate::scenario::domain::{Choice, ParallelismSpec, Pool};
 use crate::scenario::raw::{Opt, RawJob, RawParallelism, Setting, StrOrTable};
+use crate::stages::{StageEnds, split};
 use crate::suggest::closest;
 use std::ops::Range;
 use toml::Spanned;
@@ -235,6 +236,12 @@ fn fields(raw: &RawParallelism, key: &str, ctx: &mut Ctx<'_, '_>) -> Option<Para
             }
         },
     };
+    // "auto" (or absent) leaves an end to the split rule.
+    let end = |raw: &Opt<Setting>, f: &str, ctx: &mut Ctx<'_, '_>| {
+        int(raw, &k(f), 1, big, Choice::Auto, ctx).map(|c| to_u32(c).fixed())
+    };
+    let first = end(&raw.first_stage_layers, "first_stage_layers", ctx);
+    let last = end(&raw.last_stage_layers, "last_stage_layers", ctx);
     let mut fixed = [Choice::Auto; AXES];
     for (f, d) in fixed.iter_mut().zip(degrees) {
         *f = to_u32(d?);
@@ -250,6 +257,10 @@ fn fields(raw: &RawParallelism, key: &str, ctx: &mut Ctx<'_, '_>) -> Option<Para
             Choice::Fixed(z) => Choice::Fixed(u8::try_from(z).unwrap_or(3)),
         },
         sequence_parallel: sp?,
+        stage_ends: StageEnds {
+            first: first?,
+            last: last?,
+        },
     })
 }
 
@@ -306,22 +317,19 @@ fn constraints(
             }
         }
     }
-    if let (Choice::Fixed(pp), Choice::Fixed(v)) = (spec.degree(Axis::Pp), spec.virtual_stages) {
-        let chunks = u64::from(pp) * u64::from(v);
-        if !u64::from(model.layers).is_multiple_of(chunks) {
-            // Name virtual_stages only when it takes part.
-            let what = if v == 1 {
-                format!("pp = {pp}")
-            } else {
-                format!("pp × virtual_stages = {pp} × {v} = {chunks}")
-            };
-            ctx.error(
-                at(raw.degree(Axis::Pp), span),
-                &k("pp"),
-                format!("{what} does not divide the model's {} layers", model.layers),
-            );
-            ok = false;
-        }
+    if let (Choice::Fixed(pp), Choice::Fixed(v)) = (spec.degree(Axis::Pp), spec.virtual_stages)
+        && let Err(why) = split(model.layers, pp, v, spec.stage_ends)
+    {
+        // Blame pp, or the stage end the message is about.
+        let (field, raw_field) = if !spec.stage_ends.is_set() {
+            ("pp", raw.degree(Axis::Pp))
+        } else if why.starts_with("last_stage_layers") || spec.stage_ends.first.is_none() {
+            ("last_stage_layers", &raw.last_stage_layers)
+        } else {
+            ("first_stage_layers", &raw.first_stage_layers)
+        };
+        ctx.error(at(raw_field, span), &k(field), why);
+        ok = false;
     }
     if let (Choice::Fixed(s), Choice::Fixed(v)) = (spec.schedule, spec.virtual_stages)
         && v > 1
