@@ -37,12 +37,17 @@ fn resolve(
 
 /// Estimates the scenario's job and prints tables or SimResult JSON.
 pub fn run(args: &SimulateArgs) -> Result<(), Failure> {
-    let loaded = super::load_for(&args.file, args.model)?;
+    let mut loaded = super::load_for(&args.file, args.model)?;
+    // `--seed` replaces the file's seed for every draw (a workload's jobs,
+    // failures, spot revocations, tie-breaks).
+    if let Some(seed) = args.seed {
+        loaded.seed = seed;
+    }
     if loaded.workload.is_some() {
         return cluster(args, &loaded);
     }
     let (scenario, notes) = resolve(args, loaded)?;
-    let seed = args.seed.unwrap_or(scenario.seed);
+    let seed = scenario.seed;
     let failure = |e: EstimateError| match e {
         EstimateError::NeedsPlanner { .. }
         | EstimateError::Layout { .. }
@@ -109,8 +114,8 @@ fn cluster(args: &SimulateArgs, s: &Scenario) -> Result<(), Failure> {
         .workload
         .as_ref()
         .ok_or_else(|| bad("no [workload]".to_owned()))?;
-    let w = workload::load(spec, args.seed.unwrap_or(s.seed), ImportOptions::default())
-        .map_err(|e| bad(e.to_string()))?;
+    let w =
+        workload::load(spec, s.seed, ImportOptions::default()).map_err(|e| bad(e.to_string()))?;
     let cfg = cluster::config(s).map_err(|e| bad(e.to_string()))?;
     let out = cluster::simulate(s, &w, &cfg).map_err(|e| bad(e.to_string()))?;
     // With every job's record: built only when written (a million-job run
@@ -118,7 +123,7 @@ fn cluster(args: &SimulateArgs, s: &Scenario) -> Result<(), Failure> {
     let result = || SimResult {
         format_version: FORMAT_VERSION,
         scenario: s.name.clone(),
-        seed: args.seed.unwrap_or(s.seed),
+        seed: s.seed,
         jobs: Vec::new(),
         cluster: Some(out.detailed_result()),
     };

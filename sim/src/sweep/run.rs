@@ -20,7 +20,13 @@ pub fn run(
         variant: label.to_owned(),
         why,
     };
-    let seed = seed.unwrap_or(s.seed);
+    // The one seed of every draw: the workload's, the failures' and spot
+    // revocations', the scheduler's tie-breaks.
+    let mut s = s;
+    if let Some(seed) = seed {
+        s.seed = seed;
+    }
+    let seed = s.seed;
     if let Some(spec) = &s.workload {
         let w = crate::workload::load(spec, seed, crate::workload::ImportOptions::default())
             .map_err(|e| fail(e.to_string()))?;
