@@ -3,8 +3,10 @@
 //! figure the same way.
 //!
 //! ```
-//! use cirrus_sim::human::{duration, thousands};
+//! use cirrus_sim::human::{count, duration, thousands};
 //! assert_eq!(thousands(1_234_567.4), "1,234,567");
+//! assert_eq!(count(1, "job"), "1 job");
+//! assert_eq!(count(143_204, "candidate"), "143,204 candidates");
 //! assert_eq!(duration(2.65e6), "30.7 days");
 //! ```
 
@@ -20,6 +22,13 @@ pub fn thousands(x: f64) -> String {
         out.push(c);
     }
     out
+}
+
+/// `n` and `noun`, the noun in the plural unless `n` is 1 (`noun` + "s"),
+/// the number with thousands separators.
+pub fn count(n: u64, noun: &str) -> String {
+    let plural = if n == 1 { "" } else { "s" };
+    format!("{} {noun}{plural}", thousands(n as f64))
 }
 
 /// A duration in the largest fitting unit: days (one decimal) from a day

@@ -3,6 +3,7 @@
 use crate::Failure;
 use crate::cli::{ObjectiveKind, PlanArgs};
 use anyhow::Context;
+use cirrus_sim::human::{count, thousands};
 use cirrus_sim::planner::{self, Breadth, Objective, Options, Outcome, PlanError};
 use cirrus_sim::scenario::Scenario;
 use std::fmt::Write as _;
@@ -136,7 +137,7 @@ fn hours(s: Option<f64>) -> String {
 }
 
 fn usd(x: Option<f64>) -> String {
-    x.map_or_else(|| "-".to_owned(), |x| format!("${:.0}", x))
+    x.map_or_else(|| "-".to_owned(), |x| format!("${}", thousands(x)))
 }
 
 fn render(s: &Scenario, o: &Outcome, opts: &Options, elapsed: f64) -> String {
@@ -145,12 +146,12 @@ fn render(s: &Scenario, o: &Outcome, opts: &Options, elapsed: f64) -> String {
     let r = &b.result;
     let _ = writeln!(
         out,
-        "Plan for job \"{}\" of \"{}\" (objective {}; {} candidates, {} fit in memory; {:.1} s)",
+        "Plan for job \"{}\" of \"{}\" (objective {}; {}, {} fit in memory; {:.1} s)",
         s.jobs[o.job].name,
         s.name,
         opts.objective.name(),
-        o.considered,
-        o.feasible,
+        count(o.considered as u64, "candidate"),
+        thousands(o.feasible as f64),
         elapsed
     );
     let _ = writeln!(
@@ -160,9 +161,9 @@ fn render(s: &Scenario, o: &Outcome, opts: &Options, elapsed: f64) -> String {
     );
     let _ = writeln!(
         out,
-        "  step time     {:.3} s   tokens/s {:.0}   MFU {:.1}%   memory {:.1} GiB/device",
+        "  step time     {:.3} s   tokens/s {}   MFU {:.1}%   memory {:.1} GiB/device",
         r.step_time_s,
-        r.tokens_per_s,
+        thousands(r.tokens_per_s),
         100.0 * r.mfu,
         r.memory_gib_per_device
     );
@@ -172,7 +173,7 @@ fn render(s: &Scenario, o: &Outcome, opts: &Options, elapsed: f64) -> String {
         hours(r.time_to_train_s),
         usd(r.cost_usd),
         if b.usd_per_hour.is_finite() {
-            format!("{:.0} USD/h", b.usd_per_hour)
+            format!("{} USD/h", thousands(b.usd_per_hour))
         } else {
             "- (a pool has no price)".to_owned()
         }
@@ -199,7 +200,9 @@ fn render(s: &Scenario, o: &Outcome, opts: &Options, elapsed: f64) -> String {
     for (pool, share, nodes) in &pools {
         let _ = writeln!(
             out,
-            "  shares        {pool}: {nodes} nodes take {:.1}% of the batch ({:.3}% per node; learning-rate weight the same)",
+            "  shares        {pool}: {} {} {:.1}% of the batch ({:.3}% per node; learning-rate weight the same)",
+            count(*nodes as u64, "node"),
+            if *nodes == 1 { "takes" } else { "take" },
             100.0 * share,
             100.0 * share / *nodes as f64
         );
@@ -225,12 +228,12 @@ fn render(s: &Scenario, o: &Outcome, opts: &Options, elapsed: f64) -> String {
         }
         let _ = writeln!(
             out,
-            "  {:<72} {:>10.3} {:>10} {:>12} {:>10.0}  {}",
+            "  {:<72} {:>10.3} {:>10} {:>12} {:>10}  {}",
             planner::describe(s, &c.placement, &c.parallelism),
             c.result.step_time_s,
             hours(c.result.time_to_train_s),
             usd(c.result.cost_usd),
-            c.usd_per_hour,
+            thousands(c.usd_per_hour),
             shares_text(c)
         );
     }

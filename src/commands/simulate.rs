@@ -5,6 +5,7 @@ use crate::cli::SimulateArgs;
 use crate::output;
 use anyhow::Context;
 use cirrus_sim::estimate::{self, EstimateError};
+use cirrus_sim::human::count;
 use cirrus_sim::output_set::OutputSet;
 use cirrus_sim::plan::Plan;
 use cirrus_sim::planner::{self, PlanError};
@@ -150,12 +151,12 @@ fn cluster(args: &SimulateArgs, s: &Scenario) -> Result<(), Failure> {
     let c = &out.result;
     let rejected = out.jobs.iter().filter(|r| r.rejected.is_some()).count();
     crate::outln!(
-        "Scenario \"{}\": {} jobs ({} format) on {} pools, policy {:?}{}",
+        "Scenario \"{}\": {} ({} format) on {}, policy {}{}",
         s.name,
-        c.jobs_submitted,
+        count(c.jobs_submitted as u64, "job"),
         spec.format,
-        s.pools.len(),
-        cfg.policy,
+        count(s.pools.len() as u64, "pool"),
+        cfg.policy.name(),
         if cfg.heterogeneity_aware {
             ", heterogeneity-aware"
         } else {

@@ -61,20 +61,30 @@ impl Policy {
         "elastic",
     ];
 
-    /// The scenario spelling.
+    /// Every policy, in the order of [`Policy::NAMES`].
+    pub const ALL: [Policy; 9] = [
+        Policy::Fifo,
+        Policy::Sjf,
+        Policy::Srtf,
+        Policy::Las,
+        Policy::Tiresias,
+        Policy::MaxMinFairness,
+        Policy::FinishTimeFairness,
+        Policy::CostAware,
+        Policy::Elastic,
+    ];
+
+    /// The scenario spelling (`max-min-fairness`), as outputs name it too.
+    pub fn name(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .position(|p| *p == self)
+            .map_or("?", |i| Self::NAMES[i])
+    }
+
+    /// The policy of a scenario spelling.
     pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "fifo" => Some(Policy::Fifo),
-            "sjf" => Some(Policy::Sjf),
-            "srtf" => Some(Policy::Srtf),
-            "las" => Some(Policy::Las),
-            "tiresias" => Some(Policy::Tiresias),
-            "max-min-fairness" => Some(Policy::MaxMinFairness),
-            "finish-time-fairness" => Some(Policy::FinishTimeFairness),
-            "cost-aware" => Some(Policy::CostAware),
-            "elastic" => Some(Policy::Elastic),
-            _ => None,
-        }
+        Self::ALL.into_iter().find(|p| p.name() == s)
     }
 
     pub(super) fn preemptive(self) -> bool {
