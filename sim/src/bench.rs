@@ -152,8 +152,8 @@ pub fn run(quick: bool) -> Result<Vec<Figure>, String> {
             let plan = planner::plan(&s, 0, &opts).map_err(|e| e.to_string())?;
             out.push(Figure {
                 name: format!(
-                    "planner ({label}), GPT-3 175B on 512 A100 + 512 H100, {} candidates",
-                    plan.considered
+                    "planner ({label}), GPT-3 175B on 512 A100 + 512 H100, {}",
+                    crate::human::count(plan.considered as u64, "candidate")
                 ),
                 value: t.elapsed().as_secs_f64(),
                 unit: "s",

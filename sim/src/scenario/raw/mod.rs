@@ -723,3 +723,35 @@ pub struct RawAutoscale {
     #[schemars(extend("examples" = [20]))]
     pub idle_minutes: Opt<f64>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_parallelism_key_has_one_slot_and_a_schema_entry() {
+        let mut raw = RawParallelism::default();
+        for key in parallelism::KEYS {
+            let slot = raw
+                .slot(key)
+                .unwrap_or_else(|| panic!("`{key}` has no slot"));
+            *slot = Some(Spanned::new(0..1, Setting::Int(1)));
+        }
+        // Each key filled its own slot: none is left empty.
+        for a in Axis::ALL {
+            assert!(raw.degree(a).is_some(), "{a}");
+        }
+        assert!(raw.microbatch.is_some() && raw.schedule.is_some());
+        assert!(raw.virtual_stages.is_some() && raw.recompute.is_some());
+        assert!(raw.zero.is_some() && raw.sequence_parallel.is_some());
+        assert!(raw.first_stage_layers.is_some() && raw.last_stage_layers.is_some());
+        assert!(raw.slot("cp").is_none());
+        let schema = schemars::schema_for!(RawParallelism).to_value();
+        let props = schema["properties"].as_object().expect("properties");
+        let mut listed: Vec<&str> = props.keys().map(String::as_str).collect();
+        let mut keys = parallelism::KEYS.to_vec();
+        listed.sort_unstable();
+        keys.sort_unstable();
+        assert_eq!(listed, keys);
+    }
+}
