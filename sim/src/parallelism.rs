@@ -7,6 +7,8 @@ use crate::mesh::Mesh;
 
 mod file_form;
 
+pub use file_form::Key;
+
 /// Every key of a parallelism table (in scenario, plan and result files),
 /// in file order: the mesh's axes ([`crate::mesh::Axis::ALL`]), then the
 /// micro-batch, schedule, virtual stages, the first and last stages'

@@ -93,9 +93,10 @@ struct Partial {
     sequence_parallel: Option<bool>,
 }
 
-/// A key of the table, refused while it is read when it is none of
-/// [`FIELDS`] (so the error's key path names it).
-struct Key(&'static str);
+/// A key of a parallelism table (scenario, plan or result file), refused
+/// while it is read when it is none of [`super::KEYS`] (so the error's span and
+/// key path name it).
+pub struct Key(pub &'static str);
 
 impl<'de> Deserialize<'de> for Key {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {

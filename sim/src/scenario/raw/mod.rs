@@ -527,30 +527,6 @@ impl<'de> Deserialize<'de> for RawParallelism {
 /// Reads a `[job.parallelism]` table key by key.
 struct ParallelismVisitor;
 
-/// A key of [`parallelism::KEYS`], refused while it is read otherwise (so
-/// the error's span is the key's).
-struct ParallelismKey(&'static str);
-
-impl<'de> Deserialize<'de> for ParallelismKey {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = ParallelismKey;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("field identifier")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<ParallelismKey, E> {
-                parallelism::KEYS
-                    .iter()
-                    .find(|k| **k == v)
-                    .map(|k| ParallelismKey(k))
-                    .ok_or_else(|| E::unknown_field(v, parallelism::KEYS))
-            }
-        }
-        d.deserialize_identifier(V)
-    }
-}
-
 impl<'de> Visitor<'de> for ParallelismVisitor {
     type Value = RawParallelism;
 
@@ -560,7 +536,7 @@ impl<'de> Visitor<'de> for ParallelismVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawParallelism, A::Error> {
         let mut raw = RawParallelism::default();
-        while let Some(ParallelismKey(key)) = map.next_key()? {
+        while let Some(parallelism::Key(key)) = map.next_key()? {
             let value = map.next_value()?;
             match raw.slot(key) {
                 Some(slot) if slot.is_none() => *slot = Some(value),
