@@ -45,11 +45,30 @@ impl StageEnds {
     }
 }
 
-/// The layers of every chunk, in model order.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// How the layers lie on the chunks, described by a few numbers rather
+/// than a list (`pp × virtual_stages` may be large in a file that is then
+/// refused for other reasons).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StageSplit {
     pp: u32,
-    chunks: Vec<u32>,
+    v: u32,
+    /// Layers of an ordinary chunk.
+    per: u32,
+    /// Layers of each chunk of the first and of the last stage, where they
+    /// differ from `per` stage-wide (set ends), or of the model's very first
+    /// and very last chunk only (the embedding- and loss-aware split).
+    ends: Ends,
+}
+
+/// The chunks that differ from the ordinary one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ends {
+    /// None: an even split.
+    Even,
+    /// The model's first and last chunk hold one layer fewer.
+    OneShort,
+    /// Every chunk of the first (last) stage holds this many layers.
+    Stages(Option<u32>, Option<u32>),
 }
 
 impl StageSplit {
@@ -60,19 +79,36 @@ impl StageSplit {
 
     /// Layers of virtual chunk `chunk` (`0..virtual_stages`) of `stage`.
     pub fn chunk_layers(&self, stage: u32, chunk: u32) -> u32 {
-        self.chunks
-            .get((chunk * self.pp + stage) as usize)
-            .copied()
-            .unwrap_or(0)
+        if stage >= self.pp || chunk >= self.v {
+            return 0;
+        }
+        let last = stage + 1 == self.pp;
+        match self.ends {
+            Ends::Even => self.per,
+            Ends::OneShort => {
+                let short = (stage == 0 && chunk == 0) || (last && chunk + 1 == self.v);
+                self.per - u32::from(short)
+            }
+            Ends::Stages(first, _) if stage == 0 && first.is_some() => {
+                first.unwrap_or(self.per) / self.v
+            }
+            Ends::Stages(_, Some(l)) if last => l / self.v,
+            Ends::Stages(..) => self.per,
+        }
     }
 
     /// Layers of `stage`, over all its chunks.
     pub fn stage_layers(&self, stage: u32) -> u32 {
-        self.chunks
-            .iter()
-            .skip(stage as usize)
-            .step_by(self.pp.max(1) as usize)
-            .sum()
+        if stage >= self.pp {
+            return 0;
+        }
+        match self.ends {
+            Ends::Even | Ends::Stages(..) => self.chunk_layers(stage, 0).saturating_mul(self.v),
+            Ends::OneShort => {
+                let short = u32::from(stage == 0) + u32::from(stage + 1 == self.pp);
+                (self.per * self.v).saturating_sub(short)
+            }
+        }
     }
 
     /// Layers of each stage, in order.
@@ -82,28 +118,39 @@ impl StageSplit {
 
     /// Whether every chunk holds the same number of layers.
     pub fn is_even(&self) -> bool {
-        self.chunks.windows(2).all(|w| w[0] == w[1])
+        match self.ends {
+            Ends::Even => true,
+            Ends::OneShort => false,
+            Ends::Stages(first, last) => {
+                // The chunk sizes present: each set end's, and the ordinary
+                // one where a stage is left between them.
+                let set = [first, last].iter().flatten().count() as u32;
+                let mut sizes = [first, last].into_iter().flatten().map(|l| l / self.v);
+                let first_size = sizes.next().unwrap_or(self.per);
+                sizes.all(|x| x == first_size) && (self.pp <= set || first_size == self.per)
+            }
+        }
     }
 }
 
 impl fmt::Display for StageSplit {
     /// Runs of equal stages: `7 + 14×8 + 7`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let stages = self.per_stage();
-        let mut first = true;
         let mut i = 0;
-        while i < stages.len() {
-            let run = stages[i..].iter().take_while(|&&l| l == stages[i]).count();
-            if !first {
+        while i < self.pp {
+            let layers = self.stage_layers(i);
+            let run = (i..self.pp)
+                .take_while(|&s| self.stage_layers(s) == layers)
+                .count();
+            if i > 0 {
                 f.write_str(" + ")?;
             }
-            first = false;
             if run > 1 {
-                write!(f, "{run}×{}", stages[i])?;
+                write!(f, "{run}×{layers}")?;
             } else {
-                write!(f, "{}", stages[i])?;
+                write!(f, "{layers}")?;
             }
-            i += run;
+            i += u32::try_from(run).unwrap_or(self.pp);
         }
         Ok(())
     }
@@ -120,22 +167,19 @@ pub fn split(layers: u32, pp: u32, v: u32, ends: StageEnds) -> Result<StageSplit
     } else {
         format!("pp × virtual_stages = {pp} × {v} = {chunks}")
     };
-    let n = usize::try_from(chunks).map_err(|_| format!("{what} is too many chunks"))?;
+    let made = |per: u64, ends| StageSplit {
+        pp,
+        v,
+        per: u32::try_from(per).unwrap_or(u32::MAX),
+        ends,
+    };
     if !ends.is_set() {
         if u64::from(layers).is_multiple_of(chunks) {
-            let per = u32::try_from(u64::from(layers) / chunks).unwrap_or(0);
-            return Ok(StageSplit {
-                pp,
-                chunks: vec![per; n],
-            });
+            return Ok(made(u64::from(layers) / chunks, Ends::Even));
         }
         let padded = u64::from(layers) + 2;
         if chunks >= 2 && padded.is_multiple_of(chunks) && padded / chunks >= 2 {
-            let per = u32::try_from(padded / chunks).unwrap_or(0);
-            let mut c = vec![per; n];
-            c[0] -= 1;
-            c[n - 1] -= 1;
-            return Ok(StageSplit { pp, chunks: c });
+            return Ok(made(padded / chunks, Ends::OneShort));
         }
         return Err(format!(
             "{what} divides neither the model's {layers} layers nor {layers} + 2 (the embedding and \
@@ -184,17 +228,9 @@ pub fn split(layers: u32, pp: u32, v: u32, ends: StageEnds) -> Result<StageSplit
             "the {middle} layers left beside the first and last stages do not split evenly over the {middle_stages} other stage{plural}{each}"
         ));
     } else {
-        u32::try_from(middle / middle_chunks).unwrap_or(0)
+        middle / middle_chunks
     };
-    let mut c = vec![per; n];
-    for (stage, l) in [(0, ends.first), (pp - 1, ends.last)] {
-        if let Some(l) = l {
-            for chunk in 0..v {
-                c[(chunk * pp + stage) as usize] = l / v;
-            }
-        }
-    }
-    Ok(StageSplit { pp, chunks: c })
+    Ok(made(per, Ends::Stages(ends.first, ends.last)))
 }
 
 #[cfg(test)]
@@ -269,6 +305,24 @@ mod tests {
             "{e}"
         );
         assert!(e.contains("first_stage_layers"), "{e}");
+    }
+
+    #[test]
+    fn evenness_is_that_of_the_chunks() {
+        let both = |first, last| StageEnds {
+            first: Some(first),
+            last: Some(last),
+        };
+        // Every stage is an end: 3 and 3 is even, 2 and 4 is not.
+        assert!(split(6, 2, 1, both(3, 3)).expect("splits").is_even());
+        assert!(!split(6, 2, 1, both(2, 4)).expect("splits").is_even());
+        // Ends equal to the middle are even; one short is not.
+        assert!(split(24, 4, 2, both(6, 6)).expect("splits").is_even());
+        assert!(!split(22, 4, 2, both(6, 4)).expect("splits").is_even());
+        // A huge split is described, not listed.
+        let huge = split(4_000_000_000, 2_000_000_000, 1, StageEnds::default()).expect("splits");
+        assert_eq!(huge.stage_layers(1_999_999_999), 2);
+        assert!(huge.is_even());
     }
 
     #[test]
