@@ -32,12 +32,19 @@ pub(crate) fn compare(rows: &[Measurement], method: Method) -> Result<Report, Fa
     })
 }
 
-/// `mean |error| 3.2%, max |error| 5.8% over 9 rows`.
+/// `mean |error| 3.2%, max |error| 5.8% over 9 rows`, or, where rows were
+/// fitted, `… over 6 held-out rows (2 fitted rows not counted)`.
 pub(crate) fn summary(report: &Report) -> String {
+    let held_out = report.held_out_rows();
+    let fitted = report.rows.len() - held_out;
+    let over = if fitted == 0 {
+        format!("{held_out} rows")
+    } else {
+        format!("{held_out} held-out rows ({fitted} fitted rows not counted)")
+    };
     format!(
-        "mean |error| {:.1}%, max |error| {:.1}% over {} rows",
+        "mean |error| {:.1}%, max |error| {:.1}% over {over}",
         100.0 * report.mean_abs_error(),
         100.0 * report.max_abs_error(),
-        report.rows.len()
     )
 }

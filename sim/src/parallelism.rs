@@ -28,13 +28,31 @@ pub enum Precision {
     Fp16,
     /// bfloat16 (mixed precision with fp32 master weights).
     Bf16,
-    /// 8-bit float for the matrix math, bf16 elsewhere (mixed precision).
+    /// 8-bit float (E4M3 forward, E5M2 gradients) for the transformer
+    /// layers' linear multiplies with one scale per tensor, computed from
+    /// the tensor's current maximum (Transformer Engine's
+    /// `Float8CurrentScaling`); attention, the output head and everything
+    /// else in bf16 (mixed precision).
     Fp8,
+    /// As [`Precision::Fp8`] with one scale per 32 elements (MXFP8, the OCP
+    /// microscaling format Blackwell's tensor cores apply in hardware).
+    #[serde(rename = "fp8-mx")]
+    Fp8Mx,
 }
 
 impl Precision {
-    /// Every precision, in the order the catalogue lists peaks.
-    pub const ALL: [Precision; 4] = [
+    /// Every precision a job may name.
+    pub const ALL: [Precision; 5] = [
+        Precision::Fp32,
+        Precision::Fp16,
+        Precision::Bf16,
+        Precision::Fp8,
+        Precision::Fp8Mx,
+    ];
+
+    /// The precisions the catalogue lists dense peaks for, in its order
+    /// (block-scaled fp8 runs at the fp8 peak).
+    pub const PEAKS: [Precision; 4] = [
         Precision::Fp32,
         Precision::Fp16,
         Precision::Bf16,
@@ -53,7 +71,27 @@ impl Precision {
             Precision::Fp16 => "fp16",
             Precision::Bf16 => "bf16",
             Precision::Fp8 => "fp8",
+            Precision::Fp8Mx => "fp8-mx",
         }
+    }
+
+    /// The precision whose dense peak the linear layers' multiplies run at.
+    pub fn peak_precision(self) -> Precision {
+        match self {
+            Precision::Fp8Mx => Precision::Fp8,
+            p => p,
+        }
+    }
+
+    /// Whether the linear layers' multiplies run in 8 bits.
+    pub fn is_fp8(self) -> bool {
+        matches!(self, Precision::Fp8 | Precision::Fp8Mx)
+    }
+
+    /// The precision of the multiplies kept in 16 bits under fp8 training
+    /// (attention's core and the output head), else the precision itself.
+    pub fn wide(self) -> Precision {
+        if self.is_fp8() { Precision::Bf16 } else { self }
     }
 
     /// Parses the scenario-file spelling.
@@ -66,7 +104,7 @@ impl Precision {
     pub fn bytes_per_element(self) -> f64 {
         match self {
             Precision::Fp32 => 4.0,
-            Precision::Fp16 | Precision::Bf16 | Precision::Fp8 => 2.0,
+            Precision::Fp16 | Precision::Bf16 | Precision::Fp8 | Precision::Fp8Mx => 2.0,
         }
     }
 }

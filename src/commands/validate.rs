@@ -25,7 +25,8 @@ pub fn run(args: &ValidateArgs) -> Result<(), Failure> {
             .map(|r| {
                 serde_json::json!({
                     "name": r.name, "measured_s": r.measured_s,
-                    "predicted_s": r.predicted_s, "error": r.error()
+                    "predicted_s": r.predicted_s, "error": r.error(),
+                    "fitted": r.fitted
                 })
             })
             .collect();

@@ -5,6 +5,31 @@ use super::{cirrus, stderr, stdout};
 /// Issue 3 target: Korthikanti et al. 2022 Table 5 with one Selene
 /// description. The bounds here are the issue's (mean ≤ 3 %, max ≤ 6 %) over
 /// the table's eight rows, for the event-level model.
+/// NVIDIA's FP8 throughput tables on H100 and B200: the held-out rows
+/// (those no calibration figure was fitted to) within 10% mean error, as
+/// issue 15 asks, and none beyond 20%; the fitted rows within 1%.
+#[test]
+fn r4_nemo_fp8_throughput_fidelity() {
+    let o = cirrus(&[
+        "validate",
+        "sim/data/measured/nemo_dense_throughput.csv",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    let rows = v["rows"].as_array().expect("rows");
+    let err = |r: &serde_json::Value| r["error"].as_f64().expect("error").abs();
+    let (fitted, held): (Vec<_>, Vec<_>) = rows
+        .iter()
+        .partition(|r| r["fitted"].as_bool().expect("fitted"));
+    assert_eq!((fitted.len(), held.len()), (2, 6));
+    assert!(fitted.iter().all(|r| err(r) < 0.01));
+    let mean = held.iter().map(|r| err(r)).sum::<f64>() / held.len() as f64;
+    assert!(mean <= 0.10, "mean {mean}");
+    assert!(held.iter().all(|r| err(r) <= 0.20));
+    assert!((v["mean_abs_error"].as_f64().expect("mean") - mean).abs() < 1e-12);
+}
+
 #[test]
 fn r3_korthikanti_table5_fidelity() {
     let o = cirrus(&[

@@ -155,7 +155,7 @@ pub(crate) static DEVICES: &[DeviceSpec] = &[
         peak_tflops_fp32: k(66.9, "GK-H100"),
         peak_tflops_fp16: k(989.0, "GK-H100"),
         peak_tflops_bf16: k(989.0, "GK-H100"),
-        peak_tflops_fp8: U,
+        peak_tflops_fp8: k(1979.0, "DGXC-PEAK"),
         // Given as 80 GB.
         memory_gib: k(gb(80.0), "GK-H100"),
         mem_bw_gbyte_s: k(3350.0, "GK-H100"),
@@ -197,7 +197,7 @@ pub(crate) static DEVICES: &[DeviceSpec] = &[
         peak_tflops_fp32: k(66.9, "GK-H100"),
         peak_tflops_fp16: k(989.0, "GK-H100"),
         peak_tflops_bf16: k(989.0, "GK-H100"),
-        peak_tflops_fp8: U,
+        peak_tflops_fp8: k(1979.0, "DGXC-PEAK"),
         // Given as 141 GB.
         memory_gib: k(gb(141.0), "MLP-H200"),
         mem_bw_gbyte_s: k(4800.0, "SB-GPU"),
@@ -240,7 +240,7 @@ pub(crate) static DEVICES: &[DeviceSpec] = &[
         peak_tflops_fp32: k(80.0, "GK-B200"),
         peak_tflops_fp16: k(2250.0, "GK-B200"),
         peak_tflops_bf16: k(2250.0, "GK-B200"),
-        peak_tflops_fp8: U,
+        peak_tflops_fp8: k(4500.0, "DGXC-PEAK"),
         // 192 GB physical, but 8-GPU B200 systems expose 180 GB per GPU;
         // the exposed figure is what a job can use.
         memory_gib: k(gb(180.0), "MLP-B200"),

@@ -217,7 +217,7 @@ impl DeviceSpec {
             Precision::Fp32 => self.peak_tflops_fp32,
             Precision::Fp16 => self.peak_tflops_fp16,
             Precision::Bf16 => self.peak_tflops_bf16,
-            Precision::Fp8 => self.peak_tflops_fp8,
+            Precision::Fp8 | Precision::Fp8Mx => self.peak_tflops_fp8,
         }
     }
 

@@ -32,6 +32,10 @@ pub(crate) static SOURCES: &[(&str, &str)] = &[
         r#"G. Lockwood, https://glennklockwood.com/garden/processors/h100 (H100 SXM5: 80 GB HBM3, 3.35 TB/s, 900 GB/s NVLink, 700 W; BF16 989.4 dense / 1,978.9 sparse; FP32 66.9; notes H200 is H100 with larger HBM3e)."#,
     ),
     (
+        "DGXC-PEAK",
+        r#"NVIDIA, DGX Cloud benchmarking recipes, `README.md`, section "Peak Theoretical Throughput" (NVIDIA/dgxc-benchmarking @ 841f5466cd86b66abd48049e839c563776f6d716, release 26.06.00, 2026-06-30): dense ("non-sparse specifications … for MFU calculations") TFLOP/s per GPU, BF16 / FP8: GB300 2450 / 4900, GB200 2450 / 4900, B300 2250 / 4500, B200 2250 / 4500, H100 989 / 1979. The H100 datasheet's FP8 figure, 3,958 TFLOP/s "shown with sparsity", halves to the same 1,979."#,
+    ),
+    (
         "GK-B200",
         r#"G. Lockwood, https://glennklockwood.com/garden/processors/B200 (192 GB, 8 TB/s, 2 x 900 GB/s NVLink 5, 1,000 W; HGX B200 at 1,000 W: BF16 2,250 dense / 4,500 sparse, FP32 80)."#,
     ),

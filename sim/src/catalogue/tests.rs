@@ -128,7 +128,7 @@ fn h100_known_answers() {
     ));
     assert_eq!(h100.intra_node.per_direction_gbyte_s.value(), Some(450.0));
     assert_eq!(h100.intra_node.shape, LinkShape::NvSwitch);
-    assert!(!h100.peak_tflops_fp8.is_known());
+    assert_eq!(h100.peak_tflops_fp8.value(), Some(1979.0));
     let od = h100.on_demand.expect("present in the catalogue");
     assert!((od.usd_per_device_hour - 6.88).abs() < 1e-9);
     assert_eq!(od.date, "2026-11-09");
@@ -251,7 +251,10 @@ fn fp8_only_where_sourced() {
         .filter(|d| d.peak_tflops_fp8.is_known())
         .map(|d| d.id)
         .collect();
-    assert_eq!(with_fp8, ["mi300x", "trn1"]);
+    assert_eq!(
+        with_fp8,
+        ["h100-sxm5-80gb", "h200-sxm-141gb", "b200", "mi300x", "trn1"]
+    );
 }
 
 #[test]

@@ -92,6 +92,7 @@ fn probe(s: &Scenario, model: &str, p: usize, devices: f64) -> Option<f64> {
         global_batch: PROBE_BATCH,
         train_tokens: None,
         precision,
+        flash_attention: false,
         pools: vec![0],
         arrival_s: 0.0,
         collective_algorithm: CollectiveAlgorithm::Auto,

@@ -7,6 +7,8 @@
 pub struct Calibration {
     /// Fraction of dense peak a matrix multiply's main loop sustains.
     pub gemm_eff_max: f64,
+    /// The same at the FP8 peak (FP8 multiplies of the linear layers).
+    pub fp8_gemm_eff_max: f64,
     /// Streaming multiprocessors (or cores) a multiply's output tiles are
     /// spread over; 0 when not modelled (no wave quantisation).
     pub compute_units: u32,
@@ -35,6 +37,8 @@ pub struct Calibration {
 /// per 4 NICs (nccl-tests#119) → 0.9.
 const AMPERE: Calibration = Calibration {
     gemm_eff_max: 0.745,
+    // No FP8 on Ampere.
+    fp8_gemm_eff_max: 0.745,
     compute_units: 108,
     tile: (256, 128),
     mem_eff: 0.8,
@@ -46,24 +50,38 @@ const AMPERE: Calibration = Calibration {
 /// Hopper (H100/H200): 132 SMs (NVIDIA H100 Tensor Core GPU Architecture
 /// whitepaper, SXM5). NVLink 4 ring bus bandwidth ~370 of 450 GB/s
 /// (nccl-tests#212, maintainer) → 0.82; NDR 400 Gb/s reaches 46–48 GB/s of 50
-/// per NIC (nccl-tests#290, maintainer) → 0.94. GEMM main-loop efficiency:
-/// not calibrated against a measurement yet; a lower fraction than Ampere's
-/// (0.68) because Hopper's peak needs asynchronous (wgmma/TMA) kernels that
-/// reach a smaller share of it.
+/// per NIC (nccl-tests#290, maintainer) → 0.94. BF16 GEMM main-loop
+/// efficiency: not calibrated against a measurement yet; a lower fraction
+/// than Ampere's (0.68) because Hopper's peak needs asynchronous (wgmma/TMA)
+/// kernels that reach a smaller share of it. FP8 main-loop fraction 0.75:
+/// fitted (to ±0.5%) to one run, Megatron-Bridge 25.11's Llama 3 70B on 64
+/// H100 in FP8 (`sim/data/measured/nemo_dense_throughput.csv`, the row
+/// marked fitted); the file's other H100 rows are held out.
 const HOPPER: Calibration = Calibration {
     gemm_eff_max: 0.68,
+    fp8_gemm_eff_max: 0.75,
     compute_units: 132,
     tile: (256, 128),
     mem_eff: 0.8,
     intra_link_eff: 0.82,
     network_eff: 0.94,
-    source: "H100 whitepaper; nccl-tests#212, #290; GEMM fraction uncalibrated",
+    source: "H100 whitepaper; nccl-tests#212, #290; FP8 fraction fitted to Megatron-Bridge 25.11 (Llama3-70B, 64 H100); bf16 fraction uncalibrated",
+};
+
+/// Blackwell (B200): only the FP8 main-loop fraction is fitted (see
+/// `sim/data/measured/nemo_dense_throughput.csv`); the rest are the
+/// uncalibrated defaults, no wave quantisation.
+const BLACKWELL: Calibration = Calibration {
+    fp8_gemm_eff_max: 0.6,
+    source: "FP8 fraction fitted to Megatron-Bridge 25.11 (Llama3-8B, 8 B200); rest uncalibrated",
+    ..DEFAULT
 };
 
 /// Every other generation until measured: conservative uncalibrated
 /// defaults, no wave quantisation.
 const DEFAULT: Calibration = Calibration {
     gemm_eff_max: 0.7,
+    fp8_gemm_eff_max: 0.5,
     compute_units: 0,
     tile: (256, 128),
     mem_eff: 0.75,
@@ -77,6 +95,7 @@ pub fn for_generation(generation: &str) -> Calibration {
     match generation {
         "ampere" => AMPERE,
         "hopper" => HOPPER,
+        "blackwell" => BLACKWELL,
         _ => DEFAULT,
     }
 }
@@ -87,6 +106,12 @@ impl Calibration {
     /// times the busy share of the waves of output tiles (a last, partial
     /// wave leaves units idle).
     pub fn gemm_efficiency(&self, m: u64, n: u64, count: u64) -> f64 {
+        self.gemm_efficiency_at(self.gemm_eff_max, m, n, count)
+    }
+
+    /// As [`Calibration::gemm_efficiency`] with main-loop fraction `eff_max`
+    /// (the 16-bit or the FP8 one).
+    pub fn gemm_efficiency_at(&self, eff_max: f64, m: u64, n: u64, count: u64) -> f64 {
         let wave = if self.compute_units == 0 {
             1.0
         } else {
@@ -95,7 +120,7 @@ impl Calibration {
             let waves = tiles.div_ceil(units);
             tiles as f64 / (waves * units) as f64
         };
-        self.gemm_eff_max * wave
+        eff_max * wave
     }
 }
 

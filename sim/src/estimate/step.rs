@@ -4,7 +4,7 @@
 use super::EstimateError;
 use super::calibration::{Calibration, for_generation};
 use super::comm::{self, Link};
-use super::compute::{DeviceRates, Shape, StageTimes, stage_times};
+use super::compute::{DeviceRates, Shape, StageTimes, TensorComm, stage_times};
 use super::memory::{Memory, peak_memory, stage_memory};
 use crate::mesh::Axis;
 use crate::parallelism::{ParallelConfig, Precision};
@@ -84,8 +84,8 @@ pub(crate) struct Slot<'a> {
     pub rates: DeviceRates,
     /// One micro-batch through it.
     pub times: StageTimes,
-    /// One tensor-parallel collective there.
-    pub tp_collective: Seconds,
+    /// Its tensor-parallel group's collectives.
+    pub tp: TensorComm,
     /// Links of its pool.
     pub intra: Link,
     /// Inter-node link of its pool.
@@ -163,12 +163,21 @@ pub(crate) fn classes<'s>(
     let split = par.stages(job.model.layers).map_err(layout)?;
     let shape = Shape::of(job, &par);
     // Rates and links of a pool, and the tensor-parallel collective there.
-    let pool_view = |idx: usize| -> Result<(DeviceRates, Link, Link, Seconds), EstimateError> {
+    let pool_view = |idx: usize| -> Result<(DeviceRates, Link, Link, TensorComm), EstimateError> {
         let pool = &s.pools[idx];
         let d = &pool.device;
         let cal = for_generation(&d.generation);
-        let (peak, mem_bw) = match (d.peak(job.precision), d.mem_bw) {
-            (Some(p), Some(m)) => (p, m),
+        let rates = match (
+            d.peak(job.precision),
+            d.peak(job.precision.wide()),
+            d.mem_bw,
+        ) {
+            (Some(peak), Some(peak_wide), Some(mem_bw)) => DeviceRates {
+                peak,
+                peak_wide,
+                mem_bw,
+                cal,
+            },
             _ => {
                 return Err(layout(format!(
                     "pool `{}` lacks peak or memory bandwidth",
@@ -182,20 +191,14 @@ pub(crate) fn classes<'s>(
         } else {
             inter
         };
-        let tp_collective = comm::all_reduce(act_bytes, u64::from(par.mesh.tp()), tp_link);
-        Ok((
-            DeviceRates { peak, mem_bw, cal },
-            intra,
-            inter,
-            tp_collective,
-        ))
+        Ok((rates, intra, inter, tensor_comm(act_bytes, &par, tp_link)))
     };
     let slot = |idx: usize,
                 stage: u32,
                 local: u32,
                 stage_layers: u32|
      -> Result<Slot<'s>, EstimateError> {
-        let (rates, intra, inter, tp_collective) = pool_view(idx)?;
+        let (rates, intra, inter, tp) = pool_view(idx)?;
         let head = stage + 1 == par.mesh.pp();
         Ok(Slot {
             pool: &s.pools[idx],
@@ -203,15 +206,8 @@ pub(crate) fn classes<'s>(
             local,
             layers: stage_layers,
             rates,
-            times: stage_times(
-                &shape,
-                &rates,
-                stage_layers,
-                head,
-                par.recompute,
-                tp_collective,
-            ),
-            tp_collective,
+            times: stage_times(&shape, &rates, stage_layers, head, par.recompute, tp),
+            tp,
             intra,
             inter,
         })
@@ -236,7 +232,7 @@ pub(crate) fn classes<'s>(
         }
         let replicas = (pool.devices() / model_parallel).min(remaining);
         remaining -= replicas;
-        let (rates, intra, inter, tp_collective) = pool_view(idx)?;
+        let (rates, intra, inter, tp) = pool_view(idx)?;
         // Consecutive stages are this many ranks apart (tp · dp in Megatron's order).
         let stride = par.mesh.with_replicas(replicas).stride(Axis::Pp);
         let p2p_link = if stride >= u64::from(pool.devices_per_node) {
@@ -260,8 +256,7 @@ pub(crate) fn classes<'s>(
                 let times = match timed.iter().find(|(k, _)| *k == (layers, head)) {
                     Some(&(_, t)) => t,
                     None => {
-                        let t =
-                            stage_times(&shape, &rates, layers, head, par.recompute, tp_collective);
+                        let t = stage_times(&shape, &rates, layers, head, par.recompute, tp);
                         timed.push(((layers, head), t));
                         t
                     }
@@ -273,7 +268,7 @@ pub(crate) fn classes<'s>(
                     layers,
                     rates,
                     times,
-                    tp_collective,
+                    tp,
                     intra,
                     inter,
                 }
@@ -546,7 +541,8 @@ pub(crate) fn gradient_bytes_per_param(precision: Precision) -> f64 {
 /// Adam moves 38 bytes per parameter (read the fp32 main gradient twice, for
 /// the norm and the update, and the fp32 master, m and v; write master, m,
 /// v, the 16-bit weight, and zero the gradient), over the parameters ZeRO
-/// leaves on the device.
+/// leaves on the device; under fp8 also the step's cast of the weights to
+/// their FP8 copies.
 pub(crate) fn optimizer_time(
     job: &Job,
     par: &ParallelConfig,
@@ -562,7 +558,16 @@ pub(crate) fn optimizer_time(
     } else {
         params
     };
-    Bytes(mine * OPTIMIZER_BYTES_PER_PARAM) / (slot.rates.mem_bw * slot.rates.cal.mem_eff)
+    let bw = slot.rates.mem_bw * slot.rates.cal.mem_eff;
+    let adam = Bytes(mine * OPTIMIZER_BYTES_PER_PARAM) / bw;
+    if job.precision.is_fp8() {
+        let cast = job
+            .model
+            .fp8_weight_cast_bytes(job.precision, slot.layers, par.mesh.tp());
+        adam + cast / bw
+    } else {
+        adam
+    }
 }
 
 /// Time of one micro-batch through one layer (forward, backward, recompute,
@@ -579,6 +584,7 @@ pub(crate) fn layer_time(
     let cal = for_generation(&p.device.generation);
     let rates = DeviceRates {
         peak: p.device.peak(job.precision)?,
+        peak_wide: p.device.peak(job.precision.wide())?,
         mem_bw: p.device.mem_bw?,
         cal,
     };
@@ -591,7 +597,6 @@ pub(crate) fn layer_time(
     let e = job.precision.bytes_per_element();
     let act =
         Bytes(f64::from(job.seq_len) * f64::from(par.microbatch) * f64::from(job.model.hidden) * e);
-    let tp_collective = comm::all_reduce(act, u64::from(par.mesh.tp()), link);
     Some(
         stage_times(
             &Shape::of(job, par),
@@ -599,11 +604,21 @@ pub(crate) fn layer_time(
             1,
             false,
             par.recompute,
-            tp_collective,
+            tensor_comm(act, par, link),
         )
         .total()
         .get(),
     )
+}
+
+/// The tensor-parallel group's collectives over `link`: one all-reduce of
+/// a micro-batch's activations (`act` bytes) and one of an FP8 scale.
+fn tensor_comm(act: Bytes, par: &ParallelConfig, link: Link) -> TensorComm {
+    let tp = u64::from(par.mesh.tp());
+    TensorComm {
+        collective: comm::all_reduce(act, tp, link),
+        amax: comm::all_reduce(Bytes(4.0), tp, link),
+    }
 }
 
 /// ZeRO-3 gathers a stage's 16-bit parameters from every data-parallel rank
@@ -685,21 +700,13 @@ pub(crate) fn assemble(
                 .iter()
                 .enumerate()
                 .fold((0.0f64, f64::INFINITY), |(g, cap), (st, sl)| {
-                    let m = stage_memory(
-                        &job.model,
-                        job.seq_len,
-                        job.precision,
-                        par,
-                        m_c,
-                        st as u32,
-                        sl.layers,
-                    );
+                    let m = stage_memory(job.into(), par, m_c, st as u32, sl.layers);
                     let have = sl.pool.device.memory.map_or(0.0, |b| b.as_gib());
                     fits &= m.total().as_gib() <= have;
                     (g.max(m.total().as_gib()), cap.min(have))
                 })
         } else {
-            let mem: Memory = peak_memory(&job.model, job.seq_len, job.precision, par, m_c);
+            let mem: Memory = peak_memory(job.into(), par, m_c);
             let cap = c.pool.device.memory.map_or(0.0, |b| b.as_gib());
             fits &= mem.total().as_gib() <= cap;
             (mem.total().as_gib(), cap)

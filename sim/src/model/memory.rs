@@ -113,7 +113,9 @@ impl TransformerSpec {
         let dp = f64::from(dp.max(1));
         let (w, g, o) = match precision {
             Precision::Fp32 => (4.0, 4.0, 8.0),
-            Precision::Fp16 | Precision::Bf16 | Precision::Fp8 => (2.0, 2.0, 12.0),
+            Precision::Fp16 | Precision::Bf16 | Precision::Fp8 | Precision::Fp8Mx => {
+                (2.0, 2.0, 12.0)
+            }
         };
         let shard = |bytes_per_param: f64, from_stage: u8| {
             let full = n * bytes_per_param;
@@ -233,7 +235,7 @@ mod tests {
         fn state_bytes_non_increasing_with_zero(
             params in 0u64..1_000_000_000_000,
             dp in 0u32..1024,
-            prec in 0usize..4,
+            prec in 0usize..5,
         ) {
             let m = TransformerSpec::inline(1, 64, 4, None, 100);
             let precision = Precision::ALL[prec];

@@ -18,6 +18,7 @@
 //! ```
 
 mod flops;
+pub mod fp8;
 mod gemm;
 mod memory;
 mod presets;
@@ -59,6 +60,12 @@ impl Architecture {
     /// Whether linear layers carry biases.
     pub fn has_biases(&self) -> bool {
         !matches!(self, Architecture::Llama)
+    }
+
+    /// Whether attention is causal (decoders; BERT attends both ways), so
+    /// that a fused attention kernel can skip the masked half of the scores.
+    pub fn is_causal(&self) -> bool {
+        !matches!(self, Architecture::Bert)
     }
 
     /// Parameters of one norm over `hidden` features: LayerNorm has a scale

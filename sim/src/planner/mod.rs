@@ -411,9 +411,7 @@ pub fn plan(s: &Scenario, job: usize, opts: &Options) -> Result<Outcome, PlanErr
                 continue;
             }
             let micro = j.global_batch / (u64::from(par.microbatch) * u64::from(par.mesh.dp()));
-            let need = peak_memory(&j.model, j.seq_len, j.precision, &par, micro)
-                .total()
-                .as_gib();
+            let need = peak_memory(j.into(), &par, micro).total().as_gib();
             if need > capacity {
                 let ratio = need / capacity;
                 if nearest.as_ref().is_none_or(|n| ratio < n.0) {

@@ -124,7 +124,8 @@ pub fn configs(
     } else {
         &[1, 2, 4, 8]
     };
-    let vss: &[u32] = &[2, 3, 4, 6, 8];
+    // Virtual stages beyond 1: the file's, else these.
+    let vss = allowed(spec.virtual_stages, &[2, 3, 4, 6, 8]);
     // An even split always; an uneven one when the file asks for it, by its
     // stage ends or by fixing pp (and virtual_stages, beyond 1), so that
     // files without those keep their search.
@@ -165,7 +166,7 @@ pub fn configs(
                 if breadth == Breadth::Exhaustive {
                     schedules.push((Schedule::GPipe, 1));
                 }
-                for &v in vss {
+                for &v in vss.iter().filter(|&&v| v > 1) {
                     if stages_fit(pp, v) && micro.is_multiple_of(u64::from(pp)) {
                         schedules.push((Schedule::Interleaved1F1B, v));
                     }

@@ -140,3 +140,16 @@ fn a_budget_buys_the_fastest_plan_it_affords() {
     assert!(out.best.usd_per_hour <= half);
     assert!(out.best.result.step_time_s > all.best.result.step_time_s);
 }
+
+#[test]
+fn a_fixed_degree_outside_the_searched_ones_is_kept() {
+    // NVIDIA's Llama 3 70B recipe runs 5 virtual stages, which the search
+    // alone would not try; a file that fixes such a value must still get
+    // its plan (here 12 virtual stages of one layer each).
+    let s = load(&QUICK.replace(
+        "parallelism = \"auto\"",
+        "[job.parallelism]\npp = 2\nschedule = \"interleaved-1f1b\"\nvirtual_stages = 12\nmicrobatch = 1",
+    ));
+    let best = plan(&s, 0, &opts(Objective::Time, Breadth::Pruned)).expect("a plan");
+    assert_eq!(best.best.result.parallelism.virtual_stages, 12);
+}

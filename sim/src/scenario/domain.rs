@@ -93,7 +93,7 @@ pub struct DeviceProfile {
     pub name: String,
     /// Calibration family (e.g. `ampere`, `hopper`, `tpu-v5p`).
     pub generation: String,
-    /// Dense peaks in TFLOP/s, indexed like [`Precision::ALL`].
+    /// Dense peaks in TFLOP/s, indexed like [`Precision::PEAKS`].
     pub peak_tflops: [Option<f64>; 4],
     /// Memory capacity.
     pub memory: Option<Bytes>,
@@ -127,7 +127,8 @@ pub struct MeasuredDevice {
 impl DeviceProfile {
     /// Dense peak at `precision`, if known.
     pub fn peak(&self, precision: Precision) -> Option<FlopsPerSec> {
-        let i = Precision::ALL.iter().position(|p| *p == precision)?;
+        let want = precision.peak_precision();
+        let i = Precision::PEAKS.iter().position(|p| *p == want)?;
         self.peak_tflops[i].map(FlopsPerSec::from_tflops)
     }
 
@@ -137,6 +138,12 @@ impl DeviceProfile {
         Precision::DENSE_PREFERENCE
             .into_iter()
             .find(|&pr| self.peak(pr).is_some())
+    }
+
+    /// Whether its tensor cores scale FP8 per 32-element block in hardware
+    /// (MXFP8): the Blackwell generation.
+    pub fn block_scaled_fp8(&self) -> bool {
+        self.generation == "blackwell"
     }
 
     /// True for TPU-style devices whose interconnect is a torus spanning hosts.
@@ -358,6 +365,8 @@ pub struct Job {
     pub train_tokens: Option<f64>,
     /// Math precision.
     pub precision: Precision,
+    /// Attention's core as one fused (FlashAttention-style) kernel.
+    pub flash_attention: bool,
     /// Indices into [`Scenario::pools`] the job may use.
     pub pools: Vec<usize>,
     /// Arrival time, seconds.

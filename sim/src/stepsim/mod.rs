@@ -567,19 +567,8 @@ fn op_costs(
                 split.chunk_layers(stage, chunk)
             };
             let head = chunk * pp + stage + 1 == pp * v;
-            let fwd_tp = if par.mesh.tp() > 1 {
-                slot.tp_collective.get() * 2.0 * f64::from(lpc)
-            } else {
-                0.0
-            };
-            let t = stage_times(
-                &shape,
-                &slot.rates,
-                lpc,
-                head,
-                par.recompute,
-                slot.tp_collective,
-            );
+            let fwd_tp = slot.tp.forward_per_layer(&shape).get() * f64::from(lpc);
+            let t = stage_times(&shape, &slot.rates, lpc, head, par.recompute, slot.tp);
             let fwd = t.forward.get();
             let bwd = t.backward.get() + t.recompute.get();
             [

@@ -355,10 +355,24 @@ pub struct RawJob {
     #[schemars(with = "Option<f64>", extend("exclusiveMinimum" = 0))]
     #[schemars(extend("examples" = [300e9]))]
     pub train_tokens: Opt<f64>,
-    /// Numeric precision of the matrix multiplies.
+    /// Numeric precision of the matrix multiplies: `fp32`, `fp16` or
+    /// `bf16` (mixed precision with fp32 master weights); `fp8` runs the
+    /// transformer layers' linear multiplies in FP8 with one scale per
+    /// tensor (Transformer Engine's current scaling), `fp8-mx` with one per
+    /// 32-element block (MXFP8, Blackwell only); under both, attention's
+    /// core, the output head and everything else stay in bf16, and the
+    /// casts, scale reductions and FP8 weight copies are counted.
     #[schemars(with = "Option<PrecisionName>", extend("default" = "bf16"))]
     #[schemars(extend("examples" = ["fp8"]))]
     pub precision: Opt<String>,
+    /// Attention's core as one fused kernel (FlashAttention, cuDNN's fused
+    /// attention: what Megatron-LM and NeMo run since 2023). The scores
+    /// never reach memory, a causal mask skips half of them and the backward
+    /// recomputes them. Default: false, Megatron-LM's 2021 unfused softmax
+    /// (as the A100 measurements ran).
+    #[schemars(with = "Option<bool>", extend("default" = false))]
+    #[schemars(extend("examples" = [true]))]
+    pub flash_attention: Opt<bool>,
     /// Names of the pools the job may run on. Default: all.
     #[schemars(with = "Option<Vec<String>>")]
     #[schemars(extend("examples" = [["a100"]]))]

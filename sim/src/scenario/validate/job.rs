@@ -153,6 +153,7 @@ fn job(
         global_batch,
         train_tokens,
         precision,
+        flash_attention: j.flash_attention.as_ref().is_some_and(|f| *f.get_ref()),
         pools: pool_ids,
         arrival_s: arrival_s?,
         collective_algorithm: algorithm?,
@@ -351,6 +352,21 @@ fn figures_present(
         );
         ok = false;
     }
+    if precision == Precision::Fp8Mx && !d.block_scaled_fp8() {
+        let at = precision_at.map_or(job_span.clone(), |p| p.span());
+        ctx.error_help(
+            at,
+            &format!("{prefix}.precision"),
+            format!(
+                "runs on pool `{}` whose device `{}` ({}) has no block-scaled (MXFP8) tensor cores",
+                pool.name, d.id, d.generation
+            ),
+            Some(
+                "use `precision = \"fp8\"` (per-tensor scaling), or a Blackwell device".to_owned(),
+            ),
+        );
+        ok = false;
+    }
     if d.memory.is_none() {
         missing.push(("memory", inline("memory_gib")));
     }
@@ -388,6 +404,6 @@ fn peak_key(p: Precision) -> &'static str {
         Precision::Fp32 => "peak_tflops_fp32",
         Precision::Fp16 => "peak_tflops_fp16",
         Precision::Bf16 => "peak_tflops_bf16",
-        Precision::Fp8 => "peak_tflops_fp8",
+        Precision::Fp8 | Precision::Fp8Mx => "peak_tflops_fp8",
     }
 }
