@@ -87,7 +87,7 @@ pub(super) fn read<'a>(
                 format!("context parallelism ({cp}) is not modelled yet; expected 1"),
             ));
         }
-        let model_parallel = tp * pp;
+        let model_parallel = tp.saturating_mul(pp);
         if gpus % GPUS_PER_NODE != 0 && gpus > GPUS_PER_NODE || gpus % model_parallel != 0 {
             return Err(bad(
                 "gpus",
@@ -141,7 +141,7 @@ sequence_parallel = {sp}
             precision = cells[5],
             sp = tp > 1,
         );
-        let measured_s = (batch * seq) as f64 / (tokens * gpus as f64);
+        let measured_s = batch as f64 * seq as f64 / (tokens * gpus as f64);
         out.push(Measurement {
             name: if fitted {
                 format!("{} (fitted)", cells[0])
@@ -206,5 +206,17 @@ mod tests {
         );
         let bad = text.replace(",no,", ",maybe,");
         assert!(read(&bad, "x.csv").is_err());
+        // Sizes whose products overflow 64 bits are refused, not a panic.
+        let huge = text.replace(",4,8,1,5,", ",4294967296,4294967296,1,5,");
+        assert!(read(&huge, "x.csv").is_err());
+        let long = text.replace(
+            ",128,1,8192,",
+            ",18446744073709551615,1,18446744073709551615,",
+        );
+        assert!(
+            read(&long, "x.csv").expect("parses")[0]
+                .measured_s
+                .is_finite()
+        );
     }
 }
